@@ -2,7 +2,7 @@
  * Shared verification and parsing helpers. Provider modules are presets over these:
  * one constant-time comparison, one HMAC, one timestamp rule (both directions).
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, createPublicKey, timingSafeEqual, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import {
   NormalizeError,
@@ -226,4 +226,117 @@ export function toEpochMs(v: unknown): number {
 /** A dedupe key built from a composite of fields, for platforms that send no event id. */
 export function compositeKey(...parts: (string | number | undefined)[]): string {
   return parts.map((p) => (p === undefined ? '' : String(p))).join('|');
+}
+
+// ---------------------------------------------------------------- shared tokens (platforms that sign nothing)
+
+/** Where a shared token may arrive. Defaults: query `token`, header `x-webhook-token`, no path segment. */
+export interface TokenLocations {
+  readonly queryParam?: string;
+  readonly header?: string;
+  /** Accept the last path segment of the URL as the token (`/webhooks/{sourceId}/{token}`). */
+  readonly pathSegment?: boolean;
+}
+
+export const DEFAULT_TOKEN_HEADER = 'x-webhook-token';
+
+/** Token locations from source options (`tokenParam`, `tokenHeader`, `tokenInPath`), over the module's defaults. */
+export function tokenLocationsOf(source: SourceConfig, defaults: TokenLocations = {}): TokenLocations {
+  const o = source.options;
+  return {
+    queryParam: typeof o['tokenParam'] === 'string' ? o['tokenParam'] : (defaults.queryParam ?? 'token'),
+    header: (typeof o['tokenHeader'] === 'string' ? o['tokenHeader'] : (defaults.header ?? DEFAULT_TOKEN_HEADER)).toLowerCase(),
+    pathSegment: typeof o['tokenInPath'] === 'boolean' ? o['tokenInPath'] : (defaults.pathSegment ?? false),
+  };
+}
+
+/** Every token the request presents, in the configured places (query, header, last path segment). */
+export function presentedTokens(req: RawRequest, loc: TokenLocations): string[] {
+  const out: string[] = [];
+  if (loc.queryParam) out.push(...req.url.searchParams.getAll(loc.queryParam).filter((t) => t !== ''));
+  if (loc.header) {
+    const h = header(req, loc.header);
+    if (h !== undefined) out.push(h.trim());
+  }
+  if (loc.pathSegment) {
+    const seg = req.url.pathname.split('/').filter((s) => s !== '').pop();
+    if (seg !== undefined) out.push(decodeURIComponent(seg));
+  }
+  return out;
+}
+
+/**
+ * Shared-token scheme for platforms that sign nothing: IP allowlist first, then a secret token compared in
+ * constant time against every configured secret (rotation). Fails closed when no secret is configured.
+ * Every presented token must match: a request carrying one good and one bad token is refused.
+ */
+export function verifySharedToken(req: RawRequest, source: SourceConfig, loc: TokenLocations): VerifyResult {
+  const ip = checkIp(req, source);
+  if (ip) return ip;
+  if (source.secrets.length === 0) return fail('bad_token');
+  const tokens = presentedTokens(req, loc);
+  if (tokens.length === 0) return fail('missing_signature');
+  let ok = true;
+  for (const t of tokens) ok = anyEqual(t, source.secrets) && ok;
+  return ok ? OK : fail('bad_token');
+}
+
+// ---------------------------------------------------------------- public-key signatures (Bol.com, Adobe I/O)
+
+/**
+ * A public key from configuration: PEM (SPKI or PKCS#1), or bare base64 SPKI DER as some platforms' key
+ * APIs return it (Bol.com's signature-keys). Throws on anything else, so misconfiguration shows at start-up.
+ */
+export function parsePublicKey(text: string): KeyObject {
+  const t = text.trim();
+  if (t.startsWith('-----BEGIN')) return createPublicKey({ key: t, format: 'pem' });
+  return createPublicKey({ key: Buffer.from(t.replace(/\s+/g, ''), 'base64'), format: 'der', type: 'spki' });
+}
+
+/** RSASSA-PKCS1-v1_5 / SHA-256 verification of `data` against any of `keys`; false on malformed input. */
+export function rsaSha256VerifyAny(data: Buffer, signature: Buffer, keys: readonly KeyObject[]): boolean {
+  let found = false;
+  for (const key of keys) {
+    try {
+      found = cryptoVerify('sha256', data, key, signature) || found;
+    } catch {
+      // a malformed signature for this key type: not a match
+    }
+  }
+  return found;
+}
+
+/** Strict base64 (standard alphabet, optional padding) → bytes; undefined when malformed or empty. */
+export function decodeBase64Strict(value: string): Buffer | undefined {
+  const v = value.trim();
+  if (v === '' || !/^[A-Za-z0-9+/]+={0,2}$/.test(v)) return undefined;
+  return Buffer.from(v, 'base64');
+}
+
+// ---------------------------------------------------------------- shared by several modules (group A)
+
+/**
+ * Content hash of a body, `sha256:<hex>`: the dedupe key of last resort for platforms that send
+ * no id (a retry resends the same bytes, so it dedupes retries but not two identical events).
+ */
+export function bodyDigest(body: Buffer): string {
+  return `sha256:${createHash('sha256').update(body).digest('hex')}`;
+}
+
+/** JSON.parse that returns undefined instead of throwing: for cheap, tolerant extraction at ingress. */
+export function tryParseJson(text: Buffer | string): unknown {
+  try {
+    return JSON.parse(typeof text === 'string' ? text : text.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Media type of a Content-Type value, lower-case, without parameters. */
+export function mediaType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }

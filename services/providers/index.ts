@@ -1,12 +1,14 @@
 /** Registry of provider modules by name. Unknown names fail closed (the ingress refuses to start). */
 import type { ProviderModule } from './types.ts';
 // -- group A imports
+import { provider as stripe } from './stripe/index.ts';
 // -- end group A imports
 // -- group B imports
 // -- end group B imports
 
 const modules: readonly ProviderModule[] = [
   // -- group A modules
+  stripe,
   // -- end group A modules
   // -- group B modules
   // -- end group B modules
