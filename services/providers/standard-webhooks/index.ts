@@ -1,0 +1,114 @@
+/**
+ * Standard Webhooks (https://www.standardwebhooks.com), also used by GitLab signing tokens.
+ *
+ * Verification: `webhook-id`, `webhook-timestamp` (unix s, within ±tolerance, default 5 min, BOTH
+ * directions), `webhook-signature`: space-separated `v1,<base64>` entries (several while the
+ * sender rotates), HMAC-SHA256 over `${id}.${timestamp}.${body}` keyed with the base64-decoded
+ * secret (`whsec_` prefix stripped). Any v1 entry may match any configured secret. `v1a,`
+ * (ed25519) entries are ignored: a request carrying only v1a entries fails 'unsupported'.
+ *
+ * Dedupe key: `webhook-id` (stable across the sender's retries; the spec's example schedule spans
+ * ≈3 days, hence the window).
+ *
+ * Payload mapping (shared mapping.ts, overridable by source options): eventTypePath "type",
+ * occurredAtPath "timestamp" (when the body has no timestamp, occurredAt = receivedAt),
+ * resourceIdPath "data.id", resourceType from resourceType/resourceTypePath options, else
+ * `data.type` if a string, else the first segment of the event type ("contact.created" →
+ * "contact"). Ordering: NONE unless the source sets sequencePath/versionPath/statusPath.
+ */
+import { DAY, OK, anyEqual, checkTimestamp, decodeWhsec, fail, header, hmac, pick, strictInt, tryParseJson } from '../core.ts';
+import { extractMapped, mappingOf, normalizeMapped, validateMapping, type FieldMapping } from '../mapping.ts';
+import type {
+  Interpretation,
+  NormalizedFields,
+  ProviderModule,
+  RawRecord,
+  RawRequest,
+  SourceConfig,
+  SourceOptions,
+  VerifyResult,
+} from '../types.ts';
+
+/** Verifies the Standard Webhooks headers against all of the source's (whsec_) secrets. */
+export function verifyStandardWebhook(req: RawRequest, source: SourceConfig): VerifyResult {
+  const id = header(req, 'webhook-id');
+  const ts = header(req, 'webhook-timestamp');
+  const sigs = header(req, 'webhook-signature');
+  if (id === undefined || ts === undefined || sigs === undefined) return fail('missing_signature');
+  const n = strictInt(ts);
+  if (Number.isNaN(n)) return fail('malformed_signature');
+  const time = checkTimestamp(n, req, source);
+  if (!time.ok) return time;
+  const given: Buffer[] = [];
+  let others = 0;
+  for (const entry of sigs.split(' ')) {
+    if (entry === '') continue;
+    const comma = entry.indexOf(',');
+    const version = comma < 0 ? entry : entry.slice(0, comma);
+    const value = comma < 0 ? '' : entry.slice(comma + 1);
+    if (version !== 'v1') {
+      if (/^v\d+[a-z]*$/.test(version) && value !== '') others++;
+      continue;
+    }
+    if (/^[A-Za-z0-9+/]+={0,2}$/.test(value)) given.push(Buffer.from(value, 'base64'));
+  }
+  if (given.length === 0) return fail(others > 0 ? 'unsupported' : 'malformed_signature');
+  const signed = Buffer.concat([Buffer.from(`${id}.${ts}.`), req.body]);
+  const expected = source.secrets.map((s) => hmac('sha256', decodeWhsec(s), signed));
+  let ok = false;
+  for (const g of given) ok = anyEqual(g, expected) || ok;
+  return ok ? OK : fail('bad_signature');
+}
+
+const DEFAULTS: FieldMapping = { eventTypePath: 'type', occurredAtPath: 'timestamp', resourceIdPath: 'data.id' };
+
+function mapping(options: SourceOptions, parsed: unknown): FieldMapping {
+  const m = mappingOf(options, DEFAULTS);
+  if (m.resourceType !== undefined || m.resourceTypePath !== undefined) return m;
+  if (typeof pick(parsed, 'data.type') === 'string') return { ...m, resourceTypePath: 'data.type' };
+  const type = pick(parsed, m.eventTypePath ?? 'type');
+  const prefix = typeof type === 'string' ? type.split('.')[0] : undefined;
+  return prefix ? { ...m, resourceType: prefix } : m;
+}
+
+export function validateOptions(options: SourceOptions): string[] {
+  return validateMapping(options);
+}
+
+function interpret(req: RawRequest, source: SourceConfig): Interpretation {
+  const parsed = tryParseJson(req.body);
+  const facts = extractMapped(req.body, req.headers['content-type'], req.headers, mapping(source.options, parsed));
+  return { items: [{ body: req.body, extracted: { ...facts, deliveryId: header(req, 'webhook-id') ?? facts.deliveryId } }] };
+}
+
+function normalize(record: RawRecord, source: SourceConfig): NormalizedFields {
+  const parsed = tryParseJson(record.body);
+  let m = mapping(source.options, parsed);
+  // The spec recommends but does not require a body timestamp: without one, occurredAt = receivedAt.
+  if (source.options.occurredAtPath === undefined && pick(parsed, 'timestamp') === undefined) {
+    const { occurredAtPath: _unused, ...rest } = m;
+    m = rest;
+  }
+  return normalizeMapped(
+    {
+      body: record.body,
+      contentType: record.contentType,
+      headers: record.headers,
+      receivedAt: record.receivedAt,
+      dedupeKey: record.headers['webhook-id'] ?? record.deliveryId,
+    },
+    m,
+  );
+}
+
+export const provider: ProviderModule = {
+  name: 'standard-webhooks',
+  signs: true,
+  verification:
+    'Standard Webhooks v1 HMAC-SHA256 over `id.timestamp.body` (whsec_ base64 key, any v1 entry, any secret), timestamp ±tolerance; v1a (ed25519) not verified; residual risk: replay inside the window is caught by webhook-id dedupe.',
+  defaultIdempotencyWindowSeconds: 3 * DAY,
+  contentTypes: ['application/json'],
+  verify: verifyStandardWebhook,
+  interpret,
+  normalize,
+};
