@@ -1,0 +1,82 @@
+/**
+ * The ops surface every service exposes: GET /healthz (process alive), GET /readyz (Kafka,
+ * registry, Redis reachable: 503 with the failing check otherwise), GET /metrics (Prometheus).
+ * Services with an API (ingress, admin) mount theirs on the same app.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import { Hono } from 'hono';
+import type { Logger } from './logger.ts';
+import type { Telemetry } from './telemetry.ts';
+
+export type ReadinessCheck = () => Promise<void>;
+
+export interface OpsOptions {
+  readonly service: string;
+  readonly checks: Readonly<Record<string, ReadinessCheck>>;
+  readonly telemetry: Telemetry;
+  readonly logger: Logger;
+  /** How long a check may take before it counts as failed. */
+  readonly checkTimeoutMs?: number;
+}
+
+async function withTimeout(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function createOpsApp(o: OpsOptions): Hono {
+  const app = new Hono();
+  const timeout = o.checkTimeoutMs ?? 2000;
+  app.get('/healthz', (c) => c.json({ status: 'ok', service: o.service }));
+  app.get('/readyz', async (c) => {
+    const results = await Promise.all(
+      Object.entries(o.checks).map(async ([name, check]) => {
+        try {
+          await withTimeout(check(), timeout);
+          return [name, 'ok'] as const;
+        } catch (err) {
+          return [name, err instanceof Error ? err.message : String(err)] as const;
+        }
+      }),
+    );
+    const failing = results.filter(([, r]) => r !== 'ok');
+    const body = { status: failing.length === 0 ? 'ready' : 'not_ready', service: o.service, checks: Object.fromEntries(results) };
+    return c.json(body, failing.length === 0 ? 200 : 503);
+  });
+  app.get('/metrics', async (c) => {
+    const text = await o.telemetry.metricsText();
+    return c.text(text, 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+  });
+  app.onError((err, c) => {
+    o.logger.error({ err }, 'unhandled error');
+    return c.json({ error: { code: 'internal', message: 'internal error' } }, 500);
+  });
+  return app;
+}
+
+export interface RunningServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export function listen(app: Hono, host: string, port: number): Promise<RunningServer> {
+  return new Promise((resolve, reject) => {
+    let server: ServerType | undefined = undefined;
+    server = serve({ fetch: app.fetch, hostname: host, port }, (info) => {
+      const s = server!;
+      resolve({
+        port: info.port,
+        close: () =>
+          new Promise<void>((res) => {
+            s.close(() => res());
+            (s as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+          }),
+      });
+    });
+    server.on('error', reject);
+  });
+}

@@ -1,0 +1,66 @@
+/** kafkajs behind a factory; its log lines go to pino. */
+import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import type { Logger } from '../logger.ts';
+import type { HeaderMap } from '../telemetry.ts';
+import type { InMessage } from './types.ts';
+
+export type { Kafka };
+
+export interface KafkaOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly logger: Logger;
+  /** ms to wait for a broker connection; short so readiness reflects reality. */
+  readonly connectionTimeout?: number;
+  readonly requestTimeout?: number;
+  readonly retry?: KafkaConfig['retry'];
+}
+
+export function createKafka(o: KafkaOptions): Kafka {
+  const log = o.logger.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId: o.clientId,
+    brokers: [...o.brokers],
+    connectionTimeout: o.connectionTimeout ?? 3000,
+    requestTimeout: o.requestTimeout ?? 30000,
+    retry: o.retry ?? { initialRetryTime: 100, retries: 8, maxRetryTime: 5000 },
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }: LogEntry) => {
+        const { message, ...rest } = entry;
+        if (level === logLevel.ERROR) log.error(rest, message);
+        else if (level === logLevel.WARN) log.warn(rest, message);
+        else log.debug(rest, message);
+      },
+  });
+}
+
+type RawHeaders = Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined;
+
+export function decodeHeaders(h: RawHeaders): HeaderMap {
+  const out: HeaderMap = {};
+  if (!h) return out;
+  for (const [k, v] of Object.entries(h)) {
+    if (v === undefined) continue;
+    const one = Array.isArray(v) ? v[v.length - 1] : v;
+    if (one !== undefined) out[k] = Buffer.isBuffer(one) ? one.toString('utf8') : one;
+  }
+  return out;
+}
+
+export function toInMessage(
+  topic: string,
+  partition: number,
+  m: { offset: string; key: Buffer | null; value: Buffer | null; headers?: RawHeaders; timestamp: string },
+): InMessage {
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key ? m.key.toString('utf8') : null,
+    value: m.value,
+    headers: decodeHeaders(m.headers),
+    timestamp: Number(m.timestamp),
+  };
+}

@@ -1,0 +1,229 @@
+/**
+ * Consume → transform → produce, effectively once: each chunk of one partition is transformed,
+ * its output and its input offsets are written in ONE Kafka transaction, consumers downstream
+ * read committed only. A crash at any point either commits both or neither.
+ *
+ * Zombie fencing (EOS v1, because kafkajs's sendOffsets carries no group generation): one
+ * transactional producer per input partition, transactional.id = `<group>.<topic>.<partition>`.
+ * A new owner of the partition initialises the same id and fences the old one.
+ *
+ * The handler owns per-message decisions (e.g. DLQ records for bad input, produced in the same
+ * transaction). It throws only when the whole chunk must be retried (Redis or registry down):
+ * the transaction is aborted, the handler's in-memory state for the partition is released and
+ * prepared again, and the chunk is retried with backoff: order is kept, nothing is skipped.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Counter, Histogram, Meter } from '@opentelemetry/api';
+import { messageOf, reasonOf } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { backoffDelay } from '../retry.ts';
+import { toInMessage } from './client.ts';
+import { toKafkaMessages } from './producer.ts';
+import type { InMessage, OutRecord } from './types.ts';
+
+export interface ChunkContext {
+  readonly topic: string;
+  readonly partition: number;
+  /** Attempt number of this chunk (0 first). */
+  readonly attempt: number;
+}
+
+export interface StageHandler {
+  /** Before the first chunk of a partition after assignment, and after an aborted chunk: (re)load state. */
+  prepare?(topic: string, partition: number): Promise<void>;
+  /** The partition was revoked, or a chunk aborted: drop in-memory state for it. */
+  release?(topic: string, partition: number): void;
+  /** Records to produce atomically with this chunk's offsets. */
+  handle(messages: readonly InMessage[], ctx: ChunkContext): Promise<readonly OutRecord[]>;
+}
+
+export interface StageOptions {
+  readonly kafka: Kafka;
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly handler: StageHandler;
+  readonly logger: Logger;
+  readonly meter?: Meter;
+  /** Messages per transaction. */
+  readonly chunkSize?: number;
+  readonly partitionsConsumedConcurrently?: number;
+  readonly transactionTimeoutMs?: number;
+  readonly retry?: { readonly initialMs: number; readonly maxMs: number };
+  readonly fromBeginning?: boolean;
+  readonly sessionTimeoutMs?: number;
+  readonly maxBytesPerPartition?: number;
+}
+
+export interface RunningStage {
+  /** Stop fetching, finish the in-flight chunk, close producers. */
+  stop(): Promise<void>;
+  /** True once the consumer has joined its group. */
+  readonly joined: boolean;
+}
+
+const FENCED = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'INVALID_PRODUCER_ID_MAPPING', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
+
+function isFenced(err: unknown): boolean {
+  const type = (err as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && FENCED.has(type);
+}
+
+interface StageMetrics {
+  records: Counter;
+  transactions: Counter;
+  aborts: Counter;
+  chunkMs: Histogram;
+}
+
+function stageMetrics(meter: Meter | undefined): StageMetrics | undefined {
+  if (!meter) return undefined;
+  return {
+    records: meter.createCounter('hookline_stage_records_total', { description: 'Input records committed by a transactional stage' }),
+    transactions: meter.createCounter('hookline_stage_transactions_total', { description: 'Committed transactions' }),
+    aborts: meter.createCounter('hookline_stage_aborts_total', { description: 'Aborted chunks (retried)' }),
+    chunkMs: meter.createHistogram('hookline_stage_chunk_ms', { description: 'Transform + transaction time per chunk', unit: 'ms' }),
+  };
+}
+
+export async function runStage(o: StageOptions): Promise<RunningStage> {
+  const log = o.logger.child({ component: 'stage', group: o.groupId });
+  const chunkSize = o.chunkSize ?? 500;
+  const retryOpts = o.retry ?? { initialMs: 200, maxMs: 30_000 };
+  const m = stageMetrics(o.meter);
+  const producers = new Map<string, Promise<Producer>>();
+  const prepared = new Set<string>();
+  let joined = false;
+
+  const consumer: Consumer = o.kafka.consumer({
+    groupId: o.groupId,
+    readUncommitted: false,
+    allowAutoTopicCreation: false,
+    sessionTimeout: o.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: 3_000,
+    maxBytesPerPartition: o.maxBytesPerPartition ?? 1_048_576,
+  });
+
+  function producerFor(topic: string, partition: number): Promise<Producer> {
+    const key = `${topic}:${partition}`;
+    let p = producers.get(key);
+    if (!p) {
+      const producer = o.kafka.producer({
+        transactionalId: `${o.groupId}.${topic}.${partition}`,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        transactionTimeout: o.transactionTimeoutMs ?? 60_000,
+        allowAutoTopicCreation: false,
+      });
+      p = producer.connect().then(() => producer);
+      producers.set(key, p);
+      p.catch(() => producers.delete(key));
+    }
+    return p;
+  }
+
+  async function dropProducer(topic: string, partition: number): Promise<void> {
+    const key = `${topic}:${partition}`;
+    const p = producers.get(key);
+    producers.delete(key);
+    if (p) await p.then((x) => x.disconnect()).catch(() => undefined);
+  }
+
+  function release(topic: string, partition: number): void {
+    prepared.delete(`${topic}:${partition}`);
+    o.handler.release?.(topic, partition);
+  }
+
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    joined = true;
+    const assigned = e.payload.memberAssignment;
+    const keep = new Set(Object.entries(assigned).flatMap(([t, ps]) => ps.map((p) => `${t}:${p}`)));
+    for (const key of [...prepared, ...producers.keys()]) {
+      if (keep.has(key)) continue;
+      const idx = key.lastIndexOf(':');
+      const topic = key.slice(0, idx);
+      const partition = Number(key.slice(idx + 1));
+      release(topic, partition);
+      void dropProducer(topic, partition);
+    }
+  });
+
+  async function commitChunk(topic: string, partition: number, chunk: readonly InMessage[], attempt: number): Promise<void> {
+    const key = `${topic}:${partition}`;
+    if (!prepared.has(key)) {
+      await o.handler.prepare?.(topic, partition);
+      prepared.add(key);
+    }
+    const out = await o.handler.handle(chunk, { topic, partition, attempt });
+    const last = chunk[chunk.length - 1]!;
+    const producer = await producerFor(topic, partition);
+    const txn = await producer.transaction();
+    try {
+      if (out.length > 0) await txn.sendBatch({ topicMessages: toKafkaMessages(out), acks: -1 });
+      await txn.sendOffsets({
+        consumerGroupId: o.groupId,
+        topics: [{ topic, partitions: [{ partition, offset: (BigInt(last.offset) + 1n).toString() }] }],
+      });
+      await txn.commit();
+    } catch (err) {
+      await txn.abort().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  await consumer.connect();
+  await consumer.subscribe({ topics: [...o.topics], fromBeginning: o.fromBeginning ?? true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: o.partitionsConsumedConcurrently ?? 3,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      const { topic, partition } = batch;
+      const messages = batch.messages.map((msg) => toInMessage(topic, partition, msg));
+      for (let i = 0; i < messages.length; i += chunkSize) {
+        const chunk = messages.slice(i, i + chunkSize);
+        for (let attempt = 0; ; attempt++) {
+          if (!isRunning() || isStale()) return;
+          const started = performance.now();
+          try {
+            await commitChunk(topic, partition, chunk, attempt);
+            resolveOffset(chunk[chunk.length - 1]!.offset);
+            m?.records.add(chunk.length, { group: o.groupId });
+            m?.transactions.add(1, { group: o.groupId });
+            m?.chunkMs.record(performance.now() - started, { group: o.groupId });
+            await heartbeat();
+            break;
+          } catch (err) {
+            m?.aborts.add(1, { group: o.groupId, reason: reasonOf(err) });
+            release(topic, partition);
+            await dropProducer(topic, partition);
+            if (isFenced(err)) {
+              log.warn({ topic, partition }, 'producer fenced: another instance owns this partition now');
+              return;
+            }
+            const delay = backoffDelay(attempt, { ...retryOpts, jitter: 0.5 });
+            log.warn({ topic, partition, attempt, delayMs: delay, reason: reasonOf(err), err: messageOf(err) }, 'chunk aborted, will retry');
+            // Sleep in slices so the group membership stays alive while a dependency is down.
+            for (let waited = 0; waited < delay && isRunning() && !isStale(); waited += 1000) {
+              await sleep(Math.min(1000, delay - waited));
+              await heartbeat().catch(() => undefined);
+            }
+          }
+        }
+      }
+    },
+  });
+
+  return {
+    get joined() {
+      return joined;
+    },
+    async stop() {
+      await consumer.disconnect();
+      await Promise.all([...producers.keys()].map((k) => {
+        const idx = k.lastIndexOf(':');
+        return dropProducer(k.slice(0, idx), Number(k.slice(idx + 1)));
+      }));
+    },
+  };
+}

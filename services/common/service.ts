@@ -1,0 +1,142 @@
+/**
+ * What every service's main.ts calls: config, logger, telemetry, Kafka, registry and Redis
+ * clients, the ops HTTP server, and a clean shutdown on SIGTERM/SIGINT (stop fetching, finish
+ * in-flight work, flush producers, commit offsets, then exit).
+ */
+import type { Hono } from 'hono';
+import type { Admin, Kafka } from 'kafkajs';
+import { readConfig, baseSpec, type ConfigOf, type Spec } from './config.ts';
+import { createKafka } from './kafka/client.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createOpsApp, listen, type ReadinessCheck, type RunningServer } from './http.ts';
+import { createRedis, type Redis } from './redis.ts';
+import { AvroCodec, createRegistry } from './schemas.ts';
+import { startTelemetry, type Telemetry } from './telemetry.ts';
+import { topicName } from './topics.ts';
+
+export interface ServiceDeps<C> {
+  readonly name: string;
+  readonly config: C;
+  readonly logger: Logger;
+  readonly telemetry: Telemetry;
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly redis: Redis;
+  readonly avro: AvroCodec;
+  /** Physical topic name for a logical one (applies TOPIC_PREFIX). */
+  readonly topic: (logical: string) => string;
+  /** Consumer group name for this service (applies GROUP_PREFIX). */
+  readonly group: (suffix?: string) => string;
+  /** Readiness checks every service has: kafka, registry, redis. */
+  readonly checks: Record<string, ReadinessCheck>;
+}
+
+export interface Started {
+  stop(): Promise<void>;
+  /** Extra routes (ingress webhooks, admin API) mounted on the service's HTTP app. */
+  readonly routes?: Hono;
+  readonly checks?: Record<string, ReadinessCheck>;
+}
+
+export interface RunningService {
+  readonly port: number;
+  readonly deps: ServiceDeps<unknown>;
+  stop(): Promise<void>;
+}
+
+export async function startService<S extends Spec>(opts: {
+  name: string;
+  spec: S;
+  env: Readonly<Record<string, string | undefined>>;
+  start: (deps: ServiceDeps<ConfigOf<S> & ConfigOf<typeof baseSpec>>) => Promise<Started>;
+  telemetry?: Telemetry;
+}): Promise<RunningService> {
+  const config = readConfig({ ...baseSpec, ...opts.spec }, opts.env) as ConfigOf<S> & ConfigOf<typeof baseSpec>;
+  const logger = createLogger(opts.name, config.LOG_LEVEL);
+  const telemetry = opts.telemetry ?? startTelemetry({ serviceName: `hookline-${opts.name}`, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? `hookline-${opts.name}-${config.INSTANCE_ID}`, logger });
+  const admin = kafka.admin();
+  const redis = createRedis(config.REDIS_URL);
+  redis.on('error', (err: Error) => logger.debug({ err: err.message }, 'redis connection error'));
+  const registry = createRegistry(config.SCHEMA_REGISTRY_URL);
+  const avro = new AvroCodec(registry);
+  await admin.connect().catch((err: unknown) => logger.warn({ err }, 'kafka admin not connected yet'));
+  await redis.connect().catch((err: unknown) => logger.warn({ err: String(err) }, 'redis not connected yet'));
+
+  const checks: Record<string, ReadinessCheck> = {
+    kafka: async () => {
+      await admin.describeCluster();
+    },
+    registry: async () => {
+      const res = await fetch(`${config.SCHEMA_REGISTRY_URL}/subjects`, { signal: AbortSignal.timeout(1500) });
+      if (!res.ok) throw new Error(`registry answered ${res.status}`);
+      await res.body?.cancel();
+    },
+    redis: async () => {
+      if ((await redis.ping()) !== 'PONG') throw new Error('redis did not answer PONG');
+    },
+  };
+
+  const deps: ServiceDeps<ConfigOf<S> & ConfigOf<typeof baseSpec>> = {
+    name: opts.name,
+    config,
+    logger,
+    telemetry,
+    kafka,
+    admin,
+    redis,
+    avro,
+    topic: (logical) => topicName(config.TOPIC_PREFIX, logical),
+    group: (suffix) => `${config.GROUP_PREFIX}.${config.TOPIC_PREFIX}${opts.name}${suffix ? `.${suffix}` : ''}`,
+    checks,
+  };
+
+  const started = await opts.start(deps);
+  const app = createOpsApp({ service: opts.name, checks: { ...checks, ...(started.checks ?? {}) }, telemetry, logger });
+  if (started.routes) app.route('/', started.routes);
+  const server: RunningServer = await listen(app, config.HTTP_HOST, config.HTTP_PORT);
+  logger.info({ port: server.port }, `${opts.name} started`);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port: server.port,
+    deps: deps,
+    stop() {
+      stopping ??= (async () => {
+        logger.info(`${opts.name} stopping`);
+        await started.stop();
+        await server.close();
+        await admin.disconnect().catch(() => undefined);
+        redis.disconnect();
+        logger.info(`${opts.name} stopped`);
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** For main.ts: start, and stop cleanly on SIGTERM/SIGINT; a failed start exits 1 with the reason. */
+export function runMain<S extends Spec>(opts: Parameters<typeof startService<S>>[0]): void {
+  startService(opts).then(
+    (svc) => {
+      const shutdown = (signal: string) => {
+        svc.deps.logger.info({ signal }, 'shutdown requested');
+        const force = setTimeout(() => process.exit(1), 30_000);
+        force.unref();
+        svc.stop().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            svc.deps.logger.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.once('SIGINT', () => shutdown('SIGINT'));
+    },
+    (err: unknown) => {
+      process.stderr.write(`${opts.name} failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
