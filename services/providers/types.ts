@@ -170,6 +170,8 @@ export interface ProviderModule {
   interpret(req: RawRequest, source: SourceConfig): Interpretation;
   /** Validator: parse and map one raw record; throws NormalizeError for the DLQ. */
   normalize(record: RawRecord, source: SourceConfig): NormalizedFields;
+  /** Problems with a source's options (required settings missing, bad values); empty = fine. */
+  validateOptions?(options: Readonly<Record<string, unknown>>): string[];
   /** Request headers that carry secrets and must not be stored (lower-case). */
   readonly sensitiveHeaders?: readonly string[];
 }

@@ -1,0 +1,85 @@
+/**
+ * Sources (configured senders) behind one interface. Today: a JSON file named by SOURCES_FILE,
+ * validated at start-up (unknown provider, a signing provider without a secret, bad options →
+ * refuse to start, naming the source). The admin API manages sources through the same interface.
+ *
+ * File format: { "sources": [ { "id": "stripe-eu", "provider": "stripe",
+ *   "secrets": ["whsec_…"], "options": { "toleranceSeconds": 300 } } ] }
+ * A secret may be written as "env:NAME" to read it from the environment instead of the file.
+ */
+import { readFileSync } from 'node:fs';
+import type { ProviderModule, SourceConfig } from '../providers/types.ts';
+import { ConfigError } from './errors.ts';
+
+export interface SourceStore {
+  get(id: string): SourceConfig | undefined;
+  list(): readonly SourceConfig[];
+}
+
+type ProviderLookup = (name: string) => ProviderModule | undefined;
+
+const ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export function validateSources(raw: unknown, lookup: ProviderLookup, env: Readonly<Record<string, string | undefined>> = {}): SourceConfig[] {
+  const list = (raw as { sources?: unknown } | null)?.sources;
+  if (!Array.isArray(list)) throw new ConfigError('sources file must be an object with a "sources" array');
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  const out: SourceConfig[] = [];
+  for (const [i, s] of list.entries()) {
+    const where = `sources[${i}]`;
+    if (s === null || typeof s !== 'object') {
+      problems.push(`${where} is not an object`);
+      continue;
+    }
+    const r = s as Record<string, unknown>;
+    const id = r.id;
+    if (typeof id !== 'string' || !ID.test(id)) {
+      problems.push(`${where}.id must match ${ID.source}`);
+      continue;
+    }
+    if (seen.has(id)) problems.push(`source ${id} is defined twice`);
+    seen.add(id);
+    const providerName = r.provider;
+    const provider = typeof providerName === 'string' ? (lookup(providerName)) : undefined;
+    if (!provider) {
+      problems.push(`source ${id}: unknown provider ${JSON.stringify(providerName)}`);
+      continue;
+    }
+    const secrets: string[] = [];
+    for (const sec of Array.isArray(r.secrets) ? (r.secrets as unknown[]) : []) {
+      if (typeof sec !== 'string' || sec === '') {
+        problems.push(`source ${id}: secrets must be non-empty strings`);
+        continue;
+      }
+      if (sec.startsWith('env:')) {
+        const v = env[sec.slice(4)];
+        if (!v) problems.push(`source ${id}: secret variable ${sec.slice(4)} is not set`);
+        else secrets.push(v);
+      } else secrets.push(sec);
+    }
+    const options = (r.options && typeof r.options === 'object' ? r.options : {}) as Record<string, unknown>;
+    if (provider.signs && secrets.length === 0 && !options.publicKeys) {
+      problems.push(`source ${id}: provider ${provider.name} signs its webhooks but the source has no secret`);
+    }
+    for (const p of provider.validateOptions?.(options) ?? []) problems.push(`source ${id}: ${p}`);
+    out.push(Object.freeze({ id, provider: provider.name, secrets: Object.freeze(secrets), options: Object.freeze({ ...options }) }));
+  }
+  if (problems.length > 0) throw new ConfigError(`invalid sources: ${problems.join('; ')}`);
+  return out;
+}
+
+export function memorySourceStore(sources: readonly SourceConfig[]): SourceStore {
+  const byId = new Map(sources.map((s) => [s.id, s]));
+  return { get: (id) => byId.get(id), list: () => [...byId.values()] };
+}
+
+export function fileSourceStore(path: string, lookup: ProviderLookup, env: Readonly<Record<string, string | undefined>> = {}): SourceStore {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+  } catch (err) {
+    throw new ConfigError(`SOURCES_FILE ${path} cannot be read: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return memorySourceStore(validateSources(raw, lookup, env));
+}
