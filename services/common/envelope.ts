@@ -1,0 +1,23 @@
+/** TypeScript shape of schemas/webhooks.normalized.avsc (keep the two in step). */
+import type { OrderingKind } from '../providers/types.ts';
+
+export interface NormalizedEnvelope {
+  eventId: string;
+  sourceId: string;
+  provider: string;
+  eventType: string;
+  resourceType: string;
+  resourceId: string;
+  resourceKey: string;
+  dedupeKey: string;
+  /** epoch ms */
+  occurredAt: number;
+  /** epoch ms */
+  receivedAt: number;
+  ordering: { kind: OrderingKind; value: number | null; statusRank: number | null };
+  payload: string;
+  contentType: string;
+  deliveryId: string;
+  headers: Record<string, string>;
+  raw: { topic: string; partition: number; offset: number };
+}
