@@ -6,6 +6,18 @@ import { provider as standardWebhooks } from './standard-webhooks/index.ts';
 import { provider as stripe } from './stripe/index.ts';
 // -- end group A imports
 // -- group B imports
+import { provider as adobeIo } from './adobe-io/index.ts';
+import { provider as afas } from './afas/index.ts';
+import { provider as bol } from './bol/index.ts';
+import { provider as exactOnline } from './exact-online/index.ts';
+import { provider as mollie } from './mollie/index.ts';
+import { provider as mollieSigned } from './mollie-signed/index.ts';
+import { provider as myparcel } from './myparcel/index.ts';
+import { provider as postnl } from './postnl/index.ts';
+import { provider as salesforce } from './salesforce/index.ts';
+import { provider as sendcloud } from './sendcloud/index.ts';
+import { provider as tradingview } from './tradingview/index.ts';
+import { provider as woocommerce } from './woocommerce/index.ts';
 // -- end group B imports
 
 const modules: readonly ProviderModule[] = [
@@ -15,6 +27,18 @@ const modules: readonly ProviderModule[] = [
   standardWebhooks,
   // -- end group A modules
   // -- group B modules
+  mollie,
+  mollieSigned,
+  woocommerce,
+  bol,
+  sendcloud,
+  myparcel,
+  postnl,
+  tradingview,
+  salesforce,
+  exactOnline,
+  afas,
+  adobeIo,
   // -- end group B modules
 ];
 
