@@ -340,3 +340,22 @@ export function mediaType(contentType: string | undefined): string {
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
+
+type Reviver = (key: string, value: unknown, context?: { source?: string }) => unknown;
+
+/**
+ * JSON.parse that keeps integers beyond 2^53 exact, as their digit strings (uses the reviver's
+ * source-text access, Node ≥ 21). Shopify's ids in documented samples exceed 2^53.
+ * Throws NormalizeError('unparseable') like parseJson.
+ */
+export function parseJsonLossless(body: Buffer): unknown {
+  const reviver: Reviver = (_key, value, context) =>
+    typeof value === 'number' && !Number.isSafeInteger(value) && Number.isInteger(value) && context?.source !== undefined
+      ? context.source
+      : value;
+  try {
+    return JSON.parse(body.toString('utf8'), reviver) as unknown;
+  } catch (err) {
+    throw new NormalizeError(`body is not valid JSON: ${(err as Error).message}`, 'unparseable');
+  }
+}

@@ -2,8 +2,11 @@
 import type { ProviderModule } from './types.ts';
 // -- group A imports
 import { provider as github } from './github/index.ts';
+import { provider as gitlab } from './gitlab/index.ts';
+import { provider as shopify } from './shopify/index.ts';
 import { provider as standardWebhooks } from './standard-webhooks/index.ts';
 import { provider as stripe } from './stripe/index.ts';
+import { provider as teams } from './teams/index.ts';
 // -- end group A imports
 // -- group B imports
 import { provider as adobeIo } from './adobe-io/index.ts';
@@ -25,6 +28,9 @@ const modules: readonly ProviderModule[] = [
   stripe,
   github,
   standardWebhooks,
+  shopify,
+  gitlab,
+  teams,
   // -- end group A modules
   // -- group B modules
   mollie,
