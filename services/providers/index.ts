@@ -4,6 +4,7 @@ import type { ProviderModule } from './types.ts';
 import { provider as github } from './github/index.ts';
 import { provider as gitlab } from './gitlab/index.ts';
 import { provider as shopify } from './shopify/index.ts';
+import { provider as slack } from './slack/index.ts';
 import { provider as standardWebhooks } from './standard-webhooks/index.ts';
 import { provider as stripe } from './stripe/index.ts';
 import { provider as teams } from './teams/index.ts';
@@ -31,6 +32,7 @@ const modules: readonly ProviderModule[] = [
   shopify,
   gitlab,
   teams,
+  slack,
   // -- end group A modules
   // -- group B modules
   mollie,
