@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `npm test`: everything CI runs, from a fresh clone on a fresh machine.
+#   1. npm ci (Node 24 comes from the `node` devDependency), 2. the local stack (Kafka, Apicurio,
+#   Redis; installs what is missing), 3. type-check and lint, 4. unit tests, 5. integration and
+#   end-to-end tests against the real stack.
+# Set HOOKLINE_KEEP_STACK=1 to leave a stack this script started running afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+export PATH="$PWD/node_modules/.bin:$PATH"
+step "node $(node --version)"
+
+started_stack=0
+if ! bash deploy/local/stack.sh status >/dev/null 2>&1; then
+  step "starting the local stack"
+  bash deploy/local/stack.sh up
+  started_stack=1
+fi
+if [ "$started_stack" = 1 ] && [ "${HOOKLINE_KEEP_STACK:-0}" != 1 ]; then
+  trap 'bash deploy/local/stack.sh down >/dev/null 2>&1 || true' EXIT
+fi
+
+step "topics and schemas"
+node scripts/setup.ts
+
+step "type-check"
+tsc -p tsconfig.json
+
+step "lint"
+eslint .
+
+status=0
+step "unit tests"
+node --test --test-concurrency=2 --test-reporter=spec "services/**/*.test.ts" || status=1
+
+step "integration and end-to-end tests (real Kafka, registry, Redis)"
+node --test --test-concurrency=1 --test-timeout=600000 --test-reporter=spec "test/**/*.test.ts" || status=1
+
+exit $status
