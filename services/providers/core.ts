@@ -260,7 +260,13 @@ export function presentedTokens(req: RawRequest, loc: TokenLocations): string[] 
   }
   if (loc.pathSegment) {
     const seg = req.url.pathname.split('/').filter((s) => s !== '').pop();
-    if (seg !== undefined) out.push(decodeURIComponent(seg));
+    if (seg !== undefined) {
+      try {
+        out.push(decodeURIComponent(seg));
+      } catch {
+        out.push(seg); // malformed %-escape: compared as sent, so it simply does not match
+      }
+    }
   }
   return out;
 }

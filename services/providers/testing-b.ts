@@ -72,3 +72,8 @@ export function rsaPair(): RsaPair {
 export function rsaSign(privateKey: KeyObject, data: string | Buffer): string {
   return cryptoSign('sha256', Buffer.isBuffer(data) ? data : Buffer.from(data), privateKey).toString('base64');
 }
+
+/** assert.throws matcher: a NormalizeError with this reason. */
+export function normalizeError(reason: string): (err: unknown) => boolean {
+  return (err: unknown) => err instanceof Error && err.name === 'NormalizeError' && (err as { reason?: unknown }).reason === reason;
+}

@@ -32,6 +32,7 @@ import {
   DAY,
   OK,
   anyEqual,
+  fail,
   checkIp,
   compositeKey,
   header,
@@ -137,7 +138,9 @@ export const provider: ProviderModule = {
       const expected = source.secrets.map((s) => Buffer.from(s, 'utf8').toString('base64'));
       if (anyEqual(auth.trim(), expected)) return OK;
     }
-    return verifySharedToken(req, source, tokenLocationsOf(source));
+    const token = verifySharedToken(req, source, tokenLocationsOf(source));
+    // An Authorization header that did not match is a wrong credential, not a missing one.
+    return !token.ok && token.reason === 'missing_signature' && auth !== undefined ? fail('bad_token') : token;
   },
 
   interpret(req) {
