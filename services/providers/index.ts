@@ -8,6 +8,7 @@ import { provider as slack } from './slack/index.ts';
 import { provider as standardWebhooks } from './standard-webhooks/index.ts';
 import { provider as stripe } from './stripe/index.ts';
 import { provider as teams } from './teams/index.ts';
+import { provider as twilio } from './twilio/index.ts';
 // -- end group A imports
 // -- group B imports
 import { provider as adobeIo } from './adobe-io/index.ts';
@@ -33,6 +34,7 @@ const modules: readonly ProviderModule[] = [
   gitlab,
   teams,
   slack,
+  twilio,
   // -- end group A modules
   // -- group B modules
   mollie,

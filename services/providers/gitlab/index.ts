@@ -141,5 +141,6 @@ export const provider: ProviderModule = {
   verify,
   interpret,
   normalize,
+  validateOptions,
   sensitiveHeaders: ['x-gitlab-token'],
 };

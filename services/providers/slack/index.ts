@@ -226,4 +226,5 @@ export const provider: ProviderModule = {
   verify,
   interpret,
   normalize,
+  validateOptions,
 };

@@ -111,4 +111,5 @@ export const provider: ProviderModule = {
   verify: verifyStandardWebhook,
   interpret,
   normalize,
+  validateOptions,
 };

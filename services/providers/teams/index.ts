@@ -108,5 +108,6 @@ export const provider: ProviderModule = {
   verify,
   interpret,
   normalize,
+  validateOptions,
   sensitiveHeaders: ['authorization'],
 };
