@@ -6,6 +6,8 @@
  * File format: { "sources": [ { "id": "stripe-eu", "provider": "stripe",
  *   "secrets": ["whsec_…"], "options": { "toleranceSeconds": 300 } } ] }
  * A secret may be written as "env:NAME" to read it from the environment instead of the file.
+ * Every source needs a secret (HMAC key or shared token), except with options.publicKeys (RSA
+ * schemes) or an explicit options.allowNoSecret for platforms that cannot send one.
  */
 import { readFileSync } from 'node:fs';
 import type { ProviderModule, SourceConfig } from '../providers/types.ts';
@@ -59,8 +61,15 @@ export function validateSources(raw: unknown, lookup: ProviderLookup, env: Reado
       } else secrets.push(sec);
     }
     const options = (r.options && typeof r.options === 'object' ? r.options : {}) as Record<string, unknown>;
-    if (provider.signs && secrets.length === 0 && !options.publicKeys) {
-      problems.push(`source ${id}: provider ${provider.name} signs its webhooks but the source has no secret`);
+    // Fail closed: every source needs a secret (signing key or shared token) unless it verifies
+    // with public keys, or explicitly relies on other checks (IP allowlist, org id) for a
+    // platform that can send no secret at all.
+    if (secrets.length === 0 && !options.publicKeys && options.allowNoSecret !== true) {
+      problems.push(
+        provider.signs
+          ? `source ${id}: provider ${provider.name} signs its webhooks but the source has no secret`
+          : `source ${id}: provider ${provider.name} authenticates with a shared token but the source has no secret (set options.allowNoSecret only if the platform can send none and an IP allowlist protects it)`,
+      );
     }
     for (const p of provider.validateOptions?.(options) ?? []) problems.push(`source ${id}: ${p}`);
     out.push(Object.freeze({ id, provider: provider.name, secrets: Object.freeze(secrets), options: Object.freeze({ ...options }) }));
