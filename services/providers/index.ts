@@ -3,6 +3,7 @@ import type { ProviderModule } from './types.ts';
 // -- group A imports
 import { provider as github } from './github/index.ts';
 import { provider as gitlab } from './gitlab/index.ts';
+import { provider as hubspot } from './hubspot/index.ts';
 import { provider as shopify } from './shopify/index.ts';
 import { provider as slack } from './slack/index.ts';
 import { provider as standardWebhooks } from './standard-webhooks/index.ts';
@@ -35,6 +36,7 @@ const modules: readonly ProviderModule[] = [
   teams,
   slack,
   twilio,
+  hubspot,
   // -- end group A modules
   // -- group B modules
   mollie,
