@@ -1,0 +1,79 @@
+/**
+ * Wires the validator: sources, provider registry, Redis claims, Avro and metrics into the
+ * handler, and the handler into a transactional stage on webhooks.raw. Called by main.ts with the
+ * service deps; reads no environment itself.
+ */
+import { int, str, type ConfigOf } from '../common/config.ts';
+import type { Started, ServiceDeps } from '../common/service.ts';
+import { runStage } from '../common/kafka/stage.ts';
+import { fileSourceStore } from '../common/sources.ts';
+import { getProvider } from '../providers/index.ts';
+import { redisDedupeStore } from './dedupe.ts';
+import { createValidatorHandler } from './handler.ts';
+import { otelValidatorMetrics } from './metrics.ts';
+
+export const validatorSpec = {
+  /** JSON file of sources (services/common/sources.ts). */
+  SOURCES_FILE: str(),
+  /**
+   * Raw records per transaction. 500: measured with bench/validator.ts — at 100 the per-transaction
+   * cost (AddOffsetsToTxn, TxnOffsetCommit, EndTxn, markers) dominates; from ~500 the curve is flat
+   * and a bigger chunk only makes an aborted chunk costlier to redo. A chunk is also bounded by
+   * one fetch (VALIDATOR_FETCH_BYTES per partition).
+   */
+  VALIDATOR_CHUNK_SIZE: int(500, 1, 10_000),
+  /** Partitions of webhooks.raw processed concurrently by one instance. */
+  VALIDATOR_PARTITIONS_CONCURRENTLY: int(3, 1, 64),
+  /** Max bytes fetched per partition per request (bounds a chunk's size in bytes). */
+  VALIDATOR_FETCH_BYTES: int(1_048_576, 65_536, 52_428_800),
+  /** Largest normalized record (bytes); bigger → DLQ record_too_large. Below the broker's max.message.bytes (1 MB default). */
+  VALIDATOR_MAX_RECORD_BYTES: int(1_000_000, 1024, 104_857_600),
+  /** Consumer session timeout: how long a dead instance keeps its partitions. */
+  VALIDATOR_SESSION_TIMEOUT_MS: int(30_000, 6_000, 300_000),
+  /** Kafka transaction timeout: an open transaction of a dead instance is aborted after this at the latest. */
+  VALIDATOR_TRANSACTION_TIMEOUT_MS: int(60_000, 1_000, 900_000),
+};
+
+export type ValidatorConfig = ConfigOf<typeof validatorSpec>;
+
+export async function startValidator(
+  deps: ServiceDeps<ValidatorConfig & { TOPIC_PREFIX: string }>,
+  o: { env: Readonly<Record<string, string | undefined>> },
+): Promise<Started> {
+  const { config } = deps;
+  // Secrets written as env:NAME are resolved (and must exist) even though the validator never uses them:
+  // one sources file, validated the same way everywhere.
+  const sources = fileSourceStore(config.SOURCES_FILE, getProvider, o.env);
+  const raw = deps.topic('webhooks.raw');
+  const handler = createValidatorHandler({
+    sources,
+    provider: getProvider,
+    avro: deps.avro,
+    dedupe: redisDedupeStore(deps.redis, `hookline:${config.TOPIC_PREFIX}validator:dedupe:`),
+    topics: { normalized: deps.topic('webhooks.normalized'), dlq: deps.topic('webhooks.dlq') },
+    metrics: otelValidatorMetrics(deps.telemetry.meter),
+    tracer: deps.telemetry.tracer,
+    logger: deps.logger,
+    maxRecordBytes: config.VALIDATOR_MAX_RECORD_BYTES,
+  });
+  const stage = await runStage({
+    kafka: deps.kafka,
+    groupId: deps.group(),
+    topics: [raw],
+    handler,
+    logger: deps.logger,
+    meter: deps.telemetry.meter,
+    chunkSize: config.VALIDATOR_CHUNK_SIZE,
+    partitionsConsumedConcurrently: config.VALIDATOR_PARTITIONS_CONCURRENTLY,
+    maxBytesPerPartition: config.VALIDATOR_FETCH_BYTES,
+    sessionTimeoutMs: config.VALIDATOR_SESSION_TIMEOUT_MS,
+    transactionTimeoutMs: config.VALIDATOR_TRANSACTION_TIMEOUT_MS,
+  });
+  deps.logger.info({ topic: raw, sources: sources.list().length, chunkSize: config.VALIDATOR_CHUNK_SIZE }, 'validator consuming');
+  return {
+    checks: {
+      stage: () => (stage.joined ? Promise.resolve() : Promise.reject(new Error('consumer has not joined its group yet'))),
+    },
+    stop: () => stage.stop(),
+  };
+}
