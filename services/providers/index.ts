@@ -1,9 +1,11 @@
 /** Registry of provider modules by name. Unknown names fail closed (the ingress refuses to start). */
 import type { ProviderModule } from './types.ts';
 // -- group A imports
+import { provider as genericHmac } from './generic-hmac/index.ts';
 import { provider as github } from './github/index.ts';
 import { provider as gitlab } from './gitlab/index.ts';
 import { provider as hubspot } from './hubspot/index.ts';
+import { provider as sharedToken } from './shared-token/index.ts';
 import { provider as shopify } from './shopify/index.ts';
 import { provider as slack } from './slack/index.ts';
 import { provider as standardWebhooks } from './standard-webhooks/index.ts';
@@ -37,6 +39,8 @@ const modules: readonly ProviderModule[] = [
   slack,
   twilio,
   hubspot,
+  genericHmac,
+  sharedToken,
   // -- end group A modules
   // -- group B modules
   mollie,
