@@ -1,0 +1,122 @@
+/**
+ * What a delivery to one endpoint passes before its request is sent: the endpoint's circuit
+ * breaker, its rate limit (token bucket) and its concurrency limit. A delivery that cannot go soon
+ * is deferred, not held: the lane parks it durably until the given time, so a slow, dead or
+ * throttled endpoint holds no Kafka offsets and no memory, and never slows the others.
+ *
+ * These are per dispatcher instance (in memory): with N instances an endpoint can see up to N
+ * times its rate limit and concurrency. Lanes of one resource live on one instance, so order
+ * does not depend on it.
+ */
+import { CircuitBreaker, type BreakerOptions } from './breaker.ts';
+
+export class TokenBucket {
+  readonly #rate: number;
+  #tokens: number;
+  #at: number;
+
+  constructor(ratePerSecond: number, now: number) {
+    this.#rate = ratePerSecond;
+    this.#tokens = ratePerSecond;
+    this.#at = now;
+  }
+
+  /** 0 = go now; >0 = reserved, go after that many ms; <0 = would wait -result ms (> maxWaitMs): not reserved. */
+  reserve(now: number, maxWaitMs: number): number {
+    this.#tokens = Math.min(this.#rate, this.#tokens + ((now - this.#at) * this.#rate) / 1000);
+    this.#at = now;
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      return 0;
+    }
+    const wait = Math.ceil(((1 - this.#tokens) * 1000) / this.#rate);
+    if (wait > maxWaitMs) return -wait;
+    this.#tokens -= 1;
+    return wait;
+  }
+}
+
+export interface GateOptions {
+  readonly breaker: BreakerOptions;
+  /** Max requests in flight to one endpoint. */
+  readonly concurrency: number;
+  /** Max deliveries waiting for a slot; beyond that they are deferred. */
+  readonly maxQueued: number;
+  /** Longest in-memory wait for a rate-limit token; beyond that the delivery is deferred. */
+  readonly maxRateWaitMs: number;
+  /** How far a delivery is deferred when the concurrency queue is full. */
+  readonly busyDeferMs: number;
+}
+
+export type Verdict = 'success' | 'failure' | 'neutral';
+
+export type Entry =
+  | { readonly go: true; readonly wait: number; release(verdict: Verdict, now: number): { opened: boolean; closed: boolean } }
+  | { readonly go: false; readonly until: number; readonly why: 'circuit_open' | 'rate_limited' | 'busy' };
+
+export class EndpointGate {
+  readonly breaker: CircuitBreaker;
+  readonly #o: GateOptions;
+  #bucket: TokenBucket | undefined;
+  #rate: number | null = null;
+  #inFlight = 0;
+  readonly #waiters: (() => void)[] = [];
+
+  constructor(o: GateOptions) {
+    this.#o = o;
+    this.breaker = new CircuitBreaker(o.breaker);
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Resolves when the delivery may start (after any rate wait), or with a deferral. */
+  async enter(now: number, ratePerSecond: number | null): Promise<Entry> {
+    const admission = this.breaker.admit(now);
+    if (!admission.ok) return { go: false, until: admission.retryAt, why: 'circuit_open' };
+    if (this.#inFlight >= this.#o.concurrency) {
+      if (this.#waiters.length >= this.#o.maxQueued) return this.#unprobe({ go: false, until: now + this.#o.busyDeferMs, why: 'busy' });
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    } else this.#inFlight++;
+    let wait = 0;
+    if (ratePerSecond !== null && ratePerSecond > 0) {
+      if (this.#rate !== ratePerSecond) {
+        this.#bucket = new TokenBucket(ratePerSecond, now);
+        this.#rate = ratePerSecond;
+      }
+      const r = this.#bucket!.reserve(Date.now(), this.#o.maxRateWaitMs);
+      if (r < 0) {
+        this.#next();
+        return this.#unprobe({ go: false, until: Date.now() - r, why: 'rate_limited' });
+      }
+      wait = r;
+    }
+    let released = false;
+    return {
+      go: true,
+      wait,
+      release: (verdict, at) => {
+        if (released) return { opened: false, closed: false };
+        released = true;
+        this.#next();
+        if (verdict === 'success') return { opened: false, closed: this.breaker.onSuccess() };
+        if (verdict === 'failure') return { opened: this.breaker.onFailure(at), closed: false };
+        this.breaker.onNeutral();
+        return { opened: false, closed: false };
+      },
+    };
+  }
+
+  #unprobe<T>(e: T): T {
+    this.breaker.onNeutral();
+    return e;
+  }
+
+  /** Hands the slot to the next waiter, or frees it. */
+  #next(): void {
+    const w = this.#waiters.shift();
+    if (w) w();
+    else this.#inFlight--;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Wires the dispatcher: endpoint registry (Redis cache), gates, HTTP client with the SSRF guard,
+ * attempt → records, lanes per partition with their park store, and the outbound.events intake.
+ */
+import type { BaseConfig } from '../common/config.ts';
+import { deadLetterOf, deadLetterRecord } from '../common/dlq.ts';
+import { createEndpointStore } from '../common/endpoints.ts';
+import { createProducer } from '../common/kafka/producer.ts';
+import type { ServiceDeps, Started } from '../common/service.ts';
+import { createAttempter } from './attempt.ts';
+import type { DispatcherConfig } from './config.ts';
+import { EndpointGate } from './gate.ts';
+import { createHttpClient } from './http-client.ts';
+import { startIntake } from './intake.ts';
+import { PartitionLanes } from './lanes.ts';
+import { dispatcherMetrics } from './metrics.ts';
+import { createParkStore } from './park-store.ts';
+import { createHealth, createRecords } from './records.ts';
+import { startRegistry } from './registry.ts';
+import { createAddressPolicy } from './ssrf.ts';
+
+export async function startDispatcher(deps: ServiceDeps<DispatcherConfig & BaseConfig>): Promise<Started> {
+  const { config: c, logger, redis } = deps;
+  const prefix = c.REDIS_KEY_PREFIX;
+  const topics = { events: deps.topic('outbound.events'), attempts: deps.topic('outbound.attempts'), dlq: deps.topic('outbound.dlq'), ops: deps.topic('ops.events') };
+  const metrics = dispatcherMetrics(deps.telemetry.meter);
+  const store = createEndpointStore(redis, prefix);
+  const subscriber = redis.duplicate();
+  await subscriber.connect();
+  const registry = await startRegistry({ store, subscriber, refreshMs: c.DISPATCHER_REGISTRY_REFRESH_MS, logger });
+  const producer = createProducer(deps.kafka);
+  await producer.connect();
+  const records = createRecords({ producer, avro: deps.avro, topics });
+  const http = createHttpClient({ policy: createAddressPolicy(c.DISPATCHER_ALLOWED_NETWORKS) });
+
+  const gates = new Map<string, EndpointGate>();
+  const gateOptions = {
+    breaker: { failureThreshold: c.DISPATCHER_BREAKER_FAILURES, openMs: c.DISPATCHER_BREAKER_OPEN_MS, maxOpenMs: c.DISPATCHER_BREAKER_MAX_OPEN_MS },
+    concurrency: c.DISPATCHER_ENDPOINT_CONCURRENCY,
+    maxQueued: c.DISPATCHER_ENDPOINT_MAX_QUEUED,
+    maxRateWaitMs: c.DISPATCHER_MAX_RATE_WAIT_MS,
+    busyDeferMs: c.DISPATCHER_BUSY_DEFER_MS,
+  };
+  const gate = (id: string) => {
+    let g = gates.get(id);
+    if (!g) gates.set(id, (g = new EndpointGate(gateOptions)));
+    return g;
+  };
+
+  const attempt = createAttempter({
+    endpoint: (id) => registry.load(id),
+    onDisabled: (ep, reason) => registry.put({ ...ep, state: { enabled: false, reason, changedAt: Date.now() } }),
+    gate,
+    http,
+    store,
+    records,
+    health: createHealth(redis, prefix),
+    policy: { schedule: c.DISPATCHER_RETRY_SCHEDULE, jitter: c.DISPATCHER_RETRY_JITTER, retryAfterMinMs: c.DISPATCHER_RETRY_AFTER_MIN_MS, retryAfterMaxMs: c.DISPATCHER_RETRY_AFTER_MAX_MS },
+    timeoutMs: c.DISPATCHER_TIMEOUT_MS,
+    disableAfterMs: c.DISPATCHER_DISABLE_AFTER_MS,
+    userAgent: 'hookline-dispatcher/1',
+    tracer: deps.telemetry.tracer,
+    metrics,
+    logger,
+  });
+
+  const intake = await startIntake({
+    kafka: deps.kafka,
+    groupId: deps.group(),
+    topic: topics.events,
+    avro: deps.avro,
+    registry,
+    logger,
+    lanes: (partition) =>
+      new PartitionLanes({
+        store: createParkStore(redis, prefix, topics.events, partition),
+        attempt,
+        logger,
+        metrics,
+        leaseMs: c.DISPATCHER_TIMEOUT_MS + 5000,
+        sweepMs: c.DISPATCHER_SWEEP_MS,
+      }),
+    deadLetter: async (m, err) => {
+      await producer.enqueue(await deadLetterRecord(deps.avro, topics.dlq, deadLetterOf(m, { stage: 'dispatcher', error: err, attempts: 0 })));
+    },
+    maxPendingPerPartition: c.DISPATCHER_MAX_PENDING_PER_PARTITION,
+    commitIntervalMs: c.DISPATCHER_COMMIT_INTERVAL_MS,
+    partitionsConsumedConcurrently: c.DISPATCHER_PARTITIONS_CONCURRENTLY,
+  });
+
+  return {
+    checks: {
+      producer: () => (producer.connected ? Promise.resolve() : Promise.reject(new Error('producer not connected'))),
+    },
+    async stop() {
+      await intake.stop();
+      await producer.disconnect();
+      await registry.stop();
+      http.close();
+    },
+  };
+}
