@@ -51,6 +51,8 @@ export const dispatcherSpec = {
   /** Safety sweep of due parked lanes (the timer is exact; this repairs lost leases). */
   DISPATCHER_SWEEP_MS: int(30_000, 100),
   DISPATCHER_PARTITIONS_CONCURRENTLY: int(6, 1, 1000),
+  /** Kafka group session timeout: how soon a crashed instance's partitions move to another. */
+  DISPATCHER_SESSION_TIMEOUT_MS: int(30_000, 6000, 300_000),
 } satisfies Spec;
 
 export type DispatcherConfig = ConfigOf<typeof dispatcherSpec>;

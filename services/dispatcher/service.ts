@@ -86,6 +86,7 @@ export async function startDispatcher(deps: ServiceDeps<DispatcherConfig & BaseC
     maxPendingPerPartition: c.DISPATCHER_MAX_PENDING_PER_PARTITION,
     commitIntervalMs: c.DISPATCHER_COMMIT_INTERVAL_MS,
     partitionsConsumedConcurrently: c.DISPATCHER_PARTITIONS_CONCURRENTLY,
+    sessionTimeoutMs: c.DISPATCHER_SESSION_TIMEOUT_MS,
   });
 
   return {
