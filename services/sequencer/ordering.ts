@@ -138,7 +138,7 @@ export function accept<E extends Orderable>(s: ResourceState<E>, ev: E, now: num
   }
   switch (kind) {
     case 'SEQUENCE': {
-      const seq = value!;
+      const seq = value;
       const expected = expectedSeq(s, o);
       const nothingApplied = s.value === null;
       if (seq === expected || (nothingApplied && seq < expected)) {
@@ -161,13 +161,13 @@ export function accept<E extends Orderable>(s: ResourceState<E>, ev: E, now: num
       return out;
     }
     case 'VERSION': {
-      if (s.value !== null && value! < s.value) out.push({ type: 'stale', event: ev, position: s.position, reason: 'older_version' });
+      if (s.value !== null && value < s.value) out.push({ type: 'stale', event: ev, position: s.position, reason: 'older_version' });
       else out.push(applyTo(s, ev, o, null, 'in_order'));
       return out;
     }
     case 'STATUS': {
       const rank = ev.ordering.statusRank ?? 0;
-      const lower = s.value !== null && (rank < (s.rank ?? 0) || (rank === (s.rank ?? 0) && value! < s.value));
+      const lower = s.value !== null && (rank < (s.rank ?? 0) || (rank === (s.rank ?? 0) && value < s.value));
       if (lower) out.push({ type: 'stale', event: ev, position: s.position, reason: 'lower_status' });
       else out.push(applyTo(s, ev, o, null, 'in_order'));
       return out;

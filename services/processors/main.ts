@@ -1,0 +1,5 @@
+/** Processors process: the only place that reads the environment. */
+import { runMain } from '../common/service.ts';
+import { processorsSpec, startProcessors } from './service.ts';
+
+runMain({ name: 'processors', spec: processorsSpec, env: process.env, start: startProcessors });

@@ -1,0 +1,80 @@
+/**
+ * Runs a set of handlers: the main stage on events.<domain> (runStage, effectively once) and the
+ * retry lane on processors.retry.* (lane.ts), both through one Processor (processor.ts).
+ */
+import type { Admin, Kafka } from 'kafkajs';
+import type { Meter } from '@opentelemetry/api';
+import { runStage } from '../common/kafka/stage.ts';
+import type { Logger } from '../common/logger.ts';
+import type { Redis } from '../common/redis.ts';
+import type { AvroCodec } from '../common/schemas.ts';
+import { runLane } from './lane.ts';
+import { redisParking, type Position } from './parking.ts';
+import { createProcessor } from './processor.ts';
+import type { ProcessorHandler } from './types.ts';
+
+export interface RunnerOptions {
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly redis: Redis;
+  readonly avro: AvroCodec;
+  readonly logger: Logger;
+  readonly meter?: Meter;
+  readonly groupId: string;
+  readonly handlers: readonly ProcessorHandler[];
+  readonly inputTopics: readonly string[];
+  readonly retryTopics: readonly string[];
+  readonly delaysMs: readonly number[];
+  readonly dlqTopic: string;
+  /** Prefix of the Redis keys of parked resources. */
+  readonly redisPrefix: string;
+  readonly chunkSize?: number;
+  readonly partitionsConsumedConcurrently?: number;
+  readonly sessionTimeoutMs?: number;
+}
+
+export interface RunningProcessors {
+  stop(): Promise<void>;
+  readonly joined: boolean;
+}
+
+export async function runProcessors(o: RunnerOptions): Promise<RunningProcessors> {
+  const laneGroup = `${o.groupId}.retry`;
+  async function committed(at: Position): Promise<boolean> {
+    const res = await o.admin.fetchOffsets({ groupId: laneGroup, topics: [at.topic] });
+    const off = res[0]?.partitions.find((p) => p.partition === at.partition)?.offset ?? '-1';
+    return BigInt(off) > BigInt(at.offset);
+  }
+  const processor = createProcessor({
+    avro: o.avro,
+    logger: o.logger,
+    meter: o.meter,
+    parking: redisParking(o.redis, o.redisPrefix),
+    handlers: o.handlers,
+    retryTopics: o.retryTopics,
+    delaysMs: o.delaysMs,
+    dlqTopic: o.dlqTopic,
+    committed,
+  });
+  const lane = await runLane({ kafka: o.kafka, groupId: laneGroup, topics: o.retryTopics, logger: o.logger, dueAt: processor.dueAt, handle: (msgs) => processor.handleLane(msgs), sessionTimeoutMs: o.sessionTimeoutMs });
+  const stage = await runStage({
+    kafka: o.kafka,
+    groupId: o.groupId,
+    topics: o.inputTopics,
+    logger: o.logger,
+    meter: o.meter,
+    chunkSize: o.chunkSize ?? 200,
+    partitionsConsumedConcurrently: o.partitionsConsumedConcurrently ?? 6,
+    sessionTimeoutMs: o.sessionTimeoutMs,
+    handler: { handle: (msgs) => processor.handleMain(msgs) },
+  });
+  return {
+    get joined() {
+      return stage.joined && lane.joined;
+    },
+    async stop() {
+      await stage.stop();
+      await lane.stop();
+    },
+  };
+}

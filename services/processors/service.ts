@@ -1,0 +1,60 @@
+/** Wires the processors service: built-in handlers (state projector, outbound router) into the runner. Reads no environment. */
+import { int, list, type ConfigOf } from '../common/config.ts';
+import { ConfigError } from '../common/errors.ts';
+import type { Started, ServiceDeps } from '../common/service.ts';
+import { DOMAINS } from '../common/topics.ts';
+import { stateProjector } from './builtins/projector.ts';
+import { outboundRouter } from './builtins/router.ts';
+import { runProcessors } from './runner.ts';
+
+export const processorsSpec = {
+  /** Delays of processors.retry.5s / .1m / .10m, ms (the topic names are fixed; the delays are not). */
+  PROCESSORS_RETRY_DELAYS_MS: list(['5000', '60000', '600000']),
+  /** Domains consumed (events.<domain>). */
+  PROCESSORS_DOMAINS: list(DOMAINS),
+  PROCESSORS_CHUNK_SIZE: int(200, 1, 10_000),
+  PROCESSORS_PARTITIONS_CONCURRENTLY: int(6, 1, 64),
+  PROCESSORS_SESSION_TIMEOUT_MS: int(30_000, 6_000, 300_000),
+};
+
+export type ProcessorsConfig = ConfigOf<typeof processorsSpec>;
+
+export const RETRY_TOPICS = ['processors.retry.5s', 'processors.retry.1m', 'processors.retry.10m'] as const;
+
+export function parseDelays(raw: readonly string[]): number[] {
+  const delays = raw.map(Number);
+  if (delays.length !== RETRY_TOPICS.length || delays.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new ConfigError(`PROCESSORS_RETRY_DELAYS_MS must be ${RETRY_TOPICS.length} non-negative integers (ms), got "${raw.join(',')}"`);
+  }
+  return delays;
+}
+
+export async function startProcessors(deps: ServiceDeps<ProcessorsConfig & { TOPIC_PREFIX: string }>): Promise<Started> {
+  const c = deps.config;
+  const handlers = [
+    stateProjector({ redis: deps.redis, redisKey: `hookline:${c.TOPIC_PREFIX}processors:state`, topic: deps.topic('state.resources') }),
+    outboundRouter({ avro: deps.avro, topic: deps.topic('outbound.events') }),
+  ];
+  const running = await runProcessors({
+    kafka: deps.kafka,
+    admin: deps.admin,
+    redis: deps.redis,
+    avro: deps.avro,
+    logger: deps.logger,
+    meter: deps.telemetry.meter,
+    groupId: deps.group(),
+    handlers,
+    inputTopics: c.PROCESSORS_DOMAINS.map((d) => deps.topic(`events.${d}`)),
+    retryTopics: RETRY_TOPICS.map((t) => deps.topic(t)),
+    delaysMs: parseDelays(c.PROCESSORS_RETRY_DELAYS_MS),
+    dlqTopic: deps.topic('processors.dlq'),
+    redisPrefix: `hookline:${c.TOPIC_PREFIX}processors:parked:`,
+    chunkSize: c.PROCESSORS_CHUNK_SIZE,
+    partitionsConsumedConcurrently: c.PROCESSORS_PARTITIONS_CONCURRENTLY,
+    sessionTimeoutMs: c.PROCESSORS_SESSION_TIMEOUT_MS,
+  });
+  return {
+    checks: { stage: () => (running.joined ? Promise.resolve() : Promise.reject(new Error('consumers have not joined their groups yet'))) },
+    stop: () => running.stop(),
+  };
+}
