@@ -1,0 +1,48 @@
+/**
+ * Reads a request body up to a limit without ever holding more than the limit in memory.
+ * A declared Content-Length over the limit is refused before a byte is read; a chunked body
+ * (no Content-Length) is counted while it streams, and reading stops at the first chunk that
+ * crosses the limit. The caller answers 413 with `Connection: close`, so the rest is never read.
+ */
+
+export type BodyRefusal = { readonly ok: false; readonly reason: 'too_large' | 'bad_length' };
+export type BodyResult = { readonly ok: true; readonly body: Buffer } | BodyRefusal;
+
+/** Content-Length as a number; undefined when absent; NaN when malformed. */
+export function declaredLength(headers: Headers): number | undefined {
+  const v = headers.get('content-length');
+  if (v === null) return undefined;
+  return /^\d+$/.test(v.trim()) ? Number(v.trim()) : Number.NaN;
+}
+
+export function exceedsDeclared(headers: Headers, limit: number): BodyRefusal | undefined {
+  const n = declaredLength(headers);
+  if (n === undefined) return undefined;
+  if (Number.isNaN(n)) return { ok: false, reason: 'bad_length' };
+  return n > limit ? { ok: false, reason: 'too_large' } : undefined;
+}
+
+export async function readBody(req: Request, limit: number): Promise<BodyResult> {
+  const early = exceedsDeclared(req.headers, limit);
+  if (early) return early;
+  if (req.body === null) return { ok: true, body: Buffer.alloc(0) };
+  if (declaredLength(req.headers) !== undefined) {
+    // Length known and within the limit (the HTTP parser enforces it): the server's fast path.
+    return { ok: true, body: Buffer.from(await req.arrayBuffer()) };
+  }
+  const reader = (req.body as ReadableStream<Uint8Array>).getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > limit) return { ok: false, reason: 'too_large' };
+      chunks.push(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  return { ok: true, body: Buffer.concat(chunks, total) };
+}
