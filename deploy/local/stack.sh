@@ -1,0 +1,660 @@
+#!/usr/bin/env bash
+# hookline local stack without Docker: a real single-node Kafka (KRaft), an Apicurio schema
+# registry (Confluent-compatible API, schemas stored in Kafka) and Redis, all on 127.0.0.1.
+#
+#   bash deploy/local/stack.sh up|down|status|reset|logs [part]|env|kafka <tool> [args]
+#
+# Artifacts are cached outside the repo in ${HOOKLINE_CACHE:-~/.cache/hookline} (plus Maven's
+# own ~/.m2); data, logs and pidfiles live in ${HOOKLINE_STACK_DIR:-<repo>/.stack}.
+# See deploy/README.md.
+set -Eeuo pipefail
+
+# ---------------------------------------------------------------------------------------------
+# Pinned versions: the only place to change them.
+# Kafka 4.1.1: current KRaft-only line, runs on Java 17, supports transactions and the new
+#   consumer group protocol; the same version the docker-compose file uses (apache/kafka:4.1.1).
+KAFKA_VERSION=4.1.1
+# slf4j -> log4j2 binding for the broker's logs (Kafka's own distribution ships log4j2 too).
+LOG4J_VERSION=2.24.3
+# Apicurio Registry 3.0.9: the newest release that runs on Java 17 (3.1+ / 3.3.x are built for
+#   Java 21). Its ccompat API is the Confluent Schema Registry API; kafkasql storage keeps the
+#   schemas in the Kafka topic kafkasql-journal, so they live and die with the Kafka data dir.
+APICURIO_VERSION=3.0.9
+# Maven plugin used to fetch the jars (the default binding in Maven 3.8 is the ancient 2.8).
+MVN_DEPENDENCY_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.8.1
+MVN_DEPENDENCY_PLUGIN_GET=org.apache.maven.plugins:maven-dependency-plugin:2.8   # see fetch_artifacts
+# ---------------------------------------------------------------------------------------------
+
+KAFKA_PORT=${KAFKA_PORT:-9092}
+KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
+REGISTRY_PORT=${REGISTRY_PORT:-8081}
+REDIS_PORT=${REDIS_PORT:-6379}
+KAFKA_HEAP=${KAFKA_HEAP:-1g}
+REGISTRY_HEAP=${REGISTRY_HEAP:-512m}
+KAFKA_START_TIMEOUT=${KAFKA_START_TIMEOUT:-90}       # seconds
+REGISTRY_START_TIMEOUT=${REGISTRY_START_TIMEOUT:-120}
+REDIS_START_TIMEOUT=${REDIS_START_TIMEOUT:-20}
+STOP_TIMEOUT=${STOP_TIMEOUT:-30}                     # seconds before SIGKILL
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$HERE/../.." && pwd)
+STACK_DIR=${HOOKLINE_STACK_DIR:-$REPO_ROOT/.stack}
+CACHE_DIR=${HOOKLINE_CACHE:-$HOME/.cache/hookline}
+
+KAFKA_HOME=$CACHE_DIR/kafka-$KAFKA_VERSION
+KAFKA_LIBS=$KAFKA_HOME/libs
+APICURIO_HOME=$CACHE_DIR/apicurio-registry-$APICURIO_VERSION
+APICURIO_JAR=$APICURIO_HOME/apicurio-registry-app-$APICURIO_VERSION-runner.jar
+LOG4J_CONFIG=$HERE/log4j2.properties
+
+RUN_DIR=$STACK_DIR/run
+LOG_DIR=$STACK_DIR/logs
+KAFKA_DATA=$STACK_DIR/kafka/data
+KAFKA_PROPS=$STACK_DIR/kafka/server.properties
+REGISTRY_DIR=$STACK_DIR/registry
+REDIS_DIR=$STACK_DIR/redis
+
+PARTS=(kafka registry redis)
+
+# ---------------------------------------------------------------------------------------------
+# output and small helpers
+
+if [[ -t 1 ]]; then B=$'\e[1m' R=$'\e[31m' G=$'\e[32m' Y=$'\e[33m' N=$'\e[0m'; else B='' R='' G='' Y='' N=''; fi
+say() { printf '%s\n' "$*"; }
+warn() { printf '%swarning:%s %s\n' "$Y" "$N" "$*" >&2; }
+die() { printf '%serror:%s %s\n' "$R" "$N" "$*" >&2; exit 1; }
+
+now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
+secs_since() { # start_ms -> "12.3s"
+  local d=$(($(now_ms) - $1))
+  printf '%d.%ds' $((d / 1000)) $(((d % 1000) / 100))
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Who listens on a port (for error messages).
+port_owner() { ss -Hltnp "sport = :$1" 2>/dev/null | sed -n 's/.*users:((\(.*\)))/\1/p' | head -1; }
+
+show_log_tail() { # file [lines]
+  local f=$1 n=${2:-25}
+  [[ -s $f ]] || { say "  (log $f is empty)"; return 0; }
+  say "  --- last $n lines of $f ---"
+  tail -n "$n" "$f" | sed 's/^/  /'
+  say "  ---"
+}
+
+# ---------------------------------------------------------------------------------------------
+# process bookkeeping: pidfile holds "<pid> <start time in clock ticks>", so a recycled pid is
+# never mistaken for ours (and never killed).
+
+pidfile() { echo "$RUN_DIR/$1.pid"; }
+
+proc_start_time() { # pid -> field 22 of /proc/pid/stat
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }           # drop "pid (comm) "
+  set -- $stat                # field 3 is now $1
+  echo "${20}"
+}
+
+# Prints our pid for a part if its process is alive, else nothing (and removes a stale pidfile).
+our_pid() {
+  local f pid start
+  f=$(pidfile "$1")
+  [[ -f $f ]] || return 0
+  read -r pid start <"$f" || true
+  if [[ -n ${pid:-} && -n ${start:-} && "$(proc_start_time "$pid" || true)" == "$start" ]]; then
+    echo "$pid"
+  else
+    rm -f "$f"
+  fi
+}
+
+rotate_log() { # keep one previous generation once a log passes 20 MB
+  local f=$1
+  if [[ -f $f ]] && (($(stat -c %s "$f") > 20 * 1024 * 1024)); then mv -f "$f" "$f.1"; fi
+}
+
+# start_bg part logfile cwd cmd... : runs cmd detached in its own session (so Ctrl-C in the
+# calling terminal does not reach it), appends stdout/stderr to logfile, records the pid in the
+# pidfile and in STARTED_PID.
+STARTED_PID=''
+start_bg() {
+  local part=$1 log=$2 cwd=$3; shift 3
+  local tmp="$RUN_DIR/.$part.starting"
+  rm -f "$tmp"
+  rotate_log "$log"
+  printf '\n===== %s start %s =====\n' "$part" "$(date '+%F %T')" >>"$log"
+  # The inner shell writes its own pid and then execs the program, so the pid is the program's
+  # whether or not setsid had to fork.
+  setsid bash -c 'echo $$ >"$0"; cd "$1" || exit 1; shift; exec "$@"' "$tmp" "$cwd" "$@" >>"$log" 2>&1 </dev/null 8>&- 9>&- &
+  local i pid='' start
+  for ((i = 0; i < 100; i++)); do
+    [[ -s $tmp ]] && { pid=$(<"$tmp"); break; }
+    sleep 0.05
+  done
+  rm -f "$tmp"
+  [[ -n $pid ]] || { show_log_tail "$log"; die "$part: could not start"; }
+  start=$(proc_start_time "$pid") || { show_log_tail "$log"; die "$part exited immediately"; }
+  echo "$pid $start" >"$(pidfile "$part")"
+  STARTED_PID=$pid
+}
+
+alive() { [[ -d /proc/$1 ]] && [[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]]; }
+
+# stop_part part : SIGTERM, wait, SIGKILL after STOP_TIMEOUT; only our own pid.
+stop_part() {
+  local part=$1 pid t0
+  pid=$(our_pid "$part")
+  if [[ -z $pid ]]; then
+    say "  $(printf '%-9s' "$part") not running (not started by this stack)"
+    return 0
+  fi
+  t0=$(now_ms)
+  kill -TERM "$pid" 2>/dev/null || true
+  local deadline=$((t0 + STOP_TIMEOUT * 1000))
+  while alive "$pid" && (($(now_ms) < deadline)); do sleep 0.2; done
+  if alive "$pid"; then
+    warn "$part (pid $pid) did not stop within ${STOP_TIMEOUT}s, sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    local i
+    for ((i = 0; i < 50; i++)); do alive "$pid" || break; sleep 0.1; done
+    alive "$pid" && die "$part (pid $pid) survived SIGKILL"
+  fi
+  rm -f "$(pidfile "$part")"
+  say "  $(printf '%-9s' "$part") stopped in $(secs_since "$t0") (pid $pid)"
+}
+
+# One `up`/`down`/`reset` at a time per stack dir (others share this working tree).
+lock_stack() {
+  mkdir -p "$STACK_DIR"
+  exec 9>"$STACK_DIR/.lock"
+  if ! flock -n 9; then
+    say "another stack.sh is running on $STACK_DIR, waiting for it..."
+    flock 9
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# prerequisites
+
+JAVA=''
+java_major() { # java binary -> major version
+  "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -1
+}
+
+find_java() {
+  local c m
+  for c in ${JAVA_HOME:+"$JAVA_HOME/bin/java"} "$(command -v java || true)" /usr/lib/jvm/java-17-openjdk-amd64/bin/java; do
+    [[ -n $c && -x $c ]] || continue
+    m=$(java_major "$c")
+    if [[ -n $m ]] && ((m >= 17)) && [[ -x "$(dirname "$(readlink -f "$c")")/javac" ]]; then
+      JAVA=$(readlink -f "$c")
+      return 0
+    fi
+  done
+  return 1
+}
+
+apt_install() { # packages...
+  local log="$LOG_DIR/apt.log" sudo=''
+  if ((EUID != 0)); then
+    if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo='sudo'; else
+      die "missing: $* — install them with: sudo apt-get update && sudo apt-get install -y $*"
+    fi
+  fi
+  mkdir -p "$LOG_DIR"
+  say "  installing Debian packages: $* (apt-get update && apt-get install; log: $log)"
+  local t0
+  t0=$(now_ms)
+  if ! { $sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "$@"; } >"$log" 2>&1; then
+    show_log_tail "$log" 15
+    die "apt-get install $* failed"
+  fi
+  say "  installed in $(secs_since "$t0")"
+}
+
+ensure_prereqs() {
+  local need=()
+  find_java || need+=(openjdk-17-jdk-headless)
+  command -v mvn >/dev/null || need+=(maven)
+  command -v redis-server >/dev/null && command -v redis-cli >/dev/null || need+=(redis-server)
+  command -v curl >/dev/null || need+=(curl)
+  command -v setsid >/dev/null && command -v flock >/dev/null || need+=(util-linux)
+  command -v ss >/dev/null || need+=(iproute2)
+  if ((${#need[@]})); then
+    apt_install "${need[@]}"
+    [[ -n $JAVA ]] || find_java || die "no Java 17+ JDK found after installing openjdk-17-jdk-headless"
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# artifacts (cached per version; a .complete marker makes a half-finished download invisible)
+
+mvn_fetch() { # workdir log goal args...
+  local dir=$1 log=$2; shift 2
+  if ! (cd "$dir" && mvn -B -q -ntp -C "$@") >"$log" 2>&1; then
+    show_log_tail "$log" 20
+    return 1
+  fi
+}
+
+fetch_artifacts() {
+  mkdir -p "$CACHE_DIR"
+  exec 8>"$CACHE_DIR/.lock"
+  flock 8
+  local t0 tmp
+  if [[ ! -f $KAFKA_HOME/.complete ]]; then
+    t0=$(now_ms)
+    say "  fetching Kafka $KAFKA_VERSION jars from Maven Central..."
+    tmp=$(mktemp -d "$CACHE_DIR/.kafka-$KAFKA_VERSION.XXXXXX")
+    cat >"$tmp/pom.xml" <<EOF
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>hookline.local</groupId><artifactId>kafka-broker</artifactId><version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$KAFKA_VERSION</version></dependency>
+    <!-- the CLI tools (topics, consumer groups, console consumer) for stack.sh kafka ... -->
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId><version>$KAFKA_VERSION</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>$LOG4J_VERSION</version></dependency>
+  </dependencies>
+</project>
+EOF
+    mvn_fetch "$tmp" "$tmp/mvn.log" "$MVN_DEPENDENCY_PLUGIN:copy-dependencies" \
+      -DincludeScope=runtime -DoutputDirectory="$tmp/libs" || { rm -rf "$tmp"; die "fetching Kafka jars failed"; }
+    rm -rf "$KAFKA_HOME"
+    mkdir -p "$KAFKA_HOME"
+    mv "$tmp/libs" "$KAFKA_LIBS"
+    rm -rf "$tmp"
+    touch "$KAFKA_HOME/.complete"
+    say "  Kafka $KAFKA_VERSION jars fetched in $(secs_since "$t0") ($(find "$KAFKA_LIBS" -name '*.jar' | wc -l) jars)"
+  fi
+  if [[ ! -f $APICURIO_HOME/.complete ]]; then
+    t0=$(now_ms)
+    say "  fetching Apicurio Registry $APICURIO_VERSION from Maven Central..."
+    tmp=$(mktemp -d "$CACHE_DIR/.apicurio-$APICURIO_VERSION.XXXXXX")
+    # The app's parent pom is not on Maven Central, so goals that read the artifact's descriptor
+    # fail (copy, unpack, and get from plugin 3.x); get of plugin 2.8 with transitive=false only
+    # needs the file itself (checksum-verified, -C).
+    mkdir -p "$tmp/dl"
+    mvn_fetch "$tmp" "$tmp/mvn.log" "$MVN_DEPENDENCY_PLUGIN_GET:get" -Dtransitive=false \
+      -Dartifact="io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all" -Ddest="$tmp/dl/" ||
+      { rm -rf "$tmp"; die "fetching Apicurio Registry failed"; }
+    local tgz=$tmp/dl/apicurio-registry-app-$APICURIO_VERSION-all.tar.gz
+    [[ -f $tgz ]] || { rm -rf "$tmp"; die "Maven reported success but $tgz is missing"; }
+    mkdir -p "$tmp/app"
+    tar -xzf "$tgz" -C "$tmp/app"
+    local jar
+    jar=$(find "$tmp/app" -name "apicurio-registry-app-$APICURIO_VERSION-runner.jar" | head -1)
+    [[ -n $jar ]] || { rm -rf "$tmp"; die "apicurio tarball has no runner jar"; }
+    rm -rf "$APICURIO_HOME"
+    mv "$(dirname "$jar")" "$APICURIO_HOME"
+    rm -rf "$tmp"
+    touch "$APICURIO_HOME/.complete"
+    say "  Apicurio Registry $APICURIO_VERSION fetched in $(secs_since "$t0")"
+  fi
+  flock -u 8
+}
+
+# The small admin helper (KafkaAdmin.java), compiled once per source version.
+KAFKA_ADMIN_CP=''
+compile_admin_helper() {
+  local src=$HERE/KafkaAdmin.java sum dir
+  sum=$(sha1sum "$src" | cut -c1-12)
+  dir=$KAFKA_HOME/admin-$sum
+  if [[ ! -f $dir/KafkaAdmin.class ]]; then
+    local tmp
+    tmp=$(mktemp -d "$KAFKA_HOME/.admin.XXXXXX")
+    "$(dirname "$JAVA")/javac" -nowarn -cp "$KAFKA_LIBS/*" -d "$tmp" "$src" || { rm -rf "$tmp"; die "compiling $src failed"; }
+    rm -rf "$dir"
+    mv "$tmp" "$dir"
+  fi
+  KAFKA_ADMIN_CP="$dir:$KAFKA_LIBS/*"
+}
+
+kafka_admin() { # args... (quiet client logging)
+  "$JAVA" -Xms32m -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$KAFKA_ADMIN_CP" \
+    -Dlog4j2.configurationFile="$LOG4J_CONFIG" -Dhookline.root.level=error -Dhookline.kafka.level=error \
+    -Dhookline.started.level=error KafkaAdmin "$@"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Kafka
+
+write_kafka_config() {
+  mkdir -p "$KAFKA_DATA"
+  cat >"$KAFKA_PROPS" <<EOF
+# Generated by deploy/local/stack.sh on every start; edit the script, not this file.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$KAFKA_DATA
+# Single node: internal topics with one replica; transactions (exactly-once) need the
+# transaction state log settings.
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+min.insync.replicas=1
+default.replication.factor=1
+num.partitions=1
+# Topics are declared as code by the project: a typo must fail, not create a topic.
+auto.create.topics.enable=false
+# Consumers join immediately (tests start and stop groups all the time).
+group.initial.rebalance.delay.ms=0
+EOF
+}
+
+kafka_format_if_needed() {
+  [[ -f $KAFKA_DATA/meta.properties ]] && return 0
+  local id log=$LOG_DIR/kafka.log
+  # A Kafka cluster id is 16 random bytes, base64url without padding (not starting with '-').
+  while :; do
+    id=$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+    [[ $id != -* ]] && break
+  done
+  if ! "$JAVA" -cp "$KAFKA_LIBS/*" -Dlog4j2.configurationFile="$LOG4J_CONFIG" \
+    kafka.tools.StorageTool format -t "$id" -c "$KAFKA_PROPS" >>"$log" 2>&1; then
+    show_log_tail "$log" 15
+    die "formatting the Kafka data dir failed"
+  fi
+  say "  kafka     formatted new data dir (cluster id $id)"
+}
+
+start_kafka() {
+  local pid t0 deadline
+  pid=$(our_pid kafka)
+  if [[ -n $pid ]]; then
+    kafka_admin wait "127.0.0.1:$KAFKA_PORT" $((KAFKA_START_TIMEOUT * 1000)) 2>/dev/null ||
+      die "kafka (pid $pid) is running but not answering on 127.0.0.1:$KAFKA_PORT; try 'stack.sh down' and 'up'"
+    say "  $(printf '%-9s' kafka) already running (pid $pid)"
+    return 0
+  fi
+  local p owner
+  for p in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
+    if port_open "$p"; then
+      owner=$(port_owner "$p")
+      die "port $p is taken by ${owner:-another process}, not by this stack. Stop it, or set KAFKA_PORT / KAFKA_CONTROLLER_PORT."
+    fi
+  done
+  t0=$(now_ms)
+  write_kafka_config
+  kafka_format_if_needed
+  start_bg kafka "$LOG_DIR/kafka.log" "$STACK_DIR" \
+    "$JAVA" "-Xms256m" "-Xmx$KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true \
+    "-Dhookline.stack=$STACK_DIR" -Dlog4j2.configurationFile="$LOG4J_CONFIG" \
+    -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_PROPS"
+  pid=$STARTED_PID
+  deadline=$((t0 + KAFKA_START_TIMEOUT * 1000))
+  # 1) the process is alive and the port is open, 2) a metadata request sees an active controller
+  # and a registered broker.
+  while ! port_open "$KAFKA_PORT"; do
+    alive "$pid" || start_failed kafka "$LOG_DIR/kafka.log" "exited during startup"
+    (($(now_ms) < deadline)) || start_failed kafka "$LOG_DIR/kafka.log" "port $KAFKA_PORT not open after ${KAFKA_START_TIMEOUT}s"
+    sleep 0.2
+  done
+  local left=$((deadline - $(now_ms)))
+  ((left > 5000)) || left=5000
+  kafka_admin wait "127.0.0.1:$KAFKA_PORT" "$left" ||
+    start_failed kafka "$LOG_DIR/kafka.log" "no metadata answer within ${KAFKA_START_TIMEOUT}s"
+  say "  $(printf '%-9s' kafka) started in $(secs_since "$t0")  pid $pid  127.0.0.1:$KAFKA_PORT"
+}
+
+# A part did not come up: show why, stop the half-started process, exit non-zero.
+start_failed() { # part log reason
+  say "${R}$1 failed to start: $3${N}"
+  show_log_tail "$2" 30
+  local pid
+  pid=$(our_pid "$1")
+  if [[ -n $pid ]]; then STOP_TIMEOUT=10 stop_part "$1" >/dev/null || true; fi
+  die "$1 did not start (other parts are left as they are; 'stack.sh down' stops them)"
+}
+
+# ---------------------------------------------------------------------------------------------
+# schema registry
+
+registry_url() { echo "http://127.0.0.1:$REGISTRY_PORT"; }
+registry_ready() { [[ "$(curl -s -o /dev/null -m 3 -w '%{http_code}' "$(registry_url)/apis/ccompat/v7/subjects" || true)" == 200 ]]; }
+
+start_registry() {
+  local pid t0 deadline
+  pid=$(our_pid registry)
+  if [[ -n $pid ]]; then
+    say "  $(printf '%-9s' registry) already running (pid $pid)"
+    wait_registry "$pid" "$(now_ms)"
+    return 0
+  fi
+  if port_open "$REGISTRY_PORT"; then
+    die "port $REGISTRY_PORT is taken by $(port_owner "$REGISTRY_PORT"), not by this stack. Stop it, or set REGISTRY_PORT."
+  fi
+  t0=$(now_ms)
+  # Apicurio 3.0.x creates its journal topic with the broker's default 7-day retention, which
+  # would silently drop schemas a week after they were registered. Create (or fix) the topics
+  # with infinite retention before it starts; newer Apicurio versions insist on exactly this.
+  local topic
+  for topic in kafkasql-journal kafkasql-snapshots; do
+    kafka_admin ensure-topic "127.0.0.1:$KAFKA_PORT" "$topic" 1 \
+      cleanup.policy=delete retention.ms=-1 retention.bytes=-1 >/dev/null ||
+      die "could not create the registry topic $topic"
+  done
+  mkdir -p "$REGISTRY_DIR"
+  start_bg registry "$LOG_DIR/registry.log" "$REGISTRY_DIR" env \
+    APICURIO_STORAGE_KIND=kafkasql \
+    APICURIO_KAFKASQL_BOOTSTRAP_SERVERS="127.0.0.1:$KAFKA_PORT" \
+    APICURIO_KAFKASQL_TOPIC=kafkasql-journal \
+    APICURIO_KAFKASQL_SNAPSHOTS_TOPIC=kafkasql-snapshots \
+    APICURIO_STORAGE_SNAPSHOT_LOCATION="$REGISTRY_DIR" \
+    APICURIO_KAFKASQL_CONSUMER_POLL_TIMEOUT=250 \
+    APICURIO_REST_DELETION_GROUP_ENABLED=true \
+    APICURIO_REST_DELETION_ARTIFACT_ENABLED=true \
+    APICURIO_REST_DELETION_ARTIFACT_VERSION_ENABLED=true \
+    QUARKUS_HTTP_HOST=127.0.0.1 \
+    QUARKUS_HTTP_PORT="$REGISTRY_PORT" \
+    QUARKUS_HTTP_ACCESS_LOG_ENABLED=false \
+    "$JAVA" "-Xms128m" "-Xmx$REGISTRY_HEAP" "-Dhookline.stack=$STACK_DIR" \
+    "-Djava.io.tmpdir=$REGISTRY_DIR" -jar "$APICURIO_JAR"
+  pid=$STARTED_PID
+  wait_registry "$pid" "$t0"
+  say "  $(printf '%-9s' registry) started in $(secs_since "$t0")  pid $pid  $(registry_url)/apis/ccompat/v7"
+}
+
+wait_registry() { # pid t0
+  local pid=$1 deadline=$(($2 + REGISTRY_START_TIMEOUT * 1000))
+  until registry_ready; do
+    alive "$pid" || start_failed registry "$LOG_DIR/registry.log" "exited during startup"
+    (($(now_ms) < deadline)) || start_failed registry "$LOG_DIR/registry.log" "no HTTP 200 on /apis/ccompat/v7/subjects after ${REGISTRY_START_TIMEOUT}s"
+    sleep 0.3
+  done
+}
+
+# ---------------------------------------------------------------------------------------------
+# Redis
+
+redis_ping() { [[ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null || true)" == PONG ]]; }
+
+start_redis() {
+  local pid t0 deadline
+  pid=$(our_pid redis)
+  if [[ -n $pid ]]; then
+    say "  $(printf '%-9s' redis) already running (pid $pid)"
+    return 0
+  fi
+  if redis_ping; then
+    say "  $(printf '%-9s' redis) reusing the Redis already answering on 127.0.0.1:$REDIS_PORT (not managed by this stack)"
+    return 0
+  fi
+  if port_open "$REDIS_PORT"; then
+    die "port $REDIS_PORT is taken by $(port_owner "$REDIS_PORT") and it does not answer PING. Stop it, or set REDIS_PORT."
+  fi
+  t0=$(now_ms)
+  mkdir -p "$REDIS_DIR"
+  # AOF (fsync every second): duplicate-detection keys and rate-limit state survive a restart of
+  # the stack; RDB snapshots are off so there is one persistence mechanism to reason about.
+  start_bg redis "$LOG_DIR/redis.log" "$REDIS_DIR" redis-server \
+    --port "$REDIS_PORT" --bind 127.0.0.1 --protected-mode yes --daemonize no \
+    --dir "$REDIS_DIR" --appendonly yes --appendfsync everysec --save '' --logfile ''
+  pid=$STARTED_PID
+  deadline=$((t0 + REDIS_START_TIMEOUT * 1000))
+  until redis_ping; do
+    alive "$pid" || start_failed redis "$LOG_DIR/redis.log" "exited during startup"
+    (($(now_ms) < deadline)) || start_failed redis "$LOG_DIR/redis.log" "no PONG after ${REDIS_START_TIMEOUT}s"
+    sleep 0.1
+  done
+  say "  $(printf '%-9s' redis) started in $(secs_since "$t0")  pid $pid  127.0.0.1:$REDIS_PORT"
+}
+
+# ---------------------------------------------------------------------------------------------
+# commands
+
+print_env() {
+  cat <<EOF
+KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
+SCHEMA_REGISTRY_URL=$(registry_url)/apis/ccompat/v7
+REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+EOF
+}
+
+cmd_up() {
+  local t0
+  t0=$(now_ms)
+  lock_stack
+  mkdir -p "$RUN_DIR" "$LOG_DIR"
+  say "${B}hookline stack up${N} (data: $STACK_DIR)"
+  ensure_prereqs
+  fetch_artifacts
+  compile_admin_helper
+  start_kafka
+  start_registry
+  start_redis
+  say "${G}ready${N} in $(secs_since "$t0"):  $(print_env | tr '\n' ' ')"
+}
+
+cmd_down() {
+  lock_stack
+  say "${B}hookline stack down${N}"
+  local part
+  for part in registry kafka redis; do stop_part "$part"; done
+}
+
+cmd_reset() {
+  cmd_down
+  local d
+  for d in "$KAFKA_DATA" "$STACK_DIR/kafka" "$REGISTRY_DIR" "$REDIS_DIR" "$LOG_DIR" "$RUN_DIR"; do
+    case $d in "$STACK_DIR"/*) rm -rf -- "$d" ;; esac
+  done
+  say "  wiped Kafka, registry and Redis data in $STACK_DIR"
+  if redis_ping; then warn "a Redis not managed by this stack answers on port $REDIS_PORT; its data was not touched"; fi
+}
+
+pid_label() { if [[ -n $1 ]]; then echo "pid $1"; elif [[ $2 == healthy ]]; then echo external; else echo -; fi; }
+
+status_line() { # part state version pid where
+  local color=$G
+  [[ $2 == healthy ]] || color=$R
+  printf '%-9s %s%-8s%s %-34s %-11s %s\n' "$1" "$color" "$2" "$N" "$3" "$4" "$5"
+}
+
+cmd_status() {
+  local down=0 pid info version
+  [[ -n $JAVA ]] || find_java || true
+
+  # Kafka: jar version from the cache, metadata.version and cluster id from the broker itself.
+  pid=$(our_pid kafka)
+  if [[ -n $JAVA && -f $KAFKA_HOME/.complete ]] && port_open "$KAFKA_PORT" && compile_admin_helper 2>/dev/null &&
+    info=$(kafka_admin info "127.0.0.1:$KAFKA_PORT" 2>/dev/null); then
+    status_line kafka healthy "$KAFKA_VERSION (metadata ${info#* })" "$(pid_label "$pid" healthy)" "127.0.0.1:$KAFKA_PORT"
+  else
+    status_line kafka down "$KAFKA_VERSION" "$(pid_label "$pid" down)" "127.0.0.1:$KAFKA_PORT"
+    down=1
+  fi
+
+  pid=$(our_pid registry)
+  if registry_ready; then
+    version=$(curl -s -m 3 "$(registry_url)/apis/registry/v3/system/info" | sed -n 's/.*"version" *: *"\([^"]*\)".*/\1/p')
+    status_line registry healthy "apicurio ${version:-?}" "$(pid_label "$pid" healthy)" "$(registry_url)/apis/ccompat/v7"
+  else
+    status_line registry down "apicurio $APICURIO_VERSION" "$(pid_label "$pid" down)" "$(registry_url)/apis/ccompat/v7"
+    down=1
+  fi
+
+  pid=$(our_pid redis)
+  if redis_ping; then
+    version=$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" info server 2>/dev/null | sed -n 's/^redis_version:\([^\r]*\).*/\1/p')
+    status_line redis healthy "${version:-?}" "$(pid_label "$pid" healthy)" "127.0.0.1:$REDIS_PORT"
+  else
+    status_line redis down "" "$(pid_label "$pid" down)" "127.0.0.1:$REDIS_PORT"
+    down=1
+  fi
+  return $down
+}
+
+cmd_logs() { # [part]
+  local files=() p
+  case ${1:-all} in
+    all) for p in "${PARTS[@]}"; do [[ -f $LOG_DIR/$p.log ]] && files+=("$LOG_DIR/$p.log"); done ;;
+    kafka | registry | redis) files=("$LOG_DIR/$1.log") ;;
+    *) die "unknown part '$1' (kafka, registry, redis)" ;;
+  esac
+  ((${#files[@]})) || die "no logs yet in $LOG_DIR"
+  exec tail -n "${LINES_SHOWN:-40}" -F "${files[@]}"
+}
+
+# stack.sh kafka <tool> [args]: the Kafka CLI tools with --bootstrap-server filled in.
+cmd_kafka() {
+  local tool=${1:-} cls
+  [[ -n $tool ]] || die "usage: stack.sh kafka topics|consumer-groups|console-consumer|console-producer|configs|get-offsets|api-versions|metadata-quorum|features|<class> [args]"
+  shift
+  case $tool in
+    topics) cls=org.apache.kafka.tools.TopicCommand ;;
+    consumer-groups) cls=org.apache.kafka.tools.consumer.group.ConsumerGroupCommand ;;
+    console-consumer) cls=org.apache.kafka.tools.consumer.ConsoleConsumer ;;
+    console-producer) cls=org.apache.kafka.tools.ConsoleProducer ;;
+    configs) cls=kafka.admin.ConfigCommand ;;
+    get-offsets) cls=org.apache.kafka.tools.GetOffsetShell ;;
+    api-versions) cls=org.apache.kafka.tools.BrokerApiVersionsCommand ;;
+    metadata-quorum) cls=org.apache.kafka.tools.MetadataQuorumCommand ;;
+    features) cls=org.apache.kafka.tools.FeatureCommand ;;
+    *.*) cls=$tool ;;
+    *) die "unknown kafka tool '$tool'" ;;
+  esac
+  find_java || die "no Java 17+ JDK; run 'stack.sh up' first"
+  [[ -f $KAFKA_HOME/.complete ]] || die "Kafka jars not fetched yet; run 'stack.sh up' first"
+  local extra=()
+  [[ " $* " == *" --bootstrap-server "* || " $* " == *" --bootstrap-controller "* ]] || extra=(--bootstrap-server "127.0.0.1:$KAFKA_PORT")
+  exec "$JAVA" -Xmx512m -XX:TieredStopAtLevel=1 -cp "$KAFKA_LIBS/*" -Dlog4j2.configurationFile="$LOG4J_CONFIG" \
+    -Dhookline.root.level=warn -Dhookline.started.level=warn "$cls" "${extra[@]}" "$@"
+}
+
+usage() {
+  cat <<EOF
+usage: bash deploy/local/stack.sh <command>
+  up                 fetch what is missing, start Kafka, registry and Redis, wait until healthy
+  down               stop what this stack started (SIGTERM, SIGKILL after ${STOP_TIMEOUT}s)
+  status             one line per part; exit code 1 if any part is down
+  reset              down, then wipe Kafka, registry and Redis data
+  logs [part]        tail the logs (kafka, registry, redis; default all)
+  env                print KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL for this stack
+  kafka <tool> ...   Kafka CLI tools, e.g. 'kafka topics --list', 'kafka consumer-groups --list'
+environment: KAFKA_PORT ($KAFKA_PORT) KAFKA_CONTROLLER_PORT ($KAFKA_CONTROLLER_PORT) REGISTRY_PORT ($REGISTRY_PORT)
+  REDIS_PORT ($REDIS_PORT) KAFKA_HEAP ($KAFKA_HEAP) REGISTRY_HEAP ($REGISTRY_HEAP)
+  HOOKLINE_STACK_DIR ($STACK_DIR) HOOKLINE_CACHE ($CACHE_DIR)
+EOF
+}
+
+case ${1:-} in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  reset) cmd_reset ;;
+  logs) cmd_logs "${2:-}" ;;
+  env) print_env ;;
+  kafka) shift; cmd_kafka "$@" ;;
+  -h | --help | help) usage ;;
+  *) usage >&2; exit 2 ;;
+esac
