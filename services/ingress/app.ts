@@ -134,14 +134,14 @@ export function createIngressApp(deps: IngressDeps): Hono {
 
     const limit = bodyLimitOf(source);
     const declared = exceedsDeclared(c.req.raw.headers, limit);
-    if (declared) return declared.reason === 'too_large' ? { status: 413, reason: 'body_too_large', headers: { connection: 'close' } } : { status: 400, reason: 'bad_content_length' };
+    if (declared) return declared.reason === 'too_large' ? { status: 413, reason: 'body_too_large' } : { status: 400, reason: 'bad_content_length' };
 
     const hasBody = method === 'POST' || c.req.raw.body !== null;
     const contentType = c.req.header('content-type') ?? '';
     if (hasBody && !provider.contentTypes.includes(mediaType(contentType))) return { status: 415, reason: 'unsupported_media_type' };
 
     const read = await readBody(c.req.raw, limit);
-    if (!read.ok) return { status: 413, reason: 'body_too_large', headers: { connection: 'close' } };
+    if (!read.ok) return { status: 413, reason: 'body_too_large' };
 
     const headers = headerRecord(c.req.raw.headers);
     const remoteAddress = clientAddress(c, hops);

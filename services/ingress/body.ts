@@ -2,7 +2,13 @@
  * Reads a request body up to a limit without ever holding more than the limit in memory.
  * A declared Content-Length over the limit is refused before a byte is read; a chunked body
  * (no Content-Length) is counted while it streams, and reading stops at the first chunk that
- * crosses the limit. The caller answers 413 with `Connection: close`, so the rest is never read.
+ * crosses the limit. The caller answers 413; the rest is never buffered or parsed.
+ *
+ * Why no `Connection: close` + immediate close: closing a socket that still has unread request
+ * bytes makes the kernel send a TCP RST, and a client that gets the RST before it read our 413
+ * drops the 413 too (seen on loopback). @hono/node-server instead discards what is in flight for
+ * at most 500 ms / 64 MiB after the answer and then closes (nginx calls it lingering close):
+ * memory stays bounded and the sender actually sees 413.
  */
 
 export type BodyRefusal = { readonly ok: false; readonly reason: 'too_large' | 'bad_length' };
