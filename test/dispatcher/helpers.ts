@@ -133,7 +133,7 @@ export async function kit(prefix: string): Promise<Kit> {
     async send(events) {
       const records = await Promise.all(
         events.map(async (e) => {
-          const full = { ...event('x', 0), ...e } as OutboundEvent;
+          const full = { ...event('x', 0), ...e };
           return { topic: t('outbound.events'), key: full.resourceKey, value: await avro.encode(t('outbound.events'), full) };
         }),
       );

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { collect, type Collector } from '../helpers/collect.ts';
 import { eventually, testKafka, uniquePrefix } from '../helpers/env.ts';
 import type { RunningService } from '../../services/common/service.ts';
-import type { DeliveryAttempt } from '../../services/dispatcher/types.ts';
+import type { DeliveryAttempt, OutboundEvent } from '../../services/dispatcher/types.ts';
 import { event, inOrderPerResource, isOrdered, kit, receiver, startInProcess, type Kit, type Receiver } from './helpers.ts';
 
 let k: Kit;
@@ -59,7 +59,7 @@ describe('dispatcher retries', () => {
     const e = await ep(r.url, 'order.test');
     r.secrets = [e.secrets[0]!.key];
     await settle();
-    const events = [];
+    const events: OutboundEvent[] = [];
     for (let i = 0; i < 10; i++) events.push(event('slow', i, { eventType: 'order.test' }), event('fast', i, { eventType: 'order.test' }));
     await k.send(events);
     await eventually(() => (new Set(r.got.map((g) => g.id)).size >= 20 ? true : undefined), 30_000, 'all 20 delivered');

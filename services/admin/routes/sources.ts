@@ -1,0 +1,44 @@
+/**
+ * /v1/sources: the inbound sources of the ingress, through the same SourceStore interface the
+ * ingress reads (a writable Redis-backed one, services/common/source-store-redis.ts). Secrets are
+ * write-only: responses say how many a source has, never what they are.
+ */
+import { Hono } from 'hono';
+import type { SourceConfig } from '../../providers/types.ts';
+import type { WritableSourceStore } from '../../common/source-store-redis.ts';
+import { ConfigError } from '../../common/errors.ts';
+import { requireScope, type AuthVariables } from '../auth.ts';
+import { ApiError, notFound } from '../errors.ts';
+import { jsonBody } from '../validate.ts';
+
+const view = (s: SourceConfig) => ({ id: s.id, provider: s.provider, secretCount: s.secrets.length, options: s.options, url: `/webhooks/${s.id}` });
+
+export function sourceRoutes(store: WritableSourceStore) {
+  const app = new Hono<{ Variables: AuthVariables }>();
+  app.get('/', requireScope('sources:read'), (c) => c.json({ data: store.list().map(view) }));
+  app.get('/:id', requireScope('sources:read'), (c) => {
+    const s = store.get(c.req.param('id'));
+    if (!s) throw notFound('source', c.req.param('id'));
+    return c.json(view(s));
+  });
+  app.put('/:id', requireScope('sources:write'), async (c) => {
+    const id = c.req.param('id');
+    const body = await jsonBody(c);
+    if (body.id !== undefined && body.id !== id) throw new ApiError(400, 'invalid_request', 'id: must match the id in the path', [{ path: 'id', message: 'must match the id in the path' }]);
+    const existing = store.get(id);
+    // Secrets omitted on an update keep the current ones (they are never read back).
+    const secrets = body.secrets === undefined && existing ? existing.secrets : body.secrets;
+    try {
+      const s = await store.put({ ...body, id, secrets });
+      return c.json(view(s), existing ? 200 : 201);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new ApiError(400, 'invalid_request', err.message.replace(/^invalid sources: /, ''));
+      throw err;
+    }
+  });
+  app.delete('/:id', requireScope('sources:write'), async (c) => {
+    if (!(await store.delete(c.req.param('id')))) throw notFound('source', c.req.param('id'));
+    return c.body(null, 204);
+  });
+  return app;
+}

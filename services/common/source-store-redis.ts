@@ -1,0 +1,105 @@
+/**
+ * A writable SourceStore in Redis, for deployments that manage sources through the admin API.
+ * Reads stay synchronous (the SourceStore interface the ingress uses): the whole set is held in
+ * memory, loaded at open, reloaded on every change notification and periodically. Writes are
+ * validated exactly as the file store validates (validateSources), then stored and announced.
+ *
+ *   {p}sources           hash  source id → SourceConfig JSON   (admin writes; ingress and validator read)
+ *   {p}sources:changes   pub/sub channel, the changed id
+ *
+ * The ingress picks it up by opening this store instead of fileSourceStore when configured to
+ * (e.g. SOURCES_STORE=redis): `await openRedisSourceStore({ redis, subscriber, prefix, lookup })`.
+ * `importFile` seeds Redis from an existing sources file once.
+ */
+import type { ProviderModule, SourceConfig } from '../providers/types.ts';
+import { messageOf } from './errors.ts';
+import type { Redis } from './redis.ts';
+import { redisCall } from './redis.ts';
+import { validateSources, type SourceStore } from './sources.ts';
+
+type ProviderLookup = (name: string) => ProviderModule | undefined;
+
+export interface WritableSourceStore extends SourceStore {
+  /** Validates and stores (create or replace); throws ConfigError naming the problem. */
+  put(source: unknown): Promise<SourceConfig>;
+  delete(id: string): Promise<boolean>;
+  /** Reloads from Redis now (after a write by another process, without waiting for the notification). */
+  reload(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const sourceKeys = (prefix: string) => ({ hash: `${prefix}sources`, changes: `${prefix}sources:changes` });
+
+export async function openRedisSourceStore(o: {
+  redis: Redis;
+  /** A separate connection for pub/sub (redis.duplicate()); omitted = no live notifications, periodic reload only. */
+  subscriber?: Redis;
+  prefix: string;
+  lookup: ProviderLookup;
+  refreshMs?: number;
+  onError?: (err: unknown) => void;
+}): Promise<WritableSourceStore> {
+  const keys = sourceKeys(o.prefix);
+  let byId = new Map<string, SourceConfig>();
+
+  const reload = async () => {
+    const raw = await redisCall(() => o.redis.hgetall(keys.hash));
+    const list = Object.values(raw).map((v) => JSON.parse(v) as unknown);
+    // Entries were validated on write; re-validate so a provider removed since fails loudly here.
+    const valid: SourceConfig[] = [];
+    for (const s of list) {
+      try {
+        valid.push(...validateSources({ sources: [s] }, o.lookup));
+      } catch (err) {
+        o.onError?.(err);
+      }
+    }
+    byId = new Map(valid.map((s) => [s.id, s]));
+  };
+  await reload();
+  if (o.subscriber) {
+    o.subscriber.on('message', (channel: string) => {
+      if (channel === keys.changes) reload().catch((err: unknown) => o.onError?.(err));
+    });
+    await o.subscriber.subscribe(keys.changes);
+  }
+  const timer = setInterval(() => {
+    reload().catch((err: unknown) => o.onError?.(new Error(`sources reload failed: ${messageOf(err)}`)));
+  }, o.refreshMs ?? 30_000);
+  timer.unref();
+
+  return {
+    get: (id) => byId.get(id),
+    list: () => [...byId.values()].sort((a, b) => a.id.localeCompare(b.id)),
+    async put(source) {
+      const [valid] = validateSources({ sources: [source] }, o.lookup);
+      const s = valid!;
+      await redisCall(() => o.redis.hset(keys.hash, s.id, JSON.stringify({ id: s.id, provider: s.provider, secrets: s.secrets, options: s.options })));
+      await redisCall(() => o.redis.publish(keys.changes, s.id));
+      byId.set(s.id, s);
+      return s;
+    },
+    async delete(id) {
+      const n = await redisCall(() => o.redis.hdel(keys.hash, id));
+      await redisCall(() => o.redis.publish(keys.changes, id));
+      byId.delete(id);
+      return n === 1;
+    },
+    reload,
+    async close() {
+      clearInterval(timer);
+      if (o.subscriber) {
+        await o.subscriber.unsubscribe(keys.changes).catch(() => undefined);
+      }
+    },
+  };
+}
+
+/** Seeds Redis from sources (e.g. a validated sources file) without overwriting existing ids. */
+export async function importSources(redis: Redis, prefix: string, sources: readonly SourceConfig[]): Promise<number> {
+  const keys = sourceKeys(prefix);
+  let n = 0;
+  for (const s of sources) n += await redisCall(() => redis.hsetnx(keys.hash, s.id, JSON.stringify(s)));
+  if (n > 0) await redisCall(() => redis.publish(keys.changes, '*'));
+  return n;
+}
