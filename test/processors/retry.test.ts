@@ -105,23 +105,23 @@ describe('processors: retry topics, parked resources, DLQ and redrive', () => {
     const [a1, a2, a3] = [0, 1, 2].map((i) => domainEvent(1, i));
     const b1 = domainEvent(2, 0);
     transientTimes.set(a1!.eventId, 3);
-    await produce([a1!, a2!, a3!, b1!]);
+    await produce([a1!, a2!, a3!, b1]);
 
-    await eventually(() => (effectIds().includes(b1!.eventId) ? true : undefined), 60_000, 'other resource flows');
+    await eventually(() => (effectIds().includes(b1.eventId) ? true : undefined), 60_000, 'other resource flows');
     assert.ok(!effectIds().includes(a2!.eventId), 'a2 waits while a1 is in retry');
     await eventually(() => (effectIds().includes(a3!.eventId) ? true : undefined), 60_000, 'resource 1 completes');
     await new Promise((r) => setTimeout(r, 1500));
 
     const a = effectIds().filter((id) => [a1, a2, a3].some((e) => e!.eventId === id));
     assert.deepEqual(a, [a1!.eventId, a2!.eventId, a3!.eventId], 'resource 1 in order, each once');
-    assert.equal(effectIds().filter((id) => id === b1!.eventId).length, 1);
+    assert.equal(effectIds().filter((id) => id === b1.eventId).length, 1);
     const attempts = calls.filter((c) => c.eventId === a1!.eventId);
     assert.deepEqual(attempts.map((c) => [c.attempt, c.ok]), [[1, false], [2, false], [3, false], [4, true]]);
     for (let i = 1; i < attempts.length; i++) {
       const gap = attempts[i]!.at - attempts[i - 1]!.at;
       assert.ok(gap >= DELAYS[i - 1]! - 50, `attempt ${i + 1} waited ${gap} ms ≥ ${DELAYS[i - 1]} ms`);
     }
-    const b1At = calls.find((c) => c.eventId === b1!.eventId && c.ok)!.at;
+    const b1At = calls.find((c) => c.eventId === b1.eventId && c.ok)!.at;
     assert.ok(b1At < attempts[3]!.at, 'the other resource did not wait for the retries');
     const a2At = calls.find((c) => c.eventId === a2!.eventId && c.ok)!.at;
     assert.ok(a2At >= attempts[3]!.at, 'a2 ran only after a1 succeeded');
