@@ -105,13 +105,14 @@ export function deliveryRoutes(d: DeliveryRouteDeps) {
       failed.push(...page.data);
       cursor = page.nextCursor ?? undefined;
     } while (cursor && failed.length < d.maxRecover);
+    // Oldest last attempt first: a lane attempts its messages in order, so this re-sends each
+    // resource's messages in their original order.
+    const chosen = failed.slice(0, d.maxRecover).sort((a, b) => a.lastAttemptAt - b.lastAttemptAt);
     const msgs: StoredMessage[] = [];
-    for (const s of failed.slice(0, d.maxRecover)) {
+    for (const s of chosen) {
       const msg = await d.log.message(s.messageId);
       if (msg) msgs.push(msg);
     }
-    // Oldest first, so each resource's messages are re-sent in their original order.
-    msgs.sort((a, b) => a.occurredAt - b.occurredAt);
     for (let i = 0; i < msgs.length; i += 500) await d.retry(msgs.slice(i, i + 500), id);
     const queued = msgs.length;
     return c.json({ endpointId: id, queued, truncated: failed.length > d.maxRecover || cursor !== undefined }, 202);
