@@ -14,7 +14,7 @@ import { DeliveryFailure, type HttpClient } from './http-client.ts';
 import type { DispatcherMetrics } from './metrics.ts';
 import { disableEndpoint, type Health, type Records } from './records.ts';
 import { nextDelay, parseRetryAfter, type RetryPolicy } from './schedule.ts';
-import { secretKey, signedHeaders } from './signing.ts';
+import { cachedKey, signedHeaders } from './signing.ts';
 import type { DeliveryAttempt, Job } from './types.ts';
 
 export type Next = { readonly kind: 'done' } | { readonly kind: 'retry'; readonly at: number } | { readonly kind: 'defer'; readonly at: number };
@@ -101,7 +101,7 @@ export function createAttempter(d: AttemptDeps) {
     const span = d.tracer.startSpan('dispatcher.deliver', { attributes: { 'hookline.message_id': job.msg.messageId, 'hookline.endpoint_id': ep.id, 'hookline.attempt': attemptNo } }, extractTrace(job.trace));
     try {
       const url = new URL(ep.url);
-      const keys = activeSecrets(ep, started).map(secretKey);
+      const keys = activeSecrets(ep, started).map(cachedKey);
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(ep.headers)) if (!RESERVED.test(k)) headers[k.toLowerCase()] = v;
       Object.assign(headers, { 'content-type': 'application/json', 'user-agent': d.userAgent }, signedHeaders(keys, job.msg.messageId, Math.floor(started / 1000), job.msg.payload));

@@ -48,19 +48,19 @@ describe('admin + dispatcher: delivery log, rotation, manual retry, bulk recover
 
     const detail = await eventually(async () => {
       const d = await call('GET', `/v1/endpoints/${id}/messages/${e1.messageId}`);
-      return d.status === 200 && d.body.status === 'SUCCEEDED' ? d.body : undefined;
+      return d.status === 200 && d.body.status === 'SUCCEEDED' ? (d.body as Record<string, Json>) : undefined;
     }, 20_000, 'log shows success');
     assert.equal(detail.attempts, 3);
-    assert.deepEqual(detail.attemptLog.map((a: Json) => [a.attempt, a.outcome, a.statusCode, a.responseExcerpt]), [
+    assert.deepEqual(detail.attemptLog.map((a: Json): unknown[] => [a.attempt as number, a.outcome as string, a.statusCode as number, a.responseExcerpt as string]), [
       [1, 'FAILED', 500, 'database down'],
       [2, 'FAILED', 500, 'database down'],
       [3, 'SUCCEEDED', 200, 'ok'],
     ]);
-    assert.ok(detail.attemptLog.every((a: Json) => typeof a.durationMs === 'number' && a.attemptedAt));
+    assert.ok(detail.attemptLog.every((a: Json) => typeof a.durationMs === 'number' && typeof a.attemptedAt === 'string'));
     assert.equal(detail.payload, e1.payload);
 
     const log = await call('GET', `/v1/deliveries?endpointId=${id}&status=SUCCEEDED&eventType=order.created`);
-    assert.deepEqual(log.body.data.map((s: Json) => s.messageId), [e1.messageId]);
+    assert.deepEqual(log.body.data.map((s: Json): string => s.messageId as string), [e1.messageId]);
     assert.deepEqual((await call('GET', `/v1/deliveries?endpointId=${id}&status=FAILED,DEAD`)).body.data, []);
     assert.deepEqual((await call('GET', `/v1/deliveries?endpointId=${id}&since=${new Date(Date.now() + 60_000).toISOString()}`)).body.data, []);
     assert.equal((await call('GET', '/v1/deliveries?status=LOST')).status, 400);
@@ -83,7 +83,7 @@ describe('admin + dispatcher: delivery log, rotation, manual retry, bulk recover
     assert.deepEqual(r.got[2]!.verifiedBy, [0, 1]);
     const after = await eventually(async () => {
       const d = await call('GET', `/v1/endpoints/${id}/messages/${e1.messageId}`);
-      return d.body.attempts === 4 ? d.body : undefined;
+      return d.body.attempts === 4 ? (d.body as Record<string, Json>) : undefined;
     }, 20_000, 'manual attempt logged');
     assert.equal(after.attemptLog.at(-1).trigger, 'manual');
     assert.equal((await call('POST', `/v1/endpoints/${id}/messages/msg_nope/retry`)).status, 404);
@@ -102,7 +102,7 @@ describe('admin + dispatcher: delivery log, rotation, manual retry, bulk recover
     await k.send(events);
     const dead = await eventually(async () => {
       const d = await call('GET', `/v1/deliveries?endpointId=${id}&status=DEAD`);
-      return d.body.data.length === 4 ? d.body.data : undefined;
+      return d.body.data.length === 4 ? (d.body.data as Json[]) : undefined;
     }, 30_000, 'all four DEAD after 3 attempts');
     assert.ok(dead.every((s: Json) => s.attempts === 3 && s.lastStatusCode === 500));
 
