@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,7 +101,6 @@ export async function createKafkaNode(libs: string): Promise<KafkaNode> {
   let output = '';
 
   async function portOpen(): Promise<boolean> {
-    const { connect } = await import('node:net');
     return new Promise((resolve) => {
       const s = connect(port, '127.0.0.1');
       s.once('connect', () => {
@@ -110,6 +109,14 @@ export async function createKafkaNode(libs: string): Promise<KafkaNode> {
       });
       s.once('error', () => resolve(false));
     });
+  }
+
+  async function kill(): Promise<void> {
+    const p = proc;
+    if (!p) return;
+    const gone = new Promise<void>((r) => p.once('exit', () => r()));
+    p.kill('SIGKILL');
+    await gone;
   }
 
   return {
@@ -130,15 +137,9 @@ export async function createKafkaNode(libs: string): Promise<KafkaNode> {
         await new Promise((r) => setTimeout(r, 200));
       }
     },
-    async kill() {
-      const p = proc;
-      if (!p) return;
-      const gone = new Promise<void>((r) => p.once('exit', () => r()));
-      p.kill('SIGKILL');
-      await gone;
-    },
+    kill,
     async destroy() {
-      await this.kill();
+      await kill();
       rmSync(dir, { recursive: true, force: true });
     },
     log: () => output,
