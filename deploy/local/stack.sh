@@ -16,7 +16,7 @@ set -Eeuo pipefail
 KAFKA_VERSION=4.1.1
 # slf4j -> log4j2 binding for the broker's logs (Kafka's own distribution ships log4j2 too).
 LOG4J_VERSION=2.24.3
-# Apicurio Registry 3.0.9: the newest release that runs on Java 17 (3.1+ / 3.3.x are built for
+# Apicurio Registry 3.0.9: the newest release that runs on Java 17 (the 3.3.x line is built for
 #   Java 21). Its ccompat API is the Confluent Schema Registry API; kafkasql storage keeps the
 #   schemas in the Kafka topic kafkasql-journal, so they live and die with the Kafka data dir.
 APICURIO_VERSION=3.0.9
@@ -75,11 +75,12 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # Who listens on a port (for error messages).
 port_owner() { ss -Hltnp "sport = :$1" 2>/dev/null | sed -n 's/.*users:((\(.*\)))/\1/p' | head -1; }
 
-show_log_tail() { # file [lines]
+show_log_tail() { # file [lines] : the last lines of the latest start only (logs are appended)
   local f=$1 n=${2:-25}
   [[ -s $f ]] || { say "  (log $f is empty)"; return 0; }
-  say "  --- last $n lines of $f ---"
-  tail -n "$n" "$f" | sed 's/^/  /'
+  say "  --- last lines of $f ---"
+  awk -v n="$n" '/^===== .* start / { c = 0; next } { buf[c++ % n] = $0 }
+    END { s = c > n ? c - n : 0; for (i = s; i < c; i++) print "  " buf[i % n] }' "$f"
   say "  ---"
 }
 
@@ -93,6 +94,7 @@ proc_start_time() { # pid -> field 22 of /proc/pid/stat
   local stat
   stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
   stat=${stat##*) }           # drop "pid (comm) "
+  # shellcheck disable=SC2086 # word splitting is the point
   set -- $stat                # field 3 is now $1
   echo "${20}"
 }
@@ -127,6 +129,7 @@ start_bg() {
   printf '\n===== %s start %s =====\n' "$part" "$(date '+%F %T')" >>"$log"
   # The inner shell writes its own pid and then execs the program, so the pid is the program's
   # whether or not setsid had to fork.
+  # shellcheck disable=SC2016 # expanded by the inner shell
   setsid bash -c 'echo $$ >"$0"; cd "$1" || exit 1; shift; exec "$@"' "$tmp" "$cwd" "$@" >>"$log" 2>&1 </dev/null 8>&- 9>&- &
   local i pid='' start
   for ((i = 0; i < 100; i++)); do
