@@ -555,6 +555,14 @@ cmd_reset() {
   if redis_ping; then warn "a Redis not managed by this stack answers on port $REDIS_PORT; its data was not touched"; fi
 }
 
+# Kafka version of the running broker: from the jar directory on its command line when it is ours
+# (it may predate a change of KAFKA_VERSION), else the pinned version.
+running_kafka_version() {
+  local v=''
+  [[ -n $1 ]] && v=$(tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | sed -n 's:.*/kafka-\([0-9][^/]*\)/libs/\*$:\1:p' | head -1)
+  echo "${v:-$KAFKA_VERSION}"
+}
+
 pid_label() { if [[ -n $1 ]]; then echo "pid $1"; elif [[ $2 == healthy ]]; then echo external; else echo -; fi; }
 
 status_line() { # part state version pid where
@@ -571,7 +579,7 @@ cmd_status() {
   pid=$(our_pid kafka)
   if [[ -n $JAVA && -f $KAFKA_HOME/.complete ]] && port_open "$KAFKA_PORT" && compile_admin_helper 2>/dev/null &&
     info=$(kafka_admin info "127.0.0.1:$KAFKA_PORT" 2>/dev/null); then
-    status_line kafka healthy "$KAFKA_VERSION (metadata ${info#* })" "$(pid_label "$pid" healthy)" "127.0.0.1:$KAFKA_PORT"
+    status_line kafka healthy "$(running_kafka_version "$pid") (metadata ${info#* })" "$(pid_label "$pid" healthy)" "127.0.0.1:$KAFKA_PORT"
   else
     status_line kafka down "$KAFKA_VERSION" "$(pid_label "$pid" down)" "127.0.0.1:$KAFKA_PORT"
     down=1
