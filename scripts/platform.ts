@@ -14,12 +14,12 @@ mkdirSync(logDir, { recursive: true });
 
 /** Fixed local ports; the demo and the README use them. */
 export const PORTS = { ingress: 8080, admin: 8090, validator: 9101, sequencer: 9102, processors: 9103, dispatcher: 9104 } as const;
-export const DEMO_ADMIN_KEY = 'demo-admin-key';
+export const DEMO_ADMIN_KEY = 'demo-admin-key-local-only';
 
 const env: Record<string, string> = {
   ...(process.env as Record<string, string>),
   SOURCES_FILE: process.env.SOURCES_FILE ?? `${root}deploy/local/sources.example.json`,
-  ADMIN_API_KEYS: process.env.ADMIN_API_KEYS ?? `${DEMO_ADMIN_KEY}:admin`,
+  ADMIN_API_KEYS: process.env.ADMIN_API_KEYS ?? `${DEMO_ADMIN_KEY}:*`,
   ADMIN_ALLOW_HTTP: process.env.ADMIN_ALLOW_HTTP ?? 'true',
   DISPATCHER_ALLOWED_NETWORKS: process.env.DISPATCHER_ALLOWED_NETWORKS ?? '127.0.0.1/32,::1/128',
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
