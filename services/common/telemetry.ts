@@ -99,3 +99,23 @@ export function currentTraceId(ctx: Context = context.active()): string | undefi
   const sc = trace.getSpanContext(ctx);
   return sc && trace.isSpanContextValid(sc) ? sc.traceId : undefined;
 }
+
+/**
+ * Headers for a record a stage produces from a consumed one: a short span named `name`, child of
+ * the consumed record's trace, injected as traceparent/tracestate. Stages that do not run their
+ * output inside the input's context (batching, hold-back) use this to keep one trace per event.
+ */
+export function childTraceHeaders(name: string, parent: HeaderMap, attributes: Record<string, string | number> = {}): HeaderMap {
+  const ctx = extractTrace(parent);
+  if (!trace.getSpanContext(ctx)) return {};
+  const span = trace.getTracer('hookline').startSpan(name, { attributes }, ctx);
+  span.end();
+  return injectTrace({}, trace.setSpan(ctx, span));
+}
+
+/** Adds child trace headers to records that carry none (keeps any a handler set itself). */
+export function withChildTrace<R extends { readonly headers?: HeaderMap }>(name: string, parent: HeaderMap, records: readonly R[]): R[] {
+  if (records.length === 0) return [];
+  const tc = childTraceHeaders(name, parent);
+  return records.map((r) => (r.headers?.traceparent ? r : { ...r, headers: { ...(r.headers ?? {}), ...tc } }));
+}

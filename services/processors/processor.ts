@@ -15,6 +15,7 @@ import { isRetriable, messageOf, PermanentError } from '../common/errors.ts';
 import { H, type InMessage, type OutRecord } from '../common/kafka/types.ts';
 import type { Logger } from '../common/logger.ts';
 import type { AvroCodec } from '../common/schemas.ts';
+import { withChildTrace } from '../common/telemetry.ts';
 import type { Parking, Position } from './parking.ts';
 import { globMatcher, type DomainEvent, type ProcessorHandler } from './types.ts';
 
@@ -116,7 +117,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     }
     const attempt = attemptsSoFar + 1;
     try {
-      out.push(...(await h.handle(event, { attempt, topic: m.topic })));
+      out.push(...withChildTrace(`processors.${h.name}`, m.headers, await h.handle(event, { attempt, topic: m.topic })));
       counter?.add(1, { handler: h.name, outcome: 'ok' });
       if (lane) {
         await deps.parking.resolve(h.name, event.eventId, { topic: m.topic, partition: m.partition, offset: m.offset });

@@ -35,6 +35,7 @@ import type { StageHandler } from '../common/kafka/stage.ts';
 import { H, type InMessage, type OutRecord } from '../common/kafka/types.ts';
 import type { Logger } from '../common/logger.ts';
 import type { AvroCodec } from '../common/schemas.ts';
+import { childTraceHeaders, type HeaderMap } from '../common/telemetry.ts';
 import type { Domain } from '../common/topics.ts';
 import { domainMapper, type DomainOf } from './domains.ts';
 import { accept, deadlineOf, emptyState, heldBytes, releaseDue, releaseLowest, type Emit, type OrderingOptions, type ResourceState } from './ordering.ts';
@@ -86,6 +87,8 @@ interface PartitionState {
   heldCount: number;
   heldBytes: number;
   tickSentAt: number | undefined;
+  /** Trace context of events not yet emitted (held back), by eventId; lost on restart (a new trace starts). */
+  readonly traces: Map<string, HeaderMap>;
 }
 
 /** Changelog value of one resource (JSON: internal, versioned). */
@@ -157,7 +160,7 @@ export function createSequencer(deps: SequencerDeps): Sequencer {
 
   async function prepare(_topic: string, partition: number): Promise<void> {
     const started = performance.now();
-    const ps: PartitionState = { resources: new Map(), withHeld: new Set(), watermark: -1n, heldCount: 0, heldBytes: 0, tickSentAt: undefined };
+    const ps: PartitionState = { resources: new Map(), withHeld: new Set(), watermark: -1n, heldCount: 0, heldBytes: 0, tickSentAt: undefined, traces: new Map() };
     const n = await restorePartition({
       kafka: deps.kafka,
       admin: deps.admin,
@@ -186,10 +189,14 @@ export function createSequencer(deps: SequencerDeps): Sequencer {
     partitions.delete(partition);
   }
 
-  async function emitRecords(emits: readonly Emit<NormalizedEnvelope>[], at: number, out: OutRecord[]): Promise<void> {
+  async function emitRecords(ps: PartitionState, emits: readonly Emit<NormalizedEnvelope>[], at: number, out: OutRecord[]): Promise<void> {
     for (const e of emits) {
       const env = e.event;
-      const headers = { [H.eventId]: env.eventId, [H.source]: env.sourceId, [H.provider]: env.provider };
+      // One trace per event: continue the validator's trace, even when the event was held back.
+      const parent = ps.traces.get(env.eventId);
+      ps.traces.delete(env.eventId);
+      const trace = parent ? childTraceHeaders(`sequencer.${e.type}`, parent, { 'hookline.resource_key': env.resourceKey }) : {};
+      const headers = { [H.eventId]: env.eventId, [H.source]: env.sourceId, [H.provider]: env.provider, ...trace };
       const base = { ...env, sequencedAt: at, staleReason: null, releasedBy: null, gap: null, stale: false };
       switch (e.type) {
         case 'apply': {
@@ -245,6 +252,8 @@ export function createSequencer(deps: SequencerDeps): Sequencer {
         events?.add(1, { outcome: 'dead_letter' });
         continue;
       }
+      const traceparent = m.headers[H.traceparent];
+      if (traceparent) ps.traces.set(env.eventId, { ...(m.headers[H.tracestate] ? { [H.tracestate]: m.headers[H.tracestate] } : {}), [H.traceparent]: traceparent });
       const key = env.resourceKey;
       const s = ps.resources.get(key) ?? emptyState<NormalizedEnvelope>();
       ps.resources.set(key, s);
@@ -253,7 +262,7 @@ export function createSequencer(deps: SequencerDeps): Sequencer {
       account(ps, key, s, 1);
       if (emits.some((e) => e.type === 'apply' && e.cause === 'overflow')) overflows?.add(1, { bound: 'resource' });
       if (emits.some((e) => e.type !== 'duplicate')) dirty.add(key);
-      await emitRecords(emits, at, out);
+      await emitRecords(ps, emits, at, out);
     }
 
     // Deadlines (wall clock), then the partition bounds: release the resource held longest.
@@ -265,7 +274,7 @@ export function createSequencer(deps: SequencerDeps): Sequencer {
       const emits = releaseDue(s, at, o);
       account(ps, key, s, 1);
       dirty.add(key);
-      await emitRecords(emits, at, out);
+      await emitRecords(ps, emits, at, out);
     }
     while (ps.heldCount > o.maxHeldPerPartition || ps.heldBytes > o.maxHeldBytesPerPartition) {
       let oldest: string | undefined;
@@ -282,7 +291,7 @@ export function createSequencer(deps: SequencerDeps): Sequencer {
       account(ps, oldest, s, 1);
       overflows?.add(1, { bound: 'partition' });
       dirty.add(oldest);
-      await emitRecords(emits, at, out);
+      await emitRecords(ps, emits, at, out);
     }
 
     for (const key of dirty) {

@@ -57,5 +57,5 @@ export async function eventually<T>(fn: () => Promise<T | undefined> | T | undef
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+  throw new Error(`timed out after ${ms} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
 }
