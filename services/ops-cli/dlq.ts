@@ -10,6 +10,7 @@
  * batch; running the command again finishes the rest and never sends a record twice.
  */
 import type { Admin, Kafka, Producer } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
 import type { DeadLetter } from '../common/dlq.ts';
 import { toKafkaMessages } from '../common/kafka/producer.ts';
 import type { OutRecord } from '../common/kafka/types.ts';
@@ -67,7 +68,7 @@ export async function redrive(o: {
 }): Promise<RedriveResult> {
   let producer: Producer | undefined;
   if (!o.dryRun) {
-    producer = o.kafka.producer({ transactionalId: `hookline-redrive.${o.dlqTopic}`, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    producer = o.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, transactionalId: `hookline-redrive.${o.dlqTopic}`, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await producer.connect(); // fences any other redriver of this DLQ before the ledger is read
   }
   try {

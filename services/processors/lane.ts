@@ -12,6 +12,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
 import { messageOf, reasonOf } from '../common/errors.ts';
 import { toInMessage } from '../common/kafka/client.ts';
 import { toKafkaMessages } from '../common/kafka/producer.ts';
@@ -55,7 +56,7 @@ export async function runLane(o: LaneOptions): Promise<RunningLane> {
     const key = `${topic}:${partition}`;
     let p = producers.get(key);
     if (!p) {
-      const producer = o.kafka.producer({ transactionalId: `${o.groupId}.${topic}.${partition}`, idempotent: true, maxInFlightRequests: 1, transactionTimeout: o.transactionTimeoutMs ?? 60_000, allowAutoTopicCreation: false });
+      const producer = o.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, transactionalId: `${o.groupId}.${topic}.${partition}`, idempotent: true, maxInFlightRequests: 1, transactionTimeout: o.transactionTimeoutMs ?? 60_000, allowAutoTopicCreation: false });
       p = producer.connect().then(() => producer);
       producers.set(key, p);
       p.catch(() => producers.delete(key));

@@ -14,6 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
 import { TransientError } from '../common/errors.ts';
 import type { InMessage } from '../common/kafka/types.ts';
 import { toInMessage } from '../common/kafka/client.ts';
@@ -31,7 +32,7 @@ export interface RestoreOptions {
 }
 
 export async function fence(kafka: Kafka, transactionalId: string): Promise<void> {
-  const p = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const p = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, transactionalId, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await p.connect(); // InitProducerId: aborts an open transaction of this id, bumps the epoch.
   await p.disconnect();
 }

@@ -4,6 +4,7 @@
  * webhooks, and an idle producer still sends at once (no linger added to latency).
  */
 import type { Kafka, Producer } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
 import { TransientError } from '../errors.ts';
 import { injectTrace } from '../telemetry.ts';
 import type { OutRecord } from './types.ts';
@@ -47,7 +48,7 @@ export function toKafkaMessages(records: readonly OutRecord[]) {
 export function createProducer(kafka: Kafka, o: ProducerOptions = {}): HooklineProducer {
   const maxBatch = o.maxBatch ?? 1000;
   const timeout = o.timeoutMs ?? 10_000;
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   let connected = false;
   let queue: Pending[] = [];
   let inFlight: Promise<void> | undefined;

@@ -14,6 +14,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
 import type { Counter, Histogram, Meter } from '@opentelemetry/api';
 import { messageOf, reasonOf } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -108,7 +109,7 @@ export async function runStage(o: StageOptions): Promise<RunningStage> {
     const key = `${topic}:${partition}`;
     let p = producers.get(key);
     if (!p) {
-      const producer = o.kafka.producer({
+      const producer = o.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner,
         transactionalId: `${o.groupId}.${topic}.${partition}`,
         idempotent: true,
         maxInFlightRequests: 1,
