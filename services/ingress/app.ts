@@ -15,6 +15,7 @@
  * here), so it is recorded as a span link rather than continued as the parent.
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Context as OtelContext, type Span, type Tracer } from '@opentelemetry/api';
+import type { IncomingMessage } from 'node:http';
 import { Hono, type Context } from 'hono';
 import { isRetriable, messageOf, reasonOf } from '../common/errors.ts';
 import type { OutRecord } from '../common/kafka/types.ts';
@@ -24,7 +25,7 @@ import type { SourceStore } from '../common/sources.ts';
 import { injectTrace, type HeaderMap } from '../common/telemetry.ts';
 import { bodyDigest, mediaType } from '../providers/core.ts';
 import type { Interpretation, ProviderModule, RawRequest, SourceConfig, SyncReply } from '../providers/types.ts';
-import { exceedsDeclared, readBody } from './body.ts';
+import { declaredLength, exceedsDeclared, readBody } from './body.ts';
 import type { IngressMetrics } from './metrics.ts';
 import { ruleOf, type RateLimiter } from './rate-limit.ts';
 import { clientAddress } from './remote.ts';
@@ -86,9 +87,19 @@ export function bodyLimitOf(source: SourceConfig): number {
   return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : DEFAULT_BODY_LIMIT;
 }
 
-function headerRecord(h: Headers): Record<string, string> {
+/**
+ * The request headers, lower-cased, repeated ones joined with ", ". On @hono/node-server they are
+ * read from Node's IncomingMessage directly: materializing the fetch Headers object costs more
+ * than the HMAC.
+ */
+export function requestHeaders(c: Context): Record<string, string> {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
   const out: Record<string, string> = {};
-  h.forEach((v, k) => (out[k] = v)); // fetch Headers are lower-cased and joined already
+  if (incoming?.headers) {
+    for (const [k, v] of Object.entries(incoming.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  } else {
+    c.req.raw.headers.forEach((v, k) => (out[k] = v)); // fetch Headers are lower-cased and joined already
+  }
   return out;
 }
 
@@ -123,7 +134,7 @@ export function createIngressApp(deps: IngressDeps): Hono {
     }
   }
 
-  async function handle(c: Context, source: SourceConfig | undefined, traceHeaders: () => HeaderMap): Promise<Response | Refusal> {
+  async function handle(c: Context, headers: Record<string, string>, source: SourceConfig | undefined, traceHeaders: () => HeaderMap): Promise<Response | Refusal> {
     if (!source) return { status: 404, reason: 'unknown_source' };
     const provider = deps.provider(source.provider);
     if (!provider) return { status: 404, reason: 'unknown_provider' }; // fail closed (start-up validation prevents it)
@@ -133,17 +144,16 @@ export function createIngressApp(deps: IngressDeps): Hono {
     if (!allowed.includes(method)) return { status: 405, reason: 'method_not_allowed', headers: { allow: allowed.join(', ') } };
 
     const limit = bodyLimitOf(source);
-    const declared = exceedsDeclared(c.req.raw.headers, limit);
+    const declared = exceedsDeclared(headers, limit);
     if (declared) return declared.reason === 'too_large' ? { status: 413, reason: 'body_too_large' } : { status: 400, reason: 'bad_content_length' };
 
-    const hasBody = method === 'POST' || c.req.raw.body !== null;
-    const contentType = c.req.header('content-type') ?? '';
+    const hasBody = method === 'POST' || headers['transfer-encoding'] !== undefined || (declaredLength(headers) ?? 0) > 0;
+    const contentType = headers['content-type'] ?? '';
     if (hasBody && !provider.contentTypes.includes(mediaType(contentType))) return { status: 415, reason: 'unsupported_media_type' };
 
-    const read = await readBody(c.req.raw, limit);
+    const read = await readBody(c.req.raw, headers, limit);
     if (!read.ok) return { status: 413, reason: 'body_too_large' };
 
-    const headers = headerRecord(c.req.raw.headers);
     const remoteAddress = clientAddress(c, hops);
     const req: RawRequest = {
       method,
@@ -207,8 +217,8 @@ export function createIngressApp(deps: IngressDeps): Hono {
     const started = performance.now();
     const source = deps.sources.get(c.req.param('sourceId'));
     const label = source?.id ?? 'unknown'; // never the raw path segment: unbounded label values
-    const incoming = propagation.extract(ROOT_CONTEXT, headerRecord(c.req.raw.headers));
-    const incomingSpan = trace.getSpanContext(incoming);
+    const headers = requestHeaders(c);
+    const incomingSpan = headers.traceparent === undefined ? undefined : trace.getSpanContext(propagation.extract(ROOT_CONTEXT, headers));
     const span: Span = deps.tracer.startSpan(
       SPAN_REQUEST,
       {
@@ -221,7 +231,7 @@ export function createIngressApp(deps: IngressDeps): Hono {
     const ctx: OtelContext = trace.setSpan(ROOT_CONTEXT, span);
     let res: Response;
     try {
-      const out = await context.with(ctx, () => handle(c, source, () => injectTrace({}, ctx)));
+      const out = await context.with(ctx, () => handle(c, headers, source, () => injectTrace({}, ctx)));
       if (out instanceof Response) res = out;
       else {
         deps.metrics.rejected(label, out.reason);

@@ -14,28 +14,30 @@
 export type BodyRefusal = { readonly ok: false; readonly reason: 'too_large' | 'bad_length' };
 export type BodyResult = { readonly ok: true; readonly body: Buffer } | BodyRefusal;
 
-/** Content-Length as a number; undefined when absent; NaN when malformed. */
-export function declaredLength(headers: Headers): number | undefined {
-  const v = headers.get('content-length');
-  if (v === null) return undefined;
+/** Content-Length as a number; undefined when absent; NaN when malformed. Header names lower-case. */
+export function declaredLength(headers: Readonly<Record<string, string>>): number | undefined {
+  const v = headers['content-length'];
+  if (v === undefined) return undefined;
   return /^\d+$/.test(v.trim()) ? Number(v.trim()) : Number.NaN;
 }
 
-export function exceedsDeclared(headers: Headers, limit: number): BodyRefusal | undefined {
+export function exceedsDeclared(headers: Readonly<Record<string, string>>, limit: number): BodyRefusal | undefined {
   const n = declaredLength(headers);
   if (n === undefined) return undefined;
   if (Number.isNaN(n)) return { ok: false, reason: 'bad_length' };
   return n > limit ? { ok: false, reason: 'too_large' } : undefined;
 }
 
-export async function readBody(req: Request, limit: number): Promise<BodyResult> {
-  const early = exceedsDeclared(req.headers, limit);
+/**
+ * `headers` are the request's headers, lower-cased. With a declared length the server's fast
+ * path reads the body in one piece (the HTTP parser enforces the length); `req.body` is only
+ * touched for chunked bodies, because on @hono/node-server that getter builds a web stream.
+ */
+export async function readBody(req: Request, headers: Readonly<Record<string, string>>, limit: number): Promise<BodyResult> {
+  const early = exceedsDeclared(headers, limit);
   if (early) return early;
+  if (declaredLength(headers) !== undefined) return { ok: true, body: Buffer.from(await req.arrayBuffer()) };
   if (req.body === null) return { ok: true, body: Buffer.alloc(0) };
-  if (declaredLength(req.headers) !== undefined) {
-    // Length known and within the limit (the HTTP parser enforces it): the server's fast path.
-    return { ok: true, body: Buffer.from(await req.arrayBuffer()) };
-  }
   const reader = (req.body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
