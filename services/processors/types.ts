@@ -6,26 +6,10 @@
  * to be retried via the retry topics, PermanentError to go to processors.dlq.
  */
 import type { OutRecord } from '../common/kafka/types.ts';
-import type { OrderingKind } from '../providers/types.ts';
+import type { NormalizedEnvelope } from '../common/envelope.ts';
 
-/** TypeScript shape of schemas/events.domain.avsc. */
-export interface DomainEvent {
-  eventId: string;
-  sourceId: string;
-  provider: string;
-  eventType: string;
-  resourceType: string;
-  resourceId: string;
-  resourceKey: string;
-  dedupeKey: string;
-  occurredAt: number;
-  receivedAt: number;
-  ordering: { kind: OrderingKind; value: number | null; statusRank: number | null };
-  payload: string;
-  contentType: string;
-  deliveryId: string;
-  headers: Record<string, string>;
-  raw: { topic: string; partition: number; offset: number };
+/** TypeScript shape of schemas/events.domain.avsc: the normalized envelope plus the sequencer's fields. */
+export interface DomainEvent extends NormalizedEnvelope {
   domain: string;
   position: number;
   gap: { expected: number; received: number } | null;

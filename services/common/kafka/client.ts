@@ -1,4 +1,5 @@
 /** kafkajs behind a factory; its log lines go to pino. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { Logger } from '../logger.ts';
 import type { HeaderMap } from '../telemetry.ts';
@@ -63,4 +64,15 @@ export function toInMessage(
     headers: decodeHeaders(m.headers),
     timestamp: Number(m.timestamp),
   };
+}
+
+/**
+ * Waits `ms` inside an eachBatch callback without losing the group: sleeps in 1 s slices and
+ * heartbeats between them, returning early when the consumer stops or the batch goes stale.
+ */
+export async function waitInBatch(ms: number, b: { heartbeat: () => Promise<void>; isRunning: () => boolean; isStale: () => boolean }): Promise<void> {
+  for (let waited = 0; waited < ms && b.isRunning() && !b.isStale(); waited += 1000) {
+    await sleep(Math.min(1000, ms - waited));
+    await b.heartbeat().catch(() => undefined);
+  }
 }

@@ -3,12 +3,11 @@
  * projections): the handler runs per partition chunk in offset order; offsets are committed
  * only after it returned. Retriable errors retry the chunk in place with backoff (order kept).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, Kafka } from 'kafkajs';
 import { messageOf, reasonOf } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { backoffDelay } from '../retry.ts';
-import { toInMessage } from './client.ts';
+import { toInMessage, waitInBatch } from './client.ts';
 import type { InMessage } from './types.ts';
 
 export interface ConsumerOptions {
@@ -68,10 +67,7 @@ export async function runConsumer(o: ConsumerOptions): Promise<RunningConsumer> 
           } catch (err) {
             const delay = backoffDelay(attempt, { ...retryOpts, jitter: 0.5 });
             log.warn({ topic, partition, attempt, delayMs: delay, reason: reasonOf(err), err: messageOf(err) }, 'chunk failed, will retry');
-            for (let waited = 0; waited < delay && isRunning() && !isStale(); waited += 1000) {
-              await sleep(Math.min(1000, delay - waited));
-              await heartbeat().catch(() => undefined);
-            }
+            await waitInBatch(delay, { heartbeat, isRunning, isStale });
           }
         }
       }

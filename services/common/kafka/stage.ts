@@ -12,14 +12,13 @@
  * the transaction is aborted, the handler's in-memory state for the partition is released and
  * prepared again, and the chunk is retried with backoff: order is kept, nothing is skipped.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
 import type { Counter, Histogram, Meter } from '@opentelemetry/api';
 import { messageOf, reasonOf } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { backoffDelay } from '../retry.ts';
-import { toInMessage } from './client.ts';
+import { toInMessage, waitInBatch } from './client.ts';
 import { toKafkaMessages } from './producer.ts';
 import type { InMessage, OutRecord } from './types.ts';
 
@@ -204,11 +203,8 @@ export async function runStage(o: StageOptions): Promise<RunningStage> {
             }
             const delay = backoffDelay(attempt, { ...retryOpts, jitter: 0.5 });
             log.warn({ topic, partition, attempt, delayMs: delay, reason: reasonOf(err), err: messageOf(err) }, 'chunk aborted, will retry');
-            // Sleep in slices so the group membership stays alive while a dependency is down.
-            for (let waited = 0; waited < delay && isRunning() && !isStale(); waited += 1000) {
-              await sleep(Math.min(1000, delay - waited));
-              await heartbeat().catch(() => undefined);
-            }
+            // Keep the group membership alive while a dependency is down.
+            await waitInBatch(delay, { heartbeat, isRunning, isStale });
           }
         }
       }
