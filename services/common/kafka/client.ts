@@ -1,6 +1,8 @@
 /** kafkajs behind a factory; its log lines go to pino. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+// Side effect: fixes kafkajs's read_committed filter (aborted records leaked); see the file.
+import './read-committed.ts';
 import type { Logger } from '../logger.ts';
 import type { HeaderMap } from '../telemetry.ts';
 import type { InMessage } from './types.ts';
