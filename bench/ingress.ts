@@ -236,6 +236,12 @@ async function main(): Promise<void> {
         for (const [name, port] of [['bare', barePort], ['ingress', ingressPort]] as const) {
           const p = await pacedRun(port, rate, duration, payloads());
           process.stdout.write(`paced ${String(rate).padStart(6)}/s ${name.padEnd(8)} p50 ${p.p50.toFixed(1)} ms  p99 ${p.p99.toFixed(1)} ms  max ${p.max.toFixed(1)} ms  2xx ${p.ok}/${p.sent}\n`);
+          if (name === 'ingress') {
+            // The server's own view (cumulative over the sweep): request → answer, incl. the Kafka ack.
+            const text = await (await fetch(`http://127.0.0.1:${ingressPort}/metrics`)).text();
+            const buckets = text.split('\n').filter((l) => l.startsWith('hookline_ingress_request_duration_ms_bucket'));
+            process.stdout.write(`  server-side: ${buckets.map((l) => `≤${/le="([^"]+)"/.exec(l)?.[1]}:${l.split(' ').pop()}`).join(' ')}\n`);
+          }
         }
       }
       return;
