@@ -1,14 +1,15 @@
 /**
  * A second, private single-node Kafka (KRaft) for tests that must stop and restart Kafka without
- * touching the shared broker other tests use. Same jars as the local stack
- * (${HOOKLINE_CACHE:-~/.cache/hookline}/kafka-<version>/libs, or HOOKLINE_KAFKA_LIBS), its own
+ * touching the shared broker other tests use. Same jars as the local stack (HOOKLINE_KAFKA_LIBS,
+ * else ${HOOKLINE_CACHE:-~/.cache/hookline}/kafka-<version>/libs, else the jar directory of a
+ * running broker), its own
  * ports and a temporary data dir. kill() is SIGKILL (a crash: page cache survives, as on a real
  * box after a process crash); start() again reuses the data dir, so what was acknowledged before
  * the crash must still be there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +25,30 @@ export function findKafkaLibs(env: NodeJS.ProcessEnv = process.env): string | un
   if (existsSync(cache)) {
     for (const d of readdirSync(cache).filter((n) => /^kafka-\d/.test(n)).sort().reverse()) candidates.push(join(cache, d, 'libs'));
   }
+  candidates.push(...runningBrokerLibs());
   return candidates.find((c) => existsSync(c) && readdirSync(c).some((f) => /^kafka_2\.\d+-.*\.jar$/.test(f)));
+}
+
+/** Linux: the jar directories of running Kafka brokers (`-cp <dir>/*`), e.g. the local stack's. */
+function runningBrokerLibs(): string[] {
+  const out: string[] = [];
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const pid of pids) {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (!args.includes('kafka.Kafka')) continue;
+      const cp = args[args.indexOf('-cp') + 1];
+      if (cp?.endsWith('/*')) out.push(cp.slice(0, -2));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return out;
 }
 
 export function findJava(env: NodeJS.ProcessEnv = process.env): string {

@@ -50,7 +50,7 @@ interface Attempt {
   readonly at: number;
 }
 
-describe('ingress during a Kafka outage (second private broker)', { skip: libs ? false : 'no Kafka jars found: run `bash deploy/local/stack.sh up` once or set HOOKLINE_KAFKA_LIBS' }, () => {
+describe('ingress during a Kafka outage (second private broker)', { skip: libs ? false : 'no Kafka jars found: run `bash deploy/local/stack.sh up` or set HOOKLINE_KAFKA_LIBS' }, () => {
   let node: KafkaNode;
   let svc: RunningService;
   let dir: string;
