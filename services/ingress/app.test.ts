@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
+import { Signature } from '@hubspot/api-client';
 import Stripe from 'stripe';
 import { H } from '../common/kafka/types.ts';
 import { fromRawMessage, rawEventId } from '../common/raw.ts';
@@ -306,6 +308,29 @@ describe('the webhooks.raw record', () => {
     const { ids } = (await res.json()) as { ids: string[] };
     assert.deepEqual(ids, [rawEventId('test', 'e1', 0), rawEventId('test', 'e2', 1), rawEventId('test', 'e3', 2)]);
     assert.equal(JSON.parse(sent[0]!.headers![H.requestHeaders]!)['x-test-token'], undefined, 'provider sensitive header dropped');
+  });
+
+  it('HubSpot (signed by @hubspot/api-client, v3): the batch becomes one record per event, each with its own id', async () => {
+    const t = testIngress();
+    const body = readFileSync(new URL('../../test/fixtures/hubspot/batch.json', import.meta.url), 'utf8');
+    const url = 'http://ingress.local/webhooks/hubspot-a';
+    const timestamp = Date.now();
+    const signature = Signature.getSignature('POST', 'v3', { signature: '', clientSecret: 'hs-client-secret', requestBody: body, url, timestamp });
+    const res = await post(t, '/webhooks/hubspot-a', {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': String(timestamp) },
+    });
+    assert.equal(res.status, 200);
+    const items = JSON.parse(body) as { eventId: number }[];
+    assert.equal(t.producer.sent.length, items.length);
+    const { ids } = (await res.json()) as { ids: string[] };
+    assert.equal(new Set(ids).size, items.length);
+    t.producer.sent.forEach((r, i) => {
+      assert.equal(r.headers![H.batchIndex], String(i));
+      assert.ok(r.headers![H.deliveryId]!.endsWith(`|${items[i]!.eventId}`), r.headers![H.deliveryId]);
+      assert.equal(r.headers![H.eventId], ids[i]);
+    });
   });
 
   it('the provider reply is sent after the write; no items (e.g. a challenge) → reply, nothing written', async () => {

@@ -129,6 +129,7 @@ export const TEST_SOURCES: SourceConfig[] = [
   { id: 'ips', provider: 'ingress-test', secrets: ['tok'], options: { allowedIps: ['203.0.113.0/24'] } },
   { id: 'twilio-like', provider: 'ingress-test', secrets: ['tok'], options: { publicUrl: 'https://hooks.example.com/webhooks/twilio-like' } },
   { id: 'woo', provider: 'woocommerce', secrets: ['woo-secret'], options: {} },
+  { id: 'hubspot-a', provider: 'hubspot', secrets: ['hs-client-secret'], options: {} },
 ];
 
 export interface TestIngress {
