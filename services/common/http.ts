@@ -60,7 +60,7 @@ export function createOpsApp(o: OpsOptions): Hono {
 
 export interface RunningServer {
   readonly port: number;
-  close(): Promise<void>;
+  close(graceMs?: number): Promise<void>;
 }
 
 export function listen(app: Hono, host: string, port: number): Promise<RunningServer> {
@@ -70,10 +70,16 @@ export function listen(app: Hono, host: string, port: number): Promise<RunningSe
       const s = server!;
       resolve({
         port: info.port,
-        close: () =>
+        // Stop accepting, let in-flight requests finish (bounded), then drop what is left.
+        close: (graceMs = 10_000) =>
           new Promise<void>((res) => {
-            s.close(() => res());
-            (s as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+            const conns = s as unknown as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+            const force = setTimeout(() => conns.closeAllConnections?.(), graceMs);
+            s.close(() => {
+              clearTimeout(force);
+              res();
+            });
+            conns.closeIdleConnections?.();
           }),
       });
     });

@@ -104,8 +104,10 @@ export async function startService<S extends Spec>(opts: {
     stop() {
       stopping ??= (async () => {
         logger.info(`${opts.name} stopping`);
-        await started.stop();
+        // HTTP first (no new webhooks; in-flight requests finish and get their answer), then the
+        // work: stop fetching, finish in-flight chunks, flush producers, commit.
         await server.close();
+        await started.stop();
         await admin.disconnect().catch(() => undefined);
         redis.disconnect();
         logger.info(`${opts.name} stopped`);

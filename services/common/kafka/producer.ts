@@ -39,7 +39,9 @@ export function toKafkaMessages(records: readonly OutRecord[]) {
   for (const r of records) {
     let list = byTopic.get(r.topic);
     if (!list) byTopic.set(r.topic, (list = []));
-    const headers = injectTrace({ ...(r.headers ?? {}) });
+    // A record's own trace context wins: group commit sends many callers' records from one
+    // caller's async context, so the active context is only a fallback.
+    const headers = r.headers?.traceparent ? { ...r.headers } : injectTrace({ ...(r.headers ?? {}) });
     list.push(r.partition === undefined ? { key: r.key, value: r.value, headers } : { key: r.key, value: r.value, headers, partition: r.partition });
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
@@ -91,8 +93,10 @@ export function createProducer(kafka: Kafka, o: ProducerOptions = {}): HooklineP
     },
     send: sendNow,
     enqueue(record) {
+      // Capture the caller's trace context now, not when the batch is sent.
+      const traced = record.headers?.traceparent ? record : { ...record, headers: injectTrace({ ...(record.headers ?? {}) }) };
       return new Promise<void>((resolve, reject) => {
-        queue.push({ record, resolve, reject });
+        queue.push({ record: traced, resolve, reject });
         pump();
       });
     },
