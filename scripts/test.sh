@@ -29,13 +29,15 @@ fi
 step "topics and schemas"
 node scripts/setup.ts
 
+# Every step runs even if an earlier one failed, so one run reports everything; the exit code is
+# non-zero if any step failed.
+status=0
 step "type-check"
-tsc -p tsconfig.json
+tsc -p tsconfig.json || status=1
 
 step "lint"
-eslint .
+eslint . || status=1
 
-status=0
 step "unit tests"
 node --test --test-concurrency=2 --test-reporter=spec "services/**/*.test.ts" || status=1
 
