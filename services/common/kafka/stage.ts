@@ -20,6 +20,7 @@ import type { Logger } from '../logger.ts';
 import { backoffDelay } from '../retry.ts';
 import { toInMessage, waitInBatch } from './client.ts';
 import { toKafkaMessages } from './producer.ts';
+import { splitBySize } from './split.ts';
 import type { InMessage, OutRecord } from './types.ts';
 
 export interface ChunkContext {
@@ -53,6 +54,8 @@ export interface StageOptions {
   readonly fromBeginning?: boolean;
   readonly sessionTimeoutMs?: number;
   readonly maxBytesPerPartition?: number;
+  /** Max bytes per produce request inside a transaction (below the topics' max.message.bytes). Default 900 000. */
+  readonly maxSendBytes?: number;
 }
 
 export interface RunningStage {
@@ -159,7 +162,8 @@ export async function runStage(o: StageOptions): Promise<RunningStage> {
     const producer = await producerFor(topic, partition);
     const txn = await producer.transaction();
     try {
-      if (out.length > 0) await txn.sendBatch({ topicMessages: toKafkaMessages(out), acks: -1 });
+      // Several sends inside the one transaction when the output is big (see split.ts).
+      for (const part of splitBySize(out, o.maxSendBytes ?? 900_000)) await txn.sendBatch({ topicMessages: toKafkaMessages(part), acks: -1 });
       await txn.sendOffsets({
         consumerGroupId: o.groupId,
         topics: [{ topic, partitions: [{ partition, offset: (BigInt(last.offset) + 1n).toString() }] }],
