@@ -47,8 +47,8 @@ function startValidator(n: number): ChildProcess {
     env: serviceEnv(prefix, { SOURCES_FILE, VALIDATOR_SESSION_TIMEOUT_MS: '6000', INSTANCE_ID: `kill-${n}` }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.pipe(log, { end: false });
-  child.stderr!.pipe(log, { end: false });
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;

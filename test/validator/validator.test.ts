@@ -42,6 +42,21 @@ async function produce(records: Parameters<ReturnType<typeof createProducer>['se
   await p.disconnect();
 }
 
+/** The validator's handler for topics under prefix `p`, with real registry and Redis (for stages run by a test). */
+function handlerFor(p: string) {
+  return createValidatorHandler({
+    sources: fileSourceStore(SOURCES_FILE, getProvider),
+    provider: getProvider,
+    avro: new AvroCodec(createRegistry(stackConfig.SCHEMA_REGISTRY_URL)),
+    dedupe: redisDedupeStore(redis, `hookline:${p}validator:dedupe:`),
+    topics: { normalized: topicName(p, 'webhooks.normalized'), dlq: topicName(p, 'webhooks.dlq') },
+    metrics: otelValidatorMetrics(telemetry.meter),
+    tracer: telemetry.tracer,
+    logger: testLogger,
+    maxRecordBytes: 1_000_000,
+  });
+}
+
 describe('validator on the real stack', () => {
   let svc: Awaited<ReturnType<typeof startService>>;
   let normalized: Awaited<ReturnType<typeof collect>>;
@@ -140,6 +155,49 @@ describe('validator on the real stack', () => {
     assert.match(text, /hookline_validator_dlq_total\{[^}]*reason="unparseable"/);
   });
 
+  it('commits a chunk whose output is far above one produce request (big payloads, one resource, one partition)', async () => {
+    // 40 events × ~60 KB on one resource, all fetched at once (10 MB fetch): ~2.4 MB of output for
+    // one partition in one transaction. As one record batch the broker refuses it
+    // (MESSAGE_TOO_LARGE) on every retry and the partition stalls; the stage splits the sends.
+    const p2 = uniquePrefix('validator-big');
+    await provision(p2, TOPICS.filter((x) => ['webhooks.raw', 'webhooks.normalized', 'webhooks.dlq'].includes(x.name)));
+    const tt = (l: string) => topicName(p2, l);
+    const big = Array.from({ length: 40 }, (_, i) => {
+      const e = goodEvent(i * 20, 'big'); // i*20 % 20 = 0 → Stripe
+      const ev = JSON.parse(e.input.body.toString()) as { padding?: string; data: { object: { id: string } } };
+      ev.padding = 'x'.repeat(60_000);
+      ev.data.object.id = 'pi_big';
+      return { ...e, input: { ...e.input, body: Buffer.from(JSON.stringify(ev)), resourceId: 'pi_big' } };
+    });
+    // Sent 10 at a time: the plain producer has the same per-request limit.
+    for (let i = 0; i < big.length; i += 10) await produce(big.slice(i, i + 10).map((e) => toRawRecord({ ...e.input, topic: tt('webhooks.raw') })));
+    const sizes: number[] = [];
+    const inner = handlerFor(p2);
+    const stage = await runStage({
+      kafka,
+      groupId: `${p2}validator`,
+      topics: [tt('webhooks.raw')],
+      logger: testLogger,
+      maxBytesPerPartition: 10 * 1_048_576,
+      handler: {
+        async handle(msgs, ctx) {
+          sizes.push(msgs.length);
+          return inner.handle(msgs, ctx);
+        },
+      },
+    });
+    const out = await collect(kafka, tt('webhooks.normalized'));
+    try {
+      await eventually(() => (out.messages.length >= big.length ? true : undefined), 60_000, '40 big events');
+      assert.deepEqual(new Set(out.messages.map((m) => m.headers['hookline-event-id'])), new Set(big.map((e) => e.eventId)));
+      assert.equal(sizes[0], 40, 'all 40 in one chunk, i.e. one transaction');
+      assert.equal(new Set(out.messages.map((m) => m.partition)).size, 1, 'one output partition');
+    } finally {
+      await stage.stop();
+      await out.stop();
+    }
+  });
+
   it('claims in Redis: first copy, own re-read, foreign copy, in-chunk order, TTL from the window', async () => {
     const store = redisDedupeStore(redis, `hookline:${prefix}claims:`);
     const c = (eventId: string, position: string, windowSeconds = 60) => ({ eventId, position, windowSeconds });
@@ -165,17 +223,7 @@ describe('validator on the real stack', () => {
     const tt = (l: string) => topicName(p2, l);
     const stream = makeStream(tt('webhooks.raw'), { distinct: 300, dupRate: 0.2, poisonRate: 0.03, seed: 7, tag: 'abort' });
     await produce(stream.records);
-    const inner = createValidatorHandler({
-      sources: fileSourceStore(SOURCES_FILE, getProvider),
-      provider: getProvider,
-      avro: new AvroCodec(createRegistry(stackConfig.SCHEMA_REGISTRY_URL)),
-      dedupe: redisDedupeStore(redis, `hookline:${p2}validator:dedupe:`),
-      topics: { normalized: tt('webhooks.normalized'), dlq: tt('webhooks.dlq') },
-      metrics: otelValidatorMetrics(telemetry.meter),
-      tracer: telemetry.tracer,
-      logger: testLogger,
-      maxRecordBytes: 1_000_000,
-    });
+    const inner = handlerFor(p2);
     let aborted = 0;
     const stage = await runStage({
       kafka,
