@@ -12,7 +12,7 @@
  * payloads; default 50000) + 10% provider duplicates + 1% poison, written to webhooks.raw first;
  * each side then drains that backlog with its own consumer group. Rate = records / time from the
  * first to the last record through (start-up and group join excluded for both).
- * BENCH_CHUNK_SIZES="100,250,500,1000" measures several transaction sizes (default: 500).
+ * BENCH_CHUNK_SIZES="100,250,500,1000" measures several transaction sizes (default: 1000, the service default).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Partitioners } from 'kafkajs';
@@ -26,7 +26,7 @@ import { provision, serviceEnv, stackConfig, testKafka, uniquePrefix } from '../
 import { makeStream, SOURCES_FILE } from '../test/validator/events.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 50_000);
-const CHUNK_SIZES = (process.env.BENCH_CHUNK_SIZES ?? '500').split(',').map(Number);
+const CHUNK_SIZES = (process.env.BENCH_CHUNK_SIZES ?? '1000').split(',').map(Number);
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 300_000);
 
 const prefix = uniquePrefix('bench-validator');

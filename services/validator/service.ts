@@ -16,14 +16,16 @@ export const validatorSpec = {
   /** JSON file of sources (services/common/sources.ts). */
   SOURCES_FILE: str(),
   /**
-   * Raw records per transaction. 500, measured with `npm run bench:validator` (33k records, mixed
-   * providers, shared 2-core box): chunk 100 → 34% of the baseline (20 ms per transaction, the fixed
-   * cost of AddOffsetsToTxn/TxnOffsetCommit/EndTxn dominates), 250 → 45%, 500 → 51–53%, 1000 → 54%
-   * (97 ms per transaction). One fetch brings ~600 records per partition, so beyond ~500 the curve is
-   * flat while a bigger chunk doubles the time records wait for their commit and the work redone
-   * after an abort. A chunk is also bounded by one fetch (VALIDATOR_FETCH_BYTES per partition).
+   * Raw records per transaction: 1000, measured with `npm run bench:validator` (33k records, mixed
+   * providers, 1 MiB fetch per partition, shared 2-core box), as % of the plain consume→produce
+   * baseline: chunk 100 → 34% (20 ms per transaction: the fixed AddOffsetsToTxn / TxnOffsetCommit /
+   * EndTxn + markers dominate), 250 → 45%, 500 → 43–53% (a ~600-record fetch is cut into 500 + ~100,
+   * 320 records per transaction), 1000 → 50–54% (one transaction per fetched batch, ~615 records,
+   * ~100 ms), 2000 with a 2 MiB fetch → 52%. Beyond one fetched batch it is flat, while the commit
+   * latency and the work redone after an abort keep growing. A chunk is also bounded by one fetch
+   * (VALIDATOR_FETCH_BYTES per partition).
    */
-  VALIDATOR_CHUNK_SIZE: int(500, 1, 10_000),
+  VALIDATOR_CHUNK_SIZE: int(1000, 1, 10_000),
   /** Partitions of webhooks.raw processed concurrently by one instance. */
   VALIDATOR_PARTITIONS_CONCURRENTLY: int(3, 1, 64),
   /** Max bytes fetched per partition per request (bounds a chunk's size in bytes). */
