@@ -71,11 +71,22 @@ export interface ApplyResult {
   readonly configsAltered: string[];
 }
 
+/**
+ * Largest record batch a topic accepts. Kafka's default (1 MB) is smaller than a maximum-size
+ * webhook (ingress body limit 1 MiB by default, plus headers), and every later stage carries the
+ * payload again (envelope, domain event, dead letter), so the pipeline's topics allow 8 MiB.
+ * A source whose bodyLimitBytes goes above ~7 MiB needs this raised too.
+ */
+export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+
+const MANAGED_CONFIGS = ['cleanup.policy', 'retention.ms', 'min.insync.replicas', 'max.message.bytes'];
+
 function configEntries(t: TopicSpec, o: ApplyOptions): { name: string; value: string }[] {
   return [
     { name: 'cleanup.policy', value: t.cleanupPolicy },
     { name: 'retention.ms', value: String(t.retentionMs) },
     { name: 'min.insync.replicas', value: String(o.minInsyncReplicas) },
+    { name: 'max.message.bytes', value: String(MAX_MESSAGE_BYTES) },
   ];
 }
 
@@ -124,7 +135,7 @@ export async function applyTopics(admin: Admin, o: ApplyOptions): Promise<ApplyR
 
   const described = await admin.describeConfigs({
     includeSynonyms: false,
-    resources: toCheck.map((t) => ({ type: 2 /* TOPIC */, name: topicName(o.prefix, t.name), configNames: ['cleanup.policy', 'retention.ms', 'min.insync.replicas'] })),
+    resources: toCheck.map((t) => ({ type: 2 /* TOPIC */, name: topicName(o.prefix, t.name), configNames: MANAGED_CONFIGS })),
   });
   const alter: { type: number; name: string; configEntries: { name: string; value: string }[] }[] = [];
   for (const t of toCheck) {

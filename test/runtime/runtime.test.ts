@@ -59,6 +59,23 @@ describe('runtime against the real stack', () => {
     for (const s of seen) assert.equal(s.traceId, traceId, 'consumer restored the producer trace id');
   });
 
+  it('group commit keeps requests under the size limit and takes a maximum-size webhook', async () => {
+    const producer = createProducer(kafka);
+    await producer.connect();
+    // 12 × 800 kB on one key (one partition): one request would be a 9.6 MB record batch, over the
+    // topics' 8 MiB max.message.bytes; the group commit must split it.
+    const big = Array.from({ length: 12 }, (_, i) => producer.enqueue({ topic: t('webhooks.raw'), key: 'one-partition', value: Buffer.alloc(800_000, i) }));
+    // A 1 MiB body (the ingress default limit) plus headers exceeds Kafka's default 1 MB.
+    const max = producer.enqueue({ topic: t('webhooks.raw'), key: 'max', value: Buffer.alloc(1024 * 1024, 7), headers: { 'hookline-request-headers': 'x'.repeat(4000) } });
+    await Promise.all([...big, max]);
+    await producer.disconnect();
+    const admin = kafka.admin();
+    await admin.connect();
+    const ends = await admin.fetchTopicOffsets(t('webhooks.raw'));
+    await admin.disconnect();
+    assert.ok(ends.reduce((n, p) => n + Number(p.high), 0) >= 3 + 13, 'all 13 records stored');
+  });
+
   it('commits output and input offsets in one transaction (sendOffsets), readable committed-only', async () => {
     const producer = createProducer(kafka);
     await producer.connect();
@@ -78,8 +95,8 @@ describe('runtime against the real stack', () => {
       },
     });
     const out = await collect(kafka, t('webhooks.dlq'));
-    // 3 from the first test + 50 here.
-    await eventually(() => (out.messages.length >= n + 3 ? true : undefined), 60_000, 'transformed records');
+    // 3 from the first test + 13 from the size test + 50 here.
+    await eventually(() => (out.messages.length >= n + 16 ? true : undefined), 60_000, 'transformed records');
     await stage.stop();
     await out.stop();
     const values = out.messages.map((m) => m.value!.toString());

@@ -7,6 +7,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
 import { TransientError } from '../errors.ts';
 import { injectTrace } from '../telemetry.ts';
+import { recordBytes } from './split.ts';
 import type { OutRecord } from './types.ts';
 
 export interface HooklineProducer {
@@ -24,6 +25,8 @@ export interface HooklineProducer {
 export interface ProducerOptions {
   /** Max records per group-commit request. */
   readonly maxBatch?: number;
+  /** Max bytes per group-commit request (a single larger record goes alone). */
+  readonly maxBatchBytes?: number;
   /** Per-request timeout, ms. */
   readonly timeoutMs?: number;
 }
@@ -49,6 +52,7 @@ export function toKafkaMessages(records: readonly OutRecord[]) {
 
 export function createProducer(kafka: Kafka, o: ProducerOptions = {}): HooklineProducer {
   const maxBatch = o.maxBatch ?? 1000;
+  const maxBatchBytes = o.maxBatchBytes ?? 900_000;
   const timeout = o.timeoutMs ?? 10_000;
   const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   let connected = false;
@@ -71,8 +75,18 @@ export function createProducer(kafka: Kafka, o: ProducerOptions = {}): HooklineP
 
   function pump(): void {
     if (inFlight || queue.length === 0) return;
-    const batch = queue.slice(0, maxBatch);
-    queue = queue.slice(batch.length);
+    // One request at most maxBatch records and maxBatchBytes: kafkajs puts a partition's records
+    // of one request in one record batch, which must stay under the topic's max.message.bytes.
+    let n = 0;
+    let bytes = 0;
+    while (n < queue.length && n < maxBatch) {
+      const size = recordBytes(queue[n]!.record);
+      if (n > 0 && bytes + size > maxBatchBytes) break;
+      bytes += size;
+      n++;
+    }
+    const batch = queue.slice(0, n);
+    queue = queue.slice(n);
     inFlight = sendNow(batch.map((p) => p.record)).then(
       () => batch.forEach((p) => p.resolve()),
       (err: unknown) => batch.forEach((p) => p.reject(err)),
