@@ -45,6 +45,7 @@ export const TOPICS: readonly TopicSpec[] = [
   stream('processors.retry.1m', PIPELINE_PARTITIONS, 7, 'Processor retries, second delay'),
   stream('processors.retry.10m', PIPELINE_PARTITIONS, 7, 'Processor retries, third delay'),
   stream('processors.dlq', 3, 30, 'Events a processor handler failed permanently or exhausted retries on', 'dlq.avsc'),
+  { name: 'processors.watermarks', partitions: PIPELINE_PARTITIONS, cleanupPolicy: 'compact', retentionMs: -1, doc: 'Processors: last input offset applied per events.<domain> partition, written in the same transaction as the output (replay skips what is at or below it)' },
   { name: 'state.resources', partitions: PIPELINE_PARTITIONS, cleanupPolicy: 'compact', retentionMs: -1, doc: 'Latest state of each resource (state projector)' },
   stream('outbound.events', PIPELINE_PARTITIONS, 7, 'Messages for customer endpoints, keyed by resource', 'outbound.event.avsc'),
   stream('outbound.retry', PIPELINE_PARTITIONS, 7, 'Scheduled delivery retries'),

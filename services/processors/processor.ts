@@ -45,6 +45,8 @@ export interface Processor {
   handleMain(messages: readonly InMessage[]): Promise<OutRecord[]>;
   handleLane(messages: readonly InMessage[]): Promise<OutRecord[]>;
   dueAt(m: InMessage): number;
+  /** Counts main-stage records skipped as already applied (at or below the replay watermark). */
+  reread(count: number): void;
 }
 
 export function createProcessor(deps: ProcessorDeps): Processor {
@@ -53,7 +55,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   const log = deps.logger.child({ component: 'processors' });
   const handlers = deps.handlers.map((h) => ({ h, matches: globMatcher(h.events) }));
   const byName = new Map(deps.handlers.map((h) => [h.name, h]));
-  const counter = deps.meter?.createCounter('hookline_processors_events_total', { description: 'Handler outcomes: ok, retry, dead_letter, parked (waiting behind an earlier event of its resource)' });
+  const counter = deps.meter?.createCounter('hookline_processors_events_total', { description: 'Handler outcomes: ok, retry, dead_letter, parked (waiting behind an earlier event of its resource); reread (input record skipped by the replay watermark, no handler label)' });
 
   const originOf = (m: InMessage): Position => {
     const o = m.headers[PH.origin];
@@ -156,6 +158,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
 
   return {
     dueAt: (m) => Number(m.headers[PH.dueAt] ?? '0'),
+    reread: (count) => counter?.add(count, { outcome: 'reread' }),
     async handleMain(messages) {
       const out: OutRecord[] = [];
       const resolvedHere = new Set<string>();

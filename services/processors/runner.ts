@@ -1,10 +1,16 @@
 /**
  * Runs a set of handlers: the main stage on events.<domain> (runStage, effectively once) and the
  * retry lane on processors.retry.* (lane.ts), both through one Processor (processor.ts).
+ *
+ * Replay: the main stage writes a watermark per input partition to processors.watermarks in each
+ * transaction (common/kafka/watermark.ts); after an operator resets its group to an earlier offset,
+ * the records at or below the watermark are skipped, so a replay re-emits nothing on
+ * outbound.events, state.resources, the retry topics or processors.dlq.
  */
 import type { Admin, Kafka } from 'kafkajs';
 import type { Meter } from '@opentelemetry/api';
 import { runStage } from '../common/kafka/stage.ts';
+import { kafkaWatermarks, skipReread } from '../common/kafka/watermark.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Redis } from '../common/redis.ts';
 import type { AvroCodec } from '../common/schemas.ts';
@@ -26,6 +32,9 @@ export interface RunnerOptions {
   readonly retryTopics: readonly string[];
   readonly delaysMs: readonly number[];
   readonly dlqTopic: string;
+  /** Compacted topic of the main stage's replay watermarks (processors.watermarks). */
+  readonly watermarkTopic: string;
+  readonly restoreTimeoutMs?: number;
   /** Prefix of the Redis keys of parked resources. */
   readonly redisPrefix: string;
   readonly chunkSize?: number;
@@ -66,7 +75,13 @@ export async function runProcessors(o: RunnerOptions): Promise<RunningProcessors
     chunkSize: o.chunkSize ?? 200,
     partitionsConsumedConcurrently: o.partitionsConsumedConcurrently ?? 6,
     sessionTimeoutMs: o.sessionTimeoutMs,
-    handler: { handle: (msgs) => processor.handleMain(msgs) },
+    handler: skipReread(
+      { handle: (msgs) => processor.handleMain(msgs) },
+      {
+        store: kafkaWatermarks({ kafka: o.kafka, admin: o.admin, topic: o.watermarkTopic, groupId: o.groupId, restoreTimeoutMs: o.restoreTimeoutMs }),
+        onReread: (n) => processor.reread(n),
+      },
+    ),
   });
   return {
     get joined() {

@@ -15,6 +15,8 @@ export const processorsSpec = {
   PROCESSORS_CHUNK_SIZE: int(200, 1, 10_000),
   PROCESSORS_PARTITIONS_CONCURRENTLY: int(6, 1, 64),
   PROCESSORS_SESSION_TIMEOUT_MS: int(30_000, 6_000, 300_000),
+  /** Max time to read an input partition's replay watermark back when it is assigned. */
+  PROCESSORS_RESTORE_TIMEOUT_MS: int(120_000, 1000),
 };
 
 export type ProcessorsConfig = ConfigOf<typeof processorsSpec>;
@@ -48,6 +50,8 @@ export async function startProcessors(deps: ServiceDeps<ProcessorsConfig & { TOP
     retryTopics: RETRY_TOPICS.map((t) => deps.topic(t)),
     delaysMs: parseDelays(c.PROCESSORS_RETRY_DELAYS_MS),
     dlqTopic: deps.topic('processors.dlq'),
+    watermarkTopic: deps.topic('processors.watermarks'),
+    restoreTimeoutMs: c.PROCESSORS_RESTORE_TIMEOUT_MS,
     redisPrefix: `hookline:${c.TOPIC_PREFIX}processors:parked:`,
     chunkSize: c.PROCESSORS_CHUNK_SIZE,
     partitionsConsumedConcurrently: c.PROCESSORS_PARTITIONS_CONCURRENTLY,

@@ -7,7 +7,7 @@
  * folded into the state. The changelog record of a resource is written to the changelog partition
  * equal to the input partition (explicit partition), in the same transaction as the output, so the
  * changelog is co-partitioned and always agrees with the committed output. prepare() fences the
- * partition's transactional id and reads the changelog partition back (restore.ts); release()
+ * partition's transactional id and reads the changelog partition back (common/kafka/restore.ts); release()
  * drops it. An aborted chunk is retried after release()+prepare(), so in-place mutation is safe.
  *
  * Replay: a record at or below the watermark was already folded into the state (an operator reset
@@ -31,6 +31,7 @@ import { deadLetterOf, deadLetterRecord } from '../common/dlq.ts';
 import type { NormalizedEnvelope } from '../common/envelope.ts';
 import { isRetriable } from '../common/errors.ts';
 import type { HooklineProducer } from '../common/kafka/producer.ts';
+import { restorePartition } from '../common/kafka/restore.ts';
 import type { StageHandler } from '../common/kafka/stage.ts';
 import { H, type InMessage, type OutRecord } from '../common/kafka/types.ts';
 import type { Logger } from '../common/logger.ts';
@@ -39,7 +40,6 @@ import { childTraceHeaders, type HeaderMap } from '../common/telemetry.ts';
 import type { Domain } from '../common/topics.ts';
 import { domainMapper, type DomainOf } from './domains.ts';
 import { accept, deadlineOf, emptyState, heldBytes, releaseDue, releaseLowest, type Emit, type OrderingOptions, type ResourceState } from './ordering.ts';
-import { restorePartition } from './restore.ts';
 
 export const TICK_KEY = '__hookline.sequencer.tick__';
 export const TICK_HEADER = 'hookline-tick';

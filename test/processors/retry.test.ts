@@ -72,7 +72,7 @@ describe('processors: retry topics, parked resources, DLQ and redrive', () => {
   }
 
   before(async () => {
-    await provision(prefix, TOPICS.filter((x) => ['events.payments', 'processors.dlq', 'state.resources', 'ops.events', ...RETRY_TOPICS].includes(x.name)));
+    await provision(prefix, TOPICS.filter((x) => ['events.payments', 'processors.dlq', 'processors.watermarks', 'state.resources', 'ops.events', ...RETRY_TOPICS].includes(x.name)));
     await redis.connect();
     await admin.connect();
     effects = await collect(kafka, t('state.resources'));
@@ -88,6 +88,7 @@ describe('processors: retry topics, parked resources, DLQ and redrive', () => {
       retryTopics: RETRY_TOPICS.map(t),
       delaysMs: DELAYS,
       dlqTopic: t('processors.dlq'),
+      watermarkTopic: t('processors.watermarks'),
       redisPrefix: `hookline:${prefix}processors:parked:`,
       sessionTimeoutMs: 6000,
     });

@@ -1,6 +1,7 @@
 /**
  * Reads one partition of a compacted changelog topic from the beginning up to its end,
- * read_committed, as Kafka Streams restores a state store.
+ * read_committed, as Kafka Streams restores a state store. Used by the sequencer (its state
+ * changelog) and by watermark.ts (the processors' replay watermarks).
  *
  * Fence first: the stage's transactional id for this input partition is initialised (which aborts
  * a transaction a killed or zombie predecessor left open, and bumps the epoch so it can no longer
@@ -15,9 +16,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
-import { TransientError } from '../common/errors.ts';
-import type { InMessage } from '../common/kafka/types.ts';
-import { toInMessage } from '../common/kafka/client.ts';
+import { TransientError } from '../errors.ts';
+import { toInMessage } from './client.ts';
+import type { InMessage } from './types.ts';
 
 export interface RestoreOptions {
   readonly kafka: Kafka;
