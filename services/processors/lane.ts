@@ -9,6 +9,11 @@
  * returns without resolving the rest, so they are fetched again after the resume. Sleeping inside
  * eachBatch instead would stall every partition of the consumer (kafkajs's fetcher waits for all
  * batches of a fetch) and miss heartbeats.
+ *
+ * The handler is a StageHandler like the main stage's: prepare() before the first chunk of a
+ * partition (and after an aborted one), release() when the partition is revoked or a chunk aborted.
+ * The runner wraps it in skipReread (common/kafka/watermark.ts), so an operator reset of the lane's
+ * group re-runs nothing that was already committed.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
@@ -16,6 +21,7 @@ import { Partitioners } from 'kafkajs';
 import { messageOf, reasonOf } from '../common/errors.ts';
 import { toInMessage } from '../common/kafka/client.ts';
 import { toKafkaMessages } from '../common/kafka/producer.ts';
+import type { StageHandler } from '../common/kafka/stage.ts';
 import type { InMessage, OutRecord } from '../common/kafka/types.ts';
 import type { Logger } from '../common/logger.ts';
 import { backoffDelay } from '../common/retry.ts';
@@ -26,7 +32,7 @@ export interface LaneOptions {
   readonly topics: readonly string[];
   readonly logger: Logger;
   readonly dueAt: (m: InMessage) => number;
-  readonly handle: (messages: readonly InMessage[]) => Promise<readonly OutRecord[]>;
+  readonly handler: StageHandler;
   readonly chunkSize?: number;
   readonly sessionTimeoutMs?: number;
   readonly transactionTimeoutMs?: number;
@@ -44,12 +50,26 @@ export async function runLane(o: LaneOptions): Promise<RunningLane> {
   const chunkSize = o.chunkSize ?? 100;
   const producers = new Map<string, Promise<Producer>>();
   const timers = new Map<string, NodeJS.Timeout>();
+  const prepared = new Set<string>();
   let joined = false;
   let stopped = false;
 
   const consumer: Consumer = o.kafka.consumer({ groupId: o.groupId, readUncommitted: false, allowAutoTopicCreation: false, sessionTimeout: o.sessionTimeoutMs ?? 30_000, heartbeatInterval: 3000 });
-  consumer.on(consumer.events.GROUP_JOIN, () => {
+  function release(topic: string, partition: number): void {
+    prepared.delete(`${topic}:${partition}`);
+    o.handler.release?.(topic, partition);
+  }
+
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
     joined = true;
+    // Revoked partitions: drop their state and producers (prepare() fences the id when one comes back).
+    const keep = new Set(Object.entries(e.payload.memberAssignment).flatMap(([t, ps]) => ps.map((p) => `${t}:${p}`)));
+    for (const key of new Set([...prepared, ...producers.keys()])) {
+      if (keep.has(key)) continue;
+      const idx = key.lastIndexOf(':');
+      release(key.slice(0, idx), Number(key.slice(idx + 1)));
+      void dropProducer(key);
+    }
   });
 
   function producerFor(topic: string, partition: number): Promise<Producer> {
@@ -82,8 +102,13 @@ export async function runLane(o: LaneOptions): Promise<RunningLane> {
     );
   }
 
-  async function commit(topic: string, partition: number, chunk: readonly InMessage[]): Promise<void> {
-    const out = await o.handle(chunk);
+  async function commit(topic: string, partition: number, chunk: readonly InMessage[], attempt: number): Promise<void> {
+    const key = `${topic}:${partition}`;
+    if (!prepared.has(key)) {
+      await o.handler.prepare?.(topic, partition);
+      prepared.add(key);
+    }
+    const out: readonly OutRecord[] = await o.handler.handle(chunk, { topic, partition, attempt });
     const producer = await producerFor(topic, partition);
     const txn = await producer.transaction();
     try {
@@ -119,11 +144,12 @@ export async function runLane(o: LaneOptions): Promise<RunningLane> {
         for (let attempt = 0; ; attempt++) {
           if (!isRunning() || isStale()) return;
           try {
-            await commit(topic, partition, chunk);
+            await commit(topic, partition, chunk, attempt);
             resolveOffset(chunk[chunk.length - 1]!.offset);
             await heartbeat();
             break;
           } catch (err) {
+            release(topic, partition);
             await dropProducer(`${topic}:${partition}`);
             const type = (err as { type?: unknown } | null)?.type;
             if (type === 'PRODUCER_FENCED' || type === 'INVALID_PRODUCER_EPOCH') return;

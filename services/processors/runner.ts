@@ -5,7 +5,10 @@
  * Replay: the main stage writes a watermark per input partition to processors.watermarks in each
  * transaction (common/kafka/watermark.ts); after an operator resets its group to an earlier offset,
  * the records at or below the watermark are skipped, so a replay re-emits nothing on
- * outbound.events, state.resources, the retry topics or processors.dlq.
+ * outbound.events, state.resources, the retry topics or processors.dlq. The retry lane does the
+ * same for its own group on processors.retry.* (keys `<group>.retry/<topic>/<p>` in the same
+ * topic): without it, a reset of the lane's group would run retried handlers again, and write an
+ * OLDER state of a resource to state.resources after its newer one.
  */
 import type { Admin, Kafka } from 'kafkajs';
 import type { Meter } from '@opentelemetry/api';
@@ -65,7 +68,17 @@ export async function runProcessors(o: RunnerOptions): Promise<RunningProcessors
     dlqTopic: o.dlqTopic,
     committed,
   });
-  const lane = await runLane({ kafka: o.kafka, groupId: laneGroup, topics: o.retryTopics, logger: o.logger, dueAt: processor.dueAt, handle: (msgs) => processor.handleLane(msgs), sessionTimeoutMs: o.sessionTimeoutMs });
+  const watermarks = (groupId: string) => kafkaWatermarks({ kafka: o.kafka, admin: o.admin, topic: o.watermarkTopic, groupId, restoreTimeoutMs: o.restoreTimeoutMs });
+  const onReread = (n: number) => processor.reread(n);
+  const lane = await runLane({
+    kafka: o.kafka,
+    groupId: laneGroup,
+    topics: o.retryTopics,
+    logger: o.logger,
+    dueAt: processor.dueAt,
+    handler: skipReread({ handle: (msgs) => processor.handleLane(msgs) }, { store: watermarks(laneGroup), onReread }),
+    sessionTimeoutMs: o.sessionTimeoutMs,
+  });
   const stage = await runStage({
     kafka: o.kafka,
     groupId: o.groupId,
@@ -75,13 +88,7 @@ export async function runProcessors(o: RunnerOptions): Promise<RunningProcessors
     chunkSize: o.chunkSize ?? 200,
     partitionsConsumedConcurrently: o.partitionsConsumedConcurrently ?? 6,
     sessionTimeoutMs: o.sessionTimeoutMs,
-    handler: skipReread(
-      { handle: (msgs) => processor.handleMain(msgs) },
-      {
-        store: kafkaWatermarks({ kafka: o.kafka, admin: o.admin, topic: o.watermarkTopic, groupId: o.groupId, restoreTimeoutMs: o.restoreTimeoutMs }),
-        onReread: (n) => processor.reread(n),
-      },
-    ),
+    handler: skipReread({ handle: (msgs) => processor.handleMain(msgs) }, { store: watermarks(o.groupId), onReread }),
   });
   return {
     get joined() {
