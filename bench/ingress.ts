@@ -159,6 +159,14 @@ async function pacedRun(port: number, rate: number, seconds: number, requests: C
         c.sock.setNoDelay(true);
         c.sock.on('data', (d: Buffer) => onData(c, d));
         c.sock.on('error', reject);
+        // A socket the server closes fails its request instead of hanging the run.
+        c.sock.on('close', () => {
+          const i = idle.indexOf(c);
+          if (i >= 0) idle.splice(i, 1);
+          const cur = c.current;
+          c.current = undefined;
+          cur?.done();
+        });
         idle.push(c);
       }),
     ),
@@ -182,8 +190,11 @@ async function pacedRun(port: number, rate: number, seconds: number, requests: C
     }
     await new Promise((r) => setTimeout(r, 1));
   }
-  await Promise.all(all);
-  for (const c of idle) c.sock.destroy();
+  // Bounded: whatever is unanswered 15 s after the last send counts as not ok (reported via `ok`).
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(all), new Promise((r) => (timer = setTimeout(r, 15_000)))]);
+  clearTimeout(timer);
+  for (const c of [...idle]) c.sock.destroy();
   latencies.sort((a, b) => a - b);
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? Number.NaN;
   return { sent: total, ok, p50: q(0.5), p99: q(0.99), max: latencies[latencies.length - 1] ?? Number.NaN };
