@@ -2,7 +2,7 @@
  * Processors against the real Kafka and Redis: a transient failure retried through the retry
  * topics after the configured delays, delivered once and in order while later events of the same
  * resource wait (other resources flow); a permanent failure dead-lettered and redriven by the CLI
- * exactly once.
+ * exactly once; a reset of both groups (main stage and retry lane) to earliest runs no handler again.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -15,6 +15,7 @@ import type { OutRecord } from '../../services/common/kafka/types.ts';
 import { createRedis } from '../../services/common/redis.ts';
 import { TOPICS, topicName } from '../../services/common/topics.ts';
 import { runProcessors, type RunningProcessors } from '../../services/processors/runner.ts';
+import { applyReplay, planReplay } from '../../services/ops-cli/replay.ts';
 import { RETRY_TOPICS } from '../../services/processors/service.ts';
 import type { DomainEvent, ProcessorHandler } from '../../services/processors/types.ts';
 import { collect, type Collector } from '../helpers/collect.ts';
@@ -29,6 +30,7 @@ const kafka = testKafka('hookline-test-proc');
 const t = (l: string) => topicName(prefix, l);
 const DELAYS = [500, 1000, 1500];
 const stripe = SPECS.find((s) => s.provider === 'stripe')!;
+const group = `hookline-test.${prefix}processors`;
 
 function domainEvent(r: number, i: number): DomainEvent {
   return { ...envelope(stripe, r, i), domain: 'payments', position: i + 1, gap: null, stale: false, sequencedAt: Date.now(), staleReason: null, releasedBy: null };
@@ -76,13 +78,16 @@ describe('processors: retry topics, parked resources, DLQ and redrive', () => {
     await redis.connect();
     await admin.connect();
     effects = await collect(kafka, t('state.resources'));
-    running = await runProcessors({
+    running = await start();
+  });
+  const start = () =>
+    runProcessors({
       kafka,
       admin,
       redis,
       avro,
       logger: testLogger,
-      groupId: `hookline-test.${prefix}processors`,
+      groupId: group,
       handlers: [handler],
       inputTopics: [t('events.payments')],
       retryTopics: RETRY_TOPICS.map(t),
@@ -92,7 +97,6 @@ describe('processors: retry topics, parked resources, DLQ and redrive', () => {
       redisPrefix: `hookline:${prefix}processors:parked:`,
       sessionTimeoutMs: 6000,
     });
-  });
   after(async () => {
     await running.stop();
     await effects.stop();
@@ -160,5 +164,38 @@ describe('processors: retry topics, parked resources, DLQ and redrive', () => {
     await eventually(() => (effectIds().includes(p1.eventId) ? true : undefined), 60_000, 'redriven event handled');
     await new Promise((r) => setTimeout(r, 2000));
     assert.equal(effectIds().filter((id) => id === p1.eventId).length, 1, 'redriven once');
+  });
+
+  it('a reset of the main and the retry-lane group to earliest runs no handler again', async () => {
+    await running.stop();
+    const callsBefore = calls.length;
+    const effectsBefore = effectIds().length;
+    const resets: [string, string[]][] = [[group, [t('events.payments')]], [`${group}.retry`, RETRY_TOPICS.map(t)]];
+    // Committed offsets before the reset (retry topics are written transactionally: their end offset
+    // is past the last commit marker, so "caught up" = back where the group was). Partitions the group
+    // had never committed (-1) are left out: the reset puts them at their low offset.
+    const committed = async (g: string, topic: string) => new Map(((await admin.fetchOffsets({ groupId: g, topics: [topic] }))[0]?.partitions ?? []).map((p) => [p.partition, p.offset]));
+    const was = new Map<string, Map<number, string>>();
+    for (const [g, topics] of resets) {
+      for (const topic of topics) {
+        was.set(`${g} ${topic}`, await committed(g, topic));
+        await applyReplay(admin, g, topic, await planReplay(admin, g, topic, { to: 'earliest' }));
+      }
+    }
+    running = await start();
+    await eventually(async () => {
+      for (const [g, topics] of resets) {
+        for (const topic of topics) {
+          const now = await committed(g, topic);
+          for (const [partition, offset] of was.get(`${g} ${topic}`)!) {
+            if (offset !== '-1' && now.get(partition) !== offset) throw new Error(`${g} on ${topic}/${partition} at ${now.get(partition)}, was ${offset}`);
+          }
+        }
+      }
+      return true;
+    }, 60_000, 'both groups re-read everything');
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual(calls.slice(callsBefore), [], 'no handler ran for a re-read record');
+    assert.equal(effectIds().length, effectsBefore, 'no effect twice');
   });
 });
