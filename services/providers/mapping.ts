@@ -18,7 +18,7 @@
  * Bodies: JSON object, or application/x-www-form-urlencoded (converted to a JSON object).
  */
 import { bodyDigest, isRecord, mediaType, parseForm, parseJson, pick, toEpochMs, tryParseJson } from './core.ts';
-import { NormalizeError, type Extracted, type NormalizedFields, type Ordering, type SourceOptions } from './types.ts';
+import { NormalizeError, type Extracted, type Interpretation, type NormalizedFields, type Ordering, type RawRecord, type RawRequest, type SourceConfig, type SourceOptions } from './types.ts';
 
 export interface FieldMapping {
   readonly eventIdPath?: string;
@@ -218,4 +218,14 @@ export function normalizeMapped(ctx: MapContext, m: FieldMapping): NormalizedFie
     ordering: orderingOf(parsed, m, occurredAt),
     payload: isForm ? JSON.stringify(parsed) : ctx.body.toString('utf8'),
   };
+}
+
+/** interpret() of a module whose fields come from the source's mapping options (generic-hmac, shared-token). */
+export function interpretMapped(req: RawRequest, source: SourceConfig): Interpretation {
+  return { items: [{ body: req.body, extracted: extractMapped(req.body, req.headers['content-type'], req.headers, mappingOf(source.options)) }] };
+}
+
+/** normalize() of a module whose fields come from the source's mapping options. */
+export function normalizeMappedRecord(record: RawRecord, source: SourceConfig): NormalizedFields {
+  return normalizeMapped({ body: record.body, contentType: record.contentType, headers: record.headers, receivedAt: record.receivedAt }, mappingOf(source.options));
 }

@@ -24,12 +24,9 @@
  * for a source whose options are invalid.
  */
 import { DAY, fail, verifyHmac, type Encoding, type HmacAlgorithm, type HmacPreset } from '../core.ts';
-import { extractMapped, mappingOf, normalizeMapped, validateMapping } from '../mapping.ts';
+import { interpretMapped, normalizeMappedRecord, validateMapping } from '../mapping.ts';
 import type {
-  Interpretation,
-  NormalizedFields,
   ProviderModule,
-  RawRecord,
   RawRequest,
   SourceConfig,
   SourceOptions,
@@ -118,16 +115,6 @@ function verify(req: RawRequest, source: SourceConfig): VerifyResult {
   return preset ? verifyHmac(preset, req, source) : fail('unsupported');
 }
 
-function interpret(req: RawRequest, source: SourceConfig): Interpretation {
-  return { items: [{ body: req.body, extracted: extractMapped(req.body, req.headers['content-type'], req.headers, mappingOf(source.options)) }] };
-}
-
-function normalize(record: RawRecord, source: SourceConfig): NormalizedFields {
-  return normalizeMapped(
-    { body: record.body, contentType: record.contentType, headers: record.headers, receivedAt: record.receivedAt },
-    mappingOf(source.options),
-  );
-}
 
 export const provider: ProviderModule = {
   name: 'generic-hmac',
@@ -137,7 +124,7 @@ export const provider: ProviderModule = {
   defaultIdempotencyWindowSeconds: 3 * DAY,
   contentTypes: ['application/json', 'application/x-www-form-urlencoded'],
   verify,
-  interpret,
-  normalize,
+  interpret: interpretMapped,
+  normalize: normalizeMappedRecord,
   validateOptions,
 };

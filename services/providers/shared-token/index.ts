@@ -20,12 +20,9 @@
  * the static contract: the ingress must also drop `options.tokenHeader` (see sensitiveHeadersFor).
  */
 import { DAY, DEFAULT_TOKEN_HEADER, verifySharedToken, type TokenLocations } from '../core.ts';
-import { extractMapped, mappingOf, normalizeMapped, validateMapping } from '../mapping.ts';
+import { interpretMapped, normalizeMappedRecord, validateMapping } from '../mapping.ts';
 import type {
-  Interpretation,
-  NormalizedFields,
   ProviderModule,
-  RawRecord,
   RawRequest,
   SourceConfig,
   SourceOptions,
@@ -58,16 +55,6 @@ function verify(req: RawRequest, source: SourceConfig): VerifyResult {
   return verifySharedToken(req, source, locationsOf(source.options));
 }
 
-function interpret(req: RawRequest, source: SourceConfig): Interpretation {
-  return { items: [{ body: req.body, extracted: extractMapped(req.body, req.headers['content-type'], req.headers, mappingOf(source.options)) }] };
-}
-
-function normalize(record: RawRecord, source: SourceConfig): NormalizedFields {
-  return normalizeMapped(
-    { body: record.body, contentType: record.contentType, headers: record.headers, receivedAt: record.receivedAt },
-    mappingOf(source.options),
-  );
-}
 
 export const provider: ProviderModule = {
   name: 'shared-token',
@@ -77,8 +64,8 @@ export const provider: ProviderModule = {
   defaultIdempotencyWindowSeconds: 3 * DAY,
   contentTypes: ['application/json', 'application/x-www-form-urlencoded'],
   verify,
-  interpret,
-  normalize,
+  interpret: interpretMapped,
+  normalize: normalizeMappedRecord,
   validateOptions,
   sensitiveHeaders: [DEFAULT_TOKEN_HEADER, 'authorization'],
 };
