@@ -2,6 +2,8 @@
 import { eventIdOf, resourceKeyOf } from '../../services/common/ids.ts';
 import type { NormalizedEnvelope } from '../../services/common/envelope.ts';
 import type { OrderingKind } from '../../services/providers/types.ts';
+import { rng } from '../helpers/rng.ts';
+export { rng };
 
 export interface Spec {
   readonly provider: string;
@@ -55,17 +57,6 @@ export function envelope(spec: Spec, r: number, i: number, overrides: Partial<No
   };
 }
 
-/** Deterministic PRNG (mulberry32) so a failing run can be reproduced from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function shuffle<T>(xs: T[], random: () => number): T[] {
   for (let i = xs.length - 1; i > 0; i--) {

@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { eventIdOf } from '../../services/common/ids.ts';
 import type { OutRecord } from '../../services/common/kafka/types.ts';
 import { toRawRecord, type RawInput } from '../../services/common/raw.ts';
+import { rng } from '../helpers/rng.ts';
+export { rng };
 
 export const SOURCES_FILE = fileURLToPath(new URL('../fixtures/validator/sources.json', import.meta.url));
 const FIX = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -24,17 +26,6 @@ const swContact = json<SwEvent>('standard-webhooks/contact.created.json');
 
 type Input = Omit<RawInput, 'topic'>;
 
-/** Deterministic PRNG (mulberry32) so a failing run can be reproduced from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface GoodEvent {
   readonly input: Input;
