@@ -22,7 +22,7 @@ const N = 600;
 
 function startConsumer(): ChildProcess {
   return spawn(process.execPath, [new URL('./fixtures/slow-consumer.ts', import.meta.url).pathname], {
-    env: { ...process.env, TOPIC: topic, GROUP: group, OUT_FILE: out, SLOW_MS: '4' },
+    env: { ...process.env, TOPIC: topic, GROUP: group, OUT_FILE: out, SLOW_MS: '15' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }
@@ -47,18 +47,29 @@ describe('consumer killed with SIGKILL', () => {
     await producer.send(Array.from({ length: N }, (_, i) => ({ topic, key: `res-${i % 17}`, value: Buffer.from(String(i)) })));
     await producer.disconnect();
 
+    const admin = kafka.admin();
+    await admin.connect();
+    const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+    const fetchCommitted = async () =>
+      new Map((await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions.map((p) => [p.partition, Number(p.offset)]));
+
+    // Kill only once a commit is visible in the middle of a partition (not at 0, not near its
+    // end): killing before the first auto-commit (every 1 s) would leave nothing to resume
+    // from and the test would prove nothing.
     const first = startConsumer();
-    await eventually(() => (processed().length >= N / 3 ? true : undefined), 60_000, 'a third processed');
+    await eventually(
+      async () => {
+        for (const [p, offset] of await fetchCommitted()) if (offset > 0 && offset < ends.get(p)! - 20) return true;
+        return undefined;
+      },
+      60_000,
+      'a commit in the middle of a partition',
+    );
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
     const beforeRestart = processed().length;
     assert.ok(beforeRestart < N, 'killed mid-stream');
-
-    const admin = kafka.admin();
-    await admin.connect();
-    const committed = new Map(
-      (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions.map((p) => [p.partition, Number(p.offset)]),
-    );
+    const committed = await fetchCommitted();
     await admin.disconnect();
 
     const second = startConsumer();
