@@ -24,6 +24,12 @@
  * writes this partition's state. Ticks are harmless if duplicated or stale (they only trigger a
  * deadline check) and are produced only while something is due, so a quiet system writes none.
  * Other consumers of webhooks.normalized must skip records with a null value (tombstone-like).
+ *
+ * Expiry: a resource's state is kept for stateTtlMs after the last event that changed it, then
+ * dropped with a changelog tombstone written in a normal chunk's transaction (a sweep at most
+ * every sweepEveryMs per partition, only of resources with nothing held). The trade-off: an event
+ * for that resource older than the TTL is afterwards judged with no state, as the first one. The
+ * default (30 days) is longer than any provider's retry window (Stripe 3 days, Shopify 48 h).
  */
 import type { Admin, Kafka } from 'kafkajs';
 import type { Meter } from '@opentelemetry/api';
@@ -51,7 +57,12 @@ export interface SequencerOptions extends OrderingOptions {
   readonly maxHeldBytesPerPartition: number;
   readonly tickIntervalMs: number;
   readonly restoreTimeoutMs: number;
+  /** A resource's state is dropped this long after the last event that changed it (nothing held). */
+  readonly stateTtlMs: number;
 }
+
+/** Most tombstones one chunk's transaction carries; the rest wait for the next sweep. */
+const MAX_EXPIRED_PER_CHUNK = 5_000;
 
 export interface SequencerTopics {
   readonly input: string;
@@ -87,6 +98,9 @@ interface PartitionState {
   heldCount: number;
   heldBytes: number;
   tickSentAt: number | undefined;
+  /** When each resource's state last changed (wall clock), for expiry. */
+  readonly seenAt: Map<string, number>;
+  sweptAt: number;
   /** Trace context of events not yet emitted (held back), by eventId; lost on restart (a new trace starts). */
   readonly traces: Map<string, HeaderMap>;
 }
@@ -100,6 +114,8 @@ interface StoredState {
   position: number;
   recent: string[];
   held: { event: NormalizedEnvelope; seq: number; heldAt: number; bytes: number }[];
+  /** When the state last changed; absent in records written before expiry existed. */
+  seenAt?: number;
 }
 
 export interface Sequencer {
@@ -125,6 +141,7 @@ export function createSequencer(deps: SequencerDeps): Sequencer {
   const events = meter?.createCounter('hookline_sequencer_events_total', { description: 'Input events by outcome: applied, stale, duplicate, held, reread (replayed offset), tick, dead_letter' });
   const gaps = meter?.createCounter('hookline_sequencer_gaps_total', { description: 'Held events released with a predecessor missing, by cause (deadline, overflow)' });
   const overflows = meter?.createCounter('hookline_sequencer_overflow_total', { description: 'Hold-back bound hits, by bound (resource, partition)' });
+  const expired = meter?.createCounter('hookline_sequencer_state_expired_total', { description: 'Resource states dropped after SEQUENCER_STATE_TTL_MS without a change' });
   const restoreMs = meter?.createHistogram('hookline_sequencer_restore_ms', { description: 'Changelog restore time per partition', unit: 'ms' });
   meter?.createObservableGauge('hookline_sequencer_held_events', { description: 'Events held back, all assigned partitions' }).addCallback((r) => {
     r.observe([...partitions.values()].reduce((n, p) => n + p.heldCount, 0));
@@ -136,8 +153,28 @@ export function createSequencer(deps: SequencerDeps): Sequencer {
   function fromStored(s: StoredState): State {
     return { kind: s.kind, value: s.value, rank: s.rank, position: s.position, recent: s.recent, held: s.held };
   }
-  function toStored(s: State): StoredState {
-    return { v: 1, kind: s.kind, value: s.value, rank: s.rank, position: s.position, recent: s.recent, held: s.held.map((h) => ({ ...h })) };
+  function toStored(s: State, seenAt: number): StoredState {
+    return { v: 1, kind: s.kind, value: s.value, rank: s.rank, position: s.position, recent: s.recent, held: s.held.map((h) => ({ ...h })), seenAt };
+  }
+  const sweepEveryMs = Math.min(60_000, Math.max(100, Math.floor(o.stateTtlMs / 10)));
+
+  /** Drops resources idle for the TTL with nothing held: tombstones into this chunk's transaction. */
+  function sweep(ps: PartitionState, partition: number, at: number, dirty: ReadonlySet<string>, out: OutRecord[]): void {
+    if (at - ps.sweptAt < sweepEveryMs) return;
+    let n = 0;
+    for (const [key, seen] of ps.seenAt) {
+      if (seen + o.stateTtlMs > at || dirty.has(key) || ps.withHeld.has(key)) continue;
+      if (n === MAX_EXPIRED_PER_CHUNK) return; // sweptAt not advanced: the next chunk continues
+      ps.resources.delete(key);
+      ps.seenAt.delete(key);
+      out.push({ topic: topics.changelog, partition, key, value: null });
+      n++;
+    }
+    ps.sweptAt = at;
+    if (n > 0) {
+      expired?.add(n);
+      log.debug({ partition, expired: n }, 'idle resource state expired');
+    }
   }
 
   function account(ps: PartitionState, key: string, s: State, sign: 1 | -1): void {
@@ -160,7 +197,8 @@ export function createSequencer(deps: SequencerDeps): Sequencer {
 
   async function prepare(_topic: string, partition: number): Promise<void> {
     const started = performance.now();
-    const ps: PartitionState = { resources: new Map(), withHeld: new Set(), watermark: -1n, heldCount: 0, heldBytes: 0, tickSentAt: undefined, traces: new Map() };
+    const restoredAt = now();
+    const ps: PartitionState = { resources: new Map(), withHeld: new Set(), watermark: -1n, heldCount: 0, heldBytes: 0, tickSentAt: undefined, seenAt: new Map(), sweptAt: 0, traces: new Map() };
     const n = await restorePartition({
       kafka: deps.kafka,
       admin: deps.admin,
@@ -175,8 +213,14 @@ export function createSequencer(deps: SequencerDeps): Sequencer {
           if (m.value) ps.watermark = BigInt((JSON.parse(m.value.toString('utf8')) as { offset: string }).offset);
           return;
         }
-        if (m.value === null) ps.resources.delete(m.key);
-        else ps.resources.set(m.key, fromStored(JSON.parse(m.value.toString('utf8')) as StoredState));
+        if (m.value === null) {
+          ps.resources.delete(m.key);
+          ps.seenAt.delete(m.key);
+        } else {
+          const stored = JSON.parse(m.value.toString('utf8')) as StoredState;
+          ps.resources.set(m.key, fromStored(stored));
+          ps.seenAt.set(m.key, stored.seenAt ?? restoredAt);
+        }
       },
     });
     for (const [key, s] of ps.resources) account(ps, key, s, 1);
@@ -295,8 +339,10 @@ export function createSequencer(deps: SequencerDeps): Sequencer {
     }
 
     for (const key of dirty) {
-      out.push({ topic: topics.changelog, partition: ctx.partition, key, value: Buffer.from(JSON.stringify(toStored(ps.resources.get(key)!))) });
+      ps.seenAt.set(key, at);
+      out.push({ topic: topics.changelog, partition: ctx.partition, key, value: Buffer.from(JSON.stringify(toStored(ps.resources.get(key)!, at))) });
     }
+    sweep(ps, ctx.partition, at, dirty, out);
     if (last > ps.watermark) {
       ps.watermark = last;
       out.push({ topic: topics.changelog, partition: ctx.partition, key: WATERMARK_KEY, value: Buffer.from(JSON.stringify({ offset: last.toString() })) });

@@ -21,6 +21,8 @@ export const sequencerSpec = {
   /** How often quiet partitions are checked for due hold-back deadlines. */
   SEQUENCER_TICK_INTERVAL_MS: int(1000, 50, 60_000),
   SEQUENCER_RESTORE_TIMEOUT_MS: int(120_000, 1000),
+  /** A resource's ordering state is dropped this long after its last change (nothing held); default 30 days. */
+  SEQUENCER_STATE_TTL_MS: int(30 * 86_400_000, 1000),
   SEQUENCER_CHUNK_SIZE: int(500, 1, 10_000),
   SEQUENCER_PARTITIONS_CONCURRENTLY: int(3, 1, 64),
   SEQUENCER_SESSION_TIMEOUT_MS: int(30_000, 6_000, 300_000),
@@ -59,6 +61,7 @@ export async function startSequencer(deps: ServiceDeps<SequencerConfig>): Promis
       maxHeldBytesPerPartition: c.SEQUENCER_MAX_HELD_BYTES_PER_PARTITION,
       tickIntervalMs: c.SEQUENCER_TICK_INTERVAL_MS,
       restoreTimeoutMs: c.SEQUENCER_RESTORE_TIMEOUT_MS,
+      stateTtlMs: c.SEQUENCER_STATE_TTL_MS,
     },
   });
   const stage = await runStage({
