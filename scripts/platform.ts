@@ -19,6 +19,8 @@ export const DEMO_ADMIN_KEY = 'demo-admin-key-local-only';
 const env: Record<string, string> = {
   ...(process.env as Record<string, string>),
   SOURCES_FILE: process.env.SOURCES_FILE ?? `${root}deploy/local/sources.example.json`,
+  // Sources live in Redis, managed through the admin API (which seeds them from SOURCES_FILE once).
+  SOURCES_STORE: process.env.SOURCES_STORE ?? 'redis',
   ADMIN_API_KEYS: process.env.ADMIN_API_KEYS ?? `${DEMO_ADMIN_KEY}:*`,
   ADMIN_ALLOW_HTTP: process.env.ADMIN_ALLOW_HTTP ?? 'true',
   DISPATCHER_ALLOWED_NETWORKS: process.env.DISPATCHER_ALLOWED_NETWORKS ?? '127.0.0.1/32,::1/128',

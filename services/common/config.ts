@@ -45,6 +45,15 @@ export const bool =
     throw new ConfigError(`${name} must be true or false, got "${raw}"`);
   };
 
+export const oneOf =
+  <T extends string>(values: readonly T[], def: T) =>
+  (name: string, env: Env): T => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return def;
+    if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
+    return raw as T;
+  };
+
 export const list =
   (def: readonly string[]) =>
   (name: string, env: Env): readonly string[] => {

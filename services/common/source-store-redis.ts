@@ -7,15 +7,19 @@
  *   {p}sources           hash  source id → SourceConfig JSON   (admin writes; ingress and validator read)
  *   {p}sources:changes   pub/sub channel, the changed id
  *
- * The ingress picks it up by opening this store instead of fileSourceStore when configured to
- * (e.g. SOURCES_STORE=redis): `await openRedisSourceStore({ redis, subscriber, prefix, lookup })`.
- * `importFile` seeds Redis from an existing sources file once.
+ * The ingress and the validator open it with SOURCES_STORE=redis (openSources below): a source
+ * created through the admin API is taken at once (the change notification, or refresh() on a miss);
+ * while Redis is unreachable they keep serving the set they last read. The admin seeds Redis from
+ * SOURCES_FILE once (importSources: never overwrites, so a source deleted through the API stays
+ * deleted across restarts).
  */
 import type { ProviderModule, SourceConfig } from '../providers/types.ts';
-import { messageOf } from './errors.ts';
+import { oneOf, optStr, str, type ConfigOf } from './config.ts';
+import { ConfigError, messageOf } from './errors.ts';
+import type { Logger } from './logger.ts';
 import type { Redis } from './redis.ts';
 import { redisCall } from './redis.ts';
-import { validateSources, type SourceStore } from './sources.ts';
+import { fileSourceStore, validateSources, type SourceStore } from './sources.ts';
 
 type ProviderLookup = (name: string) => ProviderModule | undefined;
 
@@ -41,8 +45,11 @@ export async function openRedisSourceStore(o: {
 }): Promise<WritableSourceStore> {
   const keys = sourceKeys(o.prefix);
   let byId = new Map<string, SourceConfig>();
+  let lastRead = 0;
+  let refreshing: Promise<void> | undefined;
 
   const reload = async () => {
+    const started = Date.now();
     const raw = await redisCall(() => o.redis.hgetall(keys.hash));
     const list = Object.values(raw).map((v) => JSON.parse(v) as unknown);
     // Entries were validated on write; re-validate so a provider removed since fails loudly here.
@@ -55,14 +62,16 @@ export async function openRedisSourceStore(o: {
       }
     }
     byId = new Map(valid.map((s) => [s.id, s]));
+    lastRead = started;
   };
-  await reload();
+  // Subscribe first, then read: a change made in between is then read or announced, never lost.
   if (o.subscriber) {
     o.subscriber.on('message', (channel: string) => {
       if (channel === keys.changes) reload().catch((err: unknown) => o.onError?.(err));
     });
     await o.subscriber.subscribe(keys.changes);
   }
+  await reload();
   const timer = setInterval(() => {
     reload().catch((err: unknown) => o.onError?.(new Error(`sources reload failed: ${messageOf(err)}`)));
   }, o.refreshMs ?? 30_000);
@@ -70,6 +79,13 @@ export async function openRedisSourceStore(o: {
 
   return {
     get: (id) => byId.get(id),
+    refresh() {
+      if (Date.now() - lastRead < 1000) return Promise.resolve();
+      refreshing ??= reload().finally(() => {
+        refreshing = undefined;
+      });
+      return refreshing;
+    },
     list: () => [...byId.values()].sort((a, b) => a.id.localeCompare(b.id)),
     async put(source) {
       const [valid] = validateSources({ sources: [source] }, o.lookup);
@@ -102,4 +118,49 @@ export async function importSources(redis: Redis, prefix: string, sources: reado
   for (const s of sources) n += await redisCall(() => redis.hsetnx(keys.hash, s.id, JSON.stringify(s)));
   if (n > 0) await redisCall(() => redis.publish(keys.changes, '*'));
   return n;
+}
+
+/** Configuration of the sources of the ingress and the validator. */
+export const sourcesSpec = {
+  /** Where sources are read: "file" (SOURCES_FILE) or "redis" (managed through the admin API). */
+  SOURCES_STORE: oneOf(['file', 'redis'] as const, 'file'),
+  /** JSON file of sources (services/common/sources.ts); required with SOURCES_STORE=file. */
+  SOURCES_FILE: optStr(),
+  /** Prefix of hookline's Redis keys (shared with the admin and the dispatcher). */
+  REDIS_KEY_PREFIX: str('hookline:'),
+};
+
+/** Opens the configured store; close() releases the Redis subscription (a no-op for a file). */
+export async function openSources(
+  c: ConfigOf<typeof sourcesSpec>,
+  deps: { readonly redis: Redis; readonly logger: Logger },
+  lookup: ProviderLookup,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<{ store: SourceStore; close(): Promise<void> }> {
+  if (c.SOURCES_STORE === 'file') {
+    if (!c.SOURCES_FILE) throw new ConfigError('SOURCES_FILE is required with SOURCES_STORE=file');
+    return { store: fileSourceStore(c.SOURCES_FILE, lookup, env), close: () => Promise.resolve() };
+  }
+  const subscriber = deps.redis.duplicate();
+  subscriber.on('error', (err: Error) => deps.logger.debug({ err: err.message }, 'redis subscriber connection error'));
+  await subscriber.connect();
+  let lastWarn = 0;
+  const store = await openRedisSourceStore({
+    redis: deps.redis,
+    subscriber,
+    prefix: c.REDIS_KEY_PREFIX,
+    lookup,
+    onError: (err) => {
+      if (Date.now() - lastWarn < 10_000) return;
+      lastWarn = Date.now();
+      deps.logger.warn({ err: messageOf(err) }, 'sources not re-read from redis: serving the set read last');
+    },
+  });
+  return {
+    store,
+    async close() {
+      await store.close();
+      subscriber.disconnect();
+    },
+  };
 }

@@ -1,7 +1,8 @@
 /**
- * Sources (configured senders) behind one interface. Today: a JSON file named by SOURCES_FILE,
- * validated at start-up (unknown provider, a signing provider without a secret, bad options →
- * refuse to start, naming the source). The admin API manages sources through the same interface.
+ * Sources (configured senders) behind one interface, from one of two stores (SOURCES_STORE):
+ *   - file: a JSON file named by SOURCES_FILE, validated at start-up (unknown provider, a signing
+ *     provider without a secret, bad options → refuse to start, naming the source);
+ *   - redis: managed through the admin API (source-store-redis.ts), validated the same way on write.
  *
  * File format: { "sources": [ { "id": "stripe-eu", "provider": "stripe",
  *   "secrets": ["whsec_…"], "options": { "toleranceSeconds": 300 } } ] }
@@ -16,11 +17,32 @@ import { ConfigError } from './errors.ts';
 export interface SourceStore {
   get(id: string): SourceConfig | undefined;
   list(): readonly SourceConfig[];
+  /**
+   * Stores that change at run time: re-read now, for an id get() did not find (a source created a
+   * moment ago). Coalesced: at most one re-read per second; throws if the store cannot be read.
+   */
+  refresh?(): Promise<void>;
 }
 
 type ProviderLookup = (name: string) => ProviderModule | undefined;
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** The generic options every source may carry (the ingress reads them); provider-specific ones are the module's validateOptions. */
+export function sourceOptionProblems(id: string, o: Readonly<Record<string, unknown>>): string[] {
+  const problems: string[] = [];
+  const positiveInt = (k: string) => o[k] === undefined || (typeof o[k] === 'number' && Number.isInteger(o[k]) && o[k] > 0);
+  const positive = (k: string) => o[k] === undefined || (typeof o[k] === 'number' && Number.isFinite(o[k]) && o[k] > 0);
+  if (!positiveInt('bodyLimitBytes')) problems.push(`source ${id}: bodyLimitBytes must be a positive integer`);
+  if (!positive('rateLimitPerSecond')) problems.push(`source ${id}: rateLimitPerSecond must be a positive number`);
+  if (!positive('rateLimitBurst') || (typeof o.rateLimitBurst === 'number' && o.rateLimitBurst < 1)) {
+    problems.push(`source ${id}: rateLimitBurst must be a number ≥ 1`);
+  }
+  if (o.publicUrl !== undefined && (typeof o.publicUrl !== 'string' || !URL.canParse(o.publicUrl))) {
+    problems.push(`source ${id}: publicUrl must be an absolute URL`);
+  }
+  return problems;
+}
 
 export function validateSources(raw: unknown, lookup: ProviderLookup, env: Readonly<Record<string, string | undefined>> = {}): SourceConfig[] {
   const list = (raw as { sources?: unknown } | null)?.sources;
@@ -71,6 +93,7 @@ export function validateSources(raw: unknown, lookup: ProviderLookup, env: Reado
           : `source ${id}: provider ${provider.name} authenticates with a shared token but the source has no secret (set options.allowNoSecret only if the platform can send none and an IP allowlist protects it)`,
       );
     }
+    problems.push(...sourceOptionProblems(id, options));
     for (const p of provider.validateOptions?.(options) ?? []) problems.push(`source ${id}: ${p}`);
     out.push(Object.freeze({ id, provider: provider.name, secrets: Object.freeze(secrets), options: Object.freeze({ ...options }) }));
   }

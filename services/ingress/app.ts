@@ -119,6 +119,7 @@ export function createIngressApp(deps: IngressDeps): Hono {
   const rawTopic = deps.topic(RAW_TOPIC);
   const hops = deps.trustProxyHops ?? 0;
   const warnKafka = throttled(1000);
+  const warnStore = throttled(1000);
   const warnInterpret = throttled(1000);
   const app = new Hono();
 
@@ -215,7 +216,21 @@ export function createIngressApp(deps: IngressDeps): Hono {
 
   app.all('/webhooks/:sourceId', async (c) => {
     const started = performance.now();
-    const source = deps.sources.get(c.req.param('sourceId'));
+    const sourceId = c.req.param('sourceId');
+    let source = deps.sources.get(sourceId);
+    if (!source && deps.sources.refresh) {
+      // A store that changes at run time (Redis, managed by the admin API): the source may have been
+      // created a moment ago. Re-read (coalesced, ≤ 1/s); if the store cannot be read, the provider
+      // must retry rather than be told the source does not exist.
+      try {
+        await deps.sources.refresh();
+        source = deps.sources.get(sourceId);
+      } catch (err) {
+        deps.metrics.request('unknown', 503, performance.now() - started);
+        if (warnStore()) deps.logger.warn({ err: messageOf(err) }, 'unknown source and the source store cannot be read: answered 503');
+        return problem(503, 'unavailable', { 'retry-after': String(deps.retryAfterSeconds) });
+      }
+    }
     const label = source?.id ?? 'unknown'; // never the raw path segment: unbounded label values
     const headers = requestHeaders(c);
     const incomingSpan = headers.traceparent === undefined ? undefined : trace.getSpanContext(propagation.extract(ROOT_CONTEXT, headers));

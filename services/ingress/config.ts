@@ -2,8 +2,9 @@
  * The ingress's own settings (on top of baseSpec). Read once by main.ts; everything else gets the
  * frozen result.
  */
-import { int, str, type ConfigOf, type Spec } from '../common/config.ts';
+import { int, type ConfigOf, type Spec } from '../common/config.ts';
 import { ConfigError } from '../common/errors.ts';
+import { sourcesSpec } from '../common/source-store-redis.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -25,8 +26,8 @@ export const proxyHops =
   };
 
 export const ingressSpec = {
-  /** JSON file with the sources (see services/common/sources.ts for the format). */
-  SOURCES_FILE: str(),
+  /** SOURCES_STORE (file | redis), SOURCES_FILE, REDIS_KEY_PREFIX: see services/common/source-store-redis.ts. */
+  ...sourcesSpec,
   /** The webhook port: providers post here. */
   HTTP_PORT: int(8080, 0, 65535),
   /** Longest time a request waits for Kafka's acknowledgement before answering 503. */

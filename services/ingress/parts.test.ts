@@ -7,7 +7,9 @@ import type { Redis } from '../common/redis.ts';
 import { ingressSpec } from './config.ts';
 import { readConfig } from '../common/config.ts';
 import { memoryRateLimiter, redisRateLimiter, ruleOf } from './rate-limit.ts';
-import { ingressOptionProblems } from './service.ts';
+import { openSources } from '../common/source-store-redis.ts';
+import { sourceOptionProblems } from '../common/sources.ts';
+import { getProvider } from '../providers/index.ts';
 import { fakeProducer, testIngress } from './testing.ts';
 import { createDurableWriter } from './writer.ts';
 import { signedUrl } from './app.ts';
@@ -131,7 +133,7 @@ describe('durable writer readiness', () => {
 });
 
 describe('configuration', () => {
-  it('ingress defaults and TRUST_PROXY forms', () => {
+  it('ingress defaults and TRUST_PROXY forms', async () => {
     const c = readConfig(ingressSpec, { SOURCES_FILE: 'x.json' });
     assert.equal(c.HTTP_PORT, 8080);
     assert.equal(c.INGRESS_PRODUCE_TIMEOUT_MS, 5000);
@@ -139,16 +141,19 @@ describe('configuration', () => {
     assert.equal(readConfig(ingressSpec, { SOURCES_FILE: 'x', TRUST_PROXY: 'true' }).TRUST_PROXY, 1);
     assert.equal(readConfig(ingressSpec, { SOURCES_FILE: 'x', TRUST_PROXY: '2' }).TRUST_PROXY, 2);
     assert.throws(() => readConfig(ingressSpec, { SOURCES_FILE: 'x', TRUST_PROXY: 'maybe' }), ConfigError);
-    assert.throws(() => readConfig(ingressSpec, {}), /SOURCES_FILE is required/);
+    assert.throws(() => readConfig(ingressSpec, { SOURCES_STORE: 'etcd' }), /SOURCES_STORE must be one of file, redis/);
+    await assert.rejects(
+      openSources(readConfig(ingressSpec, {}), { redis: {} as Redis, logger: {} as never }, getProvider, {}),
+      /SOURCES_FILE is required with SOURCES_STORE=file/,
+    );
   });
 
   it('source options the ingress reads are validated at start-up, naming the source', () => {
-    const src = (options: Record<string, unknown>) => ({ id: 's1', provider: 'stripe', secrets: ['x'], options });
-    assert.deepEqual(ingressOptionProblems(src({ bodyLimitBytes: 10, rateLimitPerSecond: 0.5, publicUrl: 'https://a.example/x' })), []);
-    assert.equal(ingressOptionProblems(src({ bodyLimitBytes: -1 })).length, 1);
-    assert.equal(ingressOptionProblems(src({ rateLimitPerSecond: '5' })).length, 1);
-    assert.equal(ingressOptionProblems(src({ rateLimitBurst: 0.5 })).length, 1);
-    assert.match(ingressOptionProblems(src({ publicUrl: '/relative' }))[0]!, /source s1: publicUrl/);
+    assert.deepEqual(sourceOptionProblems('s1', { bodyLimitBytes: 10, rateLimitPerSecond: 0.5, publicUrl: 'https://a.example/x' }), []);
+    assert.equal(sourceOptionProblems('s1', { bodyLimitBytes: -1 }).length, 1);
+    assert.equal(sourceOptionProblems('s1', { rateLimitPerSecond: '5' }).length, 1);
+    assert.equal(sourceOptionProblems('s1', { rateLimitBurst: 0.5 }).length, 1);
+    assert.match(sourceOptionProblems('s1', { publicUrl: '/relative' })[0]!, /source s1: publicUrl/);
   });
 
   it('signedUrl keeps an explicit query of the public URL', () => {

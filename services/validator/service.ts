@@ -3,18 +3,18 @@
  * handler, and the handler into a transactional stage on webhooks.raw. Called by main.ts with the
  * service deps; reads no environment itself.
  */
-import { int, str, type ConfigOf } from '../common/config.ts';
+import { int, type ConfigOf } from '../common/config.ts';
 import type { Started, ServiceDeps } from '../common/service.ts';
 import { runStage } from '../common/kafka/stage.ts';
-import { fileSourceStore } from '../common/sources.ts';
+import { openSources, sourcesSpec } from '../common/source-store-redis.ts';
 import { getProvider } from '../providers/index.ts';
 import { redisDedupeStore } from './dedupe.ts';
 import { createValidatorHandler } from './handler.ts';
 import { otelValidatorMetrics } from './metrics.ts';
 
 export const validatorSpec = {
-  /** JSON file of sources (services/common/sources.ts). */
-  SOURCES_FILE: str(),
+  /** SOURCES_STORE (file | redis), SOURCES_FILE, REDIS_KEY_PREFIX: see services/common/source-store-redis.ts. */
+  ...sourcesSpec,
   /**
    * Raw records per transaction: 1000, measured with `npm run bench:validator` (33k records, mixed
    * providers, 1 MiB fetch per partition, shared 2-core box), as % of the plain consume→produce
@@ -47,7 +47,8 @@ export async function startValidator(
   const { config } = deps;
   // Secrets written as env:NAME are resolved (and must exist) even though the validator never uses them:
   // one sources file, validated the same way everywhere.
-  const sources = fileSourceStore(config.SOURCES_FILE, getProvider, o.env);
+  const opened = await openSources(config, deps, getProvider, o.env);
+  const sources = opened.store;
   const raw = deps.topic('webhooks.raw');
   const handler = createValidatorHandler({
     sources,
@@ -78,6 +79,9 @@ export async function startValidator(
     checks: {
       stage: () => (stage.joined ? Promise.resolve() : Promise.reject(new Error('consumer has not joined its group yet'))),
     },
-    stop: () => stage.stop(),
+    async stop() {
+      await stage.stop();
+      await opened.close();
+    },
   };
 }
