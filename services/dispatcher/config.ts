@@ -44,6 +44,8 @@ export const dispatcherSpec = {
   DISPATCHER_ENDPOINT_MAX_QUEUED: int(1000, 0),
   DISPATCHER_MAX_RATE_WAIT_MS: int(1000, 0),
   DISPATCHER_BUSY_DEFER_MS: int(1000, 1),
+  /** Longest wait for the shared (Redis) endpoint rate limit before this instance's own bucket decides. */
+  DISPATCHER_RATE_LIMIT_TIMEOUT_MS: int(100, 1, 10_000),
   /** Messages of one partition in memory before reading pauses. */
   DISPATCHER_MAX_PENDING_PER_PARTITION: int(5000, 1),
   DISPATCHER_COMMIT_INTERVAL_MS: int(1000, 10),

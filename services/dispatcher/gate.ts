@@ -4,10 +4,14 @@
  * is deferred, not held: the lane parks it durably until the given time, so a slow, dead or
  * throttled endpoint holds no Kafka offsets and no memory, and never slows the others.
  *
- * These are per dispatcher instance (in memory): with N instances an endpoint can see up to N
- * times its rate limit and concurrency. Lanes of one resource live on one instance, so order
- * does not depend on it.
+ * The rate limit is shared by all dispatcher instances when a limiter is given (the service
+ * passes the Redis token bucket of common/rate-limit.ts, keyed by endpoint: N instances together
+ * stay within the endpoint's rate; while Redis is unreachable each instance falls back to its own
+ * bucket, so up to N times the rate). The breaker and the concurrency limit are per instance: with
+ * N instances an endpoint can see up to N times its concurrency. Lanes of one resource live on one
+ * instance, so order does not depend on any of it.
  */
+import type { RateLimiter } from '../common/rate-limit.ts';
 import { CircuitBreaker, type BreakerOptions } from './breaker.ts';
 
 export class TokenBucket {
@@ -46,6 +50,8 @@ export interface GateOptions {
   readonly maxRateWaitMs: number;
   /** How far a delivery is deferred when the concurrency queue is full. */
   readonly busyDeferMs: number;
+  /** The rate limit shared across instances; without it, an in-memory bucket per instance. */
+  readonly limiter?: RateLimiter;
 }
 
 export type Verdict = 'success' | 'failure' | 'neutral';
@@ -62,8 +68,11 @@ export class EndpointGate {
   #inFlight = 0;
   readonly #waiters: (() => void)[] = [];
 
-  constructor(o: GateOptions) {
+  readonly #id: string;
+
+  constructor(o: GateOptions, endpointId = 'endpoint') {
     this.#o = o;
+    this.#id = endpointId;
     this.breaker = new CircuitBreaker(o.breaker);
   }
 
@@ -81,11 +90,7 @@ export class EndpointGate {
     } else this.#inFlight++;
     let wait = 0;
     if (ratePerSecond !== null && ratePerSecond > 0) {
-      if (this.#rate !== ratePerSecond) {
-        this.#bucket = new TokenBucket(ratePerSecond, now);
-        this.#rate = ratePerSecond;
-      }
-      const r = this.#bucket!.reserve(Date.now(), this.#o.maxRateWaitMs);
+      const r = this.#o.limiter ? await this.#shared(this.#o.limiter, ratePerSecond) : this.#local(ratePerSecond, now);
       if (r < 0) {
         this.#next();
         return this.#unprobe({ go: false, until: Date.now() - r, why: 'rate_limited' });
@@ -106,6 +111,29 @@ export class EndpointGate {
         return { opened: false, closed: false };
       },
     };
+  }
+
+  /** The per-instance bucket: 0 = go, >0 = go after that many ms (reserved), <0 = defer. */
+  #local(ratePerSecond: number, now: number): number {
+    if (this.#rate !== ratePerSecond) {
+      this.#bucket = new TokenBucket(ratePerSecond, now);
+      this.#rate = ratePerSecond;
+    }
+    return this.#bucket!.reserve(Date.now(), this.#o.maxRateWaitMs);
+  }
+
+  /**
+   * The shared bucket cannot reserve a future token, so a short wait (≤ maxRateWaitMs) is slept
+   * here and the token taken again (other instances may win it: a few rounds, then defer).
+   */
+  async #shared(limiter: RateLimiter, ratePerSecond: number): Promise<number> {
+    const rule = { perSecond: ratePerSecond, burst: Math.max(1, Math.ceil(ratePerSecond)) };
+    for (let round = 0; ; round++) {
+      const d = await limiter.take(this.#id, rule);
+      if (d.allowed) return 0;
+      if (d.retryAfterMs > this.#o.maxRateWaitMs || round === 4) return -d.retryAfterMs;
+      await new Promise((r) => setTimeout(r, d.retryAfterMs));
+    }
   }
 
   #unprobe<T>(e: T): T {

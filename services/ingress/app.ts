@@ -27,7 +27,7 @@ import { bodyDigest, mediaType } from '../providers/core.ts';
 import type { Interpretation, ProviderModule, RawRequest, SourceConfig, SyncReply } from '../providers/types.ts';
 import { declaredLength, exceedsDeclared, readBody } from './body.ts';
 import type { IngressMetrics } from './metrics.ts';
-import { ruleOf, type RateLimiter } from './rate-limit.ts';
+import { ruleOf, type RateLimiter } from '../common/rate-limit.ts';
 import { clientAddress } from './remote.ts';
 import type { DurableWriter } from './writer.ts';
 

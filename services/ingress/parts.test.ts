@@ -6,7 +6,7 @@ import { listen, type RunningServer } from '../common/http.ts';
 import type { Redis } from '../common/redis.ts';
 import { ingressSpec } from './config.ts';
 import { readConfig } from '../common/config.ts';
-import { memoryRateLimiter, redisRateLimiter, ruleOf } from './rate-limit.ts';
+import { memoryRateLimiter, redisRateLimiter, ruleOf } from '../common/rate-limit.ts';
 import { openSources } from '../common/source-store-redis.ts';
 import { sourceOptionProblems } from '../common/sources.ts';
 import { getProvider } from '../providers/index.ts';
@@ -78,6 +78,7 @@ describe('rate limiter', () => {
     const refused = await rl.take('s', rule);
     assert.equal(refused.allowed, false);
     assert.equal(refused.retryAfterSeconds, 1);
+    assert.equal(refused.retryAfterMs, 500, 'one token at 2/s: 500 ms');
     t += 500;
     assert.equal((await rl.take('s', rule)).allowed, true);
     assert.equal((await rl.take('s', rule)).allowed, false);
@@ -89,7 +90,7 @@ describe('rate limiter', () => {
     const rl = redisRateLimiter({ redis: failing, keyPrefix: 'k:', timeoutMs: 50, onFallback: (e) => failures.push(e) });
     const rule = { perSecond: 1, burst: 1 };
     const first = await rl.take('s', rule);
-    assert.deepEqual(first, { allowed: true, retryAfterSeconds: 0, fallback: true });
+    assert.deepEqual(first, { allowed: true, retryAfterSeconds: 0, retryAfterMs: 0, fallback: true });
     assert.equal((await rl.take('s', rule)).allowed, false, 'the in-process bucket still limits');
     const hanging = { script: () => new Promise(() => undefined) } as unknown as Redis;
     const slow = redisRateLimiter({ redis: hanging, keyPrefix: 'k:', timeoutMs: 30, onFallback: (e) => failures.push(e) });

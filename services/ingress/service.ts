@@ -10,7 +10,7 @@ import { getProvider } from '../providers/index.ts';
 import { createIngressApp } from './app.ts';
 import { ingressSpec } from './config.ts';
 import { otelIngressMetrics } from './metrics.ts';
-import { redisRateLimiter } from './rate-limit.ts';
+import { redisRateLimiter } from '../common/rate-limit.ts';
 import { createDurableWriter } from './writer.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -13,7 +13,7 @@ import { getProvider } from '../providers/index.ts';
 import type { IngressItem, ProviderModule, SourceConfig } from '../providers/types.ts';
 import { createIngressApp, type IngressDeps } from './app.ts';
 import type { IngressMetrics } from './metrics.ts';
-import { memoryRateLimiter } from './rate-limit.ts';
+import { memoryRateLimiter } from '../common/rate-limit.ts';
 import { createDurableWriter } from './writer.ts';
 
 export type ProducerMode = 'ok' | 'fail' | 'hang';

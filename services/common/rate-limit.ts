@@ -1,8 +1,9 @@
 /**
- * Per-source rate limit: a token bucket in Redis (one Lua script, atomic, clock = Redis TIME so
- * instances with skewed clocks agree). Capacity = options.rateLimitBurst (default: one second's
- * worth, at least 1), refill = options.rateLimitPerSecond. Sources without rateLimitPerSecond
- * never touch Redis.
+ * A rate limit shared by all instances: a token bucket in Redis (one Lua script, atomic, clock =
+ * Redis TIME so instances with skewed clocks agree). Used by the ingress per source (capacity =
+ * options.rateLimitBurst, default one second's worth, at least 1; refill =
+ * options.rateLimitPerSecond; sources without a limit never touch Redis) and by the dispatcher per
+ * endpoint (rateLimitPerSecond of the endpoint, burst one second's worth).
  *
  * Redis down or slower than the timeout → FAIL OPEN to an in-process bucket with the same rate
  * (so the limit holds per instance: at most N× the rate with N instances), counted and logged.
@@ -11,14 +12,17 @@
  * webhook outage, and several platforms punish that: GitHub never redelivers on its own,
  * WooCommerce disables a hook after 5 failures, Bol.com after 10 tries in 10 minutes.
  *
- * Redis key (owned by ingress): `<keyPrefix><sourceId>`, a hash {tokens, ts}, expiring once full.
+ * Redis key: `<keyPrefix><id>` (the caller's prefix: ingress and dispatcher own theirs), a hash
+ * {tokens, ts}, expiring once full.
  */
-import type { Redis } from '../common/redis.ts';
+import type { Redis } from './redis.ts';
 
 export interface RateLimitDecision {
   readonly allowed: boolean;
   /** Seconds until one token is available (≥ 1 when refused). */
   readonly retryAfterSeconds: number;
+  /** The same in milliseconds (≥ 1 when refused). */
+  readonly retryAfterMs: number;
   /** True when Redis could not answer and the in-process bucket decided. */
   readonly fallback: boolean;
 }
@@ -75,10 +79,10 @@ export function memoryRateLimiter(now: () => number = Date.now): RateLimiter {
       buckets.set(sourceId, b);
       if (b.tokens >= 1) {
         b.tokens -= 1;
-        return Promise.resolve({ allowed: true, retryAfterSeconds: 0, fallback: false });
+        return Promise.resolve({ allowed: true, retryAfterSeconds: 0, retryAfterMs: 0, fallback: false });
       }
       const waitMs = ((1 - b.tokens) * 1000) / rule.perSecond;
-      return Promise.resolve({ allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)), fallback: false });
+      return Promise.resolve({ allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)), retryAfterMs: Math.max(1, Math.ceil(waitMs)), fallback: false });
     },
   };
 }
@@ -120,7 +124,8 @@ export function redisRateLimiter(o: RedisRateLimiterOptions): RateLimiter {
         const p = run(`${o.keyPrefix}${sourceId}`, rule);
         p.catch(() => undefined); // a late failure after the timeout must not be unhandled
         const [allowed, waitMs] = await withTimeout(p, o.timeoutMs);
-        return { allowed: allowed === 1, retryAfterSeconds: allowed === 1 ? 0 : Math.max(1, Math.ceil(waitMs / 1000)), fallback: false };
+        const ok = allowed === 1;
+        return { allowed: ok, retryAfterSeconds: ok ? 0 : Math.max(1, Math.ceil(waitMs / 1000)), retryAfterMs: ok ? 0 : Math.max(1, waitMs), fallback: false };
       } catch (err) {
         o.onFallback?.(err);
         const d = await local.take(sourceId, rule);
