@@ -13,7 +13,7 @@ import { createRedis } from '../../services/common/redis.ts';
 import { openRedisSourceStore } from '../../services/common/source-store-redis.ts';
 import type { RunningService } from '../../services/common/service.ts';
 import { getProvider } from '../../services/providers/index.ts';
-import { provision, stackConfig, testLogger, uniquePrefix } from '../helpers/env.ts';
+import { clearRedisPrefix, provision, stackConfig, testLogger, uniquePrefix } from '../helpers/env.ts';
 import { OUTBOUND_TOPICS } from '../dispatcher/helpers.ts';
 import { api, KEYS, startAdminInProcess, type Api, type Json } from './helpers.ts';
 
@@ -32,11 +32,7 @@ describe('admin API', () => {
   });
   after(async () => {
     await svc?.stop();
-    const r = createRedis(stackConfig.REDIS_URL);
-    await r.connect();
-    const keys = await r.keys(`${redisPrefix}*`);
-    if (keys.length) await r.del(...keys);
-    r.disconnect();
+    await clearRedisPrefix(redisPrefix);
   });
 
   describe('auth', () => {

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { baseSpec, readConfig } from '../../services/common/config.ts';
 import { createKafka } from '../../services/common/kafka/client.ts';
 import { createLogger } from '../../services/common/logger.ts';
+import { createRedis } from '../../services/common/redis.ts';
 import { registerSchemas } from '../../services/common/schemas.ts';
 import { applyTopics, TOPICS, type TopicSpec } from '../../services/common/topics.ts';
 
@@ -58,4 +59,16 @@ export async function eventually<T>(fn: () => Promise<T | undefined> | T | undef
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out after ${ms} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+}
+
+/** Deletes every Redis key under a test's prefix (its own connection). */
+export async function clearRedisPrefix(redisPrefix: string): Promise<void> {
+  const r = createRedis(stackConfig.REDIS_URL);
+  await r.connect();
+  try {
+    const keys = await r.keys(`${redisPrefix}*`);
+    if (keys.length > 0) await r.del(...keys);
+  } finally {
+    r.disconnect();
+  }
 }

@@ -18,7 +18,7 @@ import { getProvider } from '../../services/providers/index.ts';
 import { api, startAdminInProcess, type Api } from '../admin/helpers.ts';
 import { OUTBOUND_TOPICS } from '../dispatcher/helpers.ts';
 import { collect, type Collector } from '../helpers/collect.ts';
-import { eventually, provision, serviceEnv, stackConfig, testKafka, uniquePrefix } from '../helpers/env.ts';
+import { clearRedisPrefix, eventually, provision, serviceEnv, stackConfig, testKafka, uniquePrefix } from '../helpers/env.ts';
 
 const prefix = uniquePrefix('ingress-src');
 const redisPrefix = `${prefix}hl:`;
@@ -53,11 +53,7 @@ describe('ingress reading sources the admin API manages (SOURCES_STORE=redis)', 
     await raw?.stop();
     await ingress?.stop();
     await admin?.stop();
-    const r = createRedis(stackConfig.REDIS_URL);
-    await r.connect();
-    const keys = await r.keys(`${redisPrefix}*`);
-    if (keys.length) await r.del(...keys);
-    r.disconnect();
+    await clearRedisPrefix(redisPrefix);
   });
 
   it('takes a source created through the admin API at once, accepts both secrets during a rotation, and 404s after its deletion', async () => {
