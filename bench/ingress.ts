@@ -1,7 +1,7 @@
 /**
  * npm run bench:ingress — the ingress with the real Kafka against a bare Hono endpoint.
  *
- * Needs the local stack (bash deploy/local/stack.sh up). Starts, each in its own process so the
+ * Run through scripts/bench.sh (starts the local stack if needed). Starts, each in its own process so the
  * load generator does not share their event loop:
  *   - the real ingress (services/ingress/main.ts) on a fresh topic prefix, one Stripe source
  *     (no rate limit), writing to webhooks.raw with acks=all;
