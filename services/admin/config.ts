@@ -17,6 +17,8 @@ export const adminSpec = {
   ADMIN_LOG_MAX_PER_ENDPOINT: int(100_000, 10),
   /** Most messages one bulk recover re-sends. */
   ADMIN_MAX_RECOVER: int(10_000, 1),
+  /** How often consumer lag and dead-letter depth are read from Kafka (hookline_consumer_lag, hookline_dlq_records). */
+  ADMIN_LAG_INTERVAL_MS: int(15_000, 1000),
   /** Seed the source store from this file once (ids already in Redis are kept). */
   SOURCES_FILE: optStr(),
 } satisfies Spec;

@@ -10,11 +10,13 @@ import { createProducer } from '../common/kafka/producer.ts';
 import type { ServiceDeps, Started } from '../common/service.ts';
 import { importSources, openRedisSourceStore } from '../common/source-store-redis.ts';
 import { fileSourceStore } from '../common/sources.ts';
+import { TOPICS } from '../common/topics.ts';
 import type { DeliveryAttempt, OutboundEvent } from '../dispatcher/types.ts';
 import { getProvider } from '../providers/index.ts';
 import { createAdminApp } from './app.ts';
 import { createCatalogue } from './catalogue.ts';
 import type { AdminConfig } from './config.ts';
+import { startLagMonitor } from './lag.ts';
 import { createDeliveryLog } from './log-store.ts';
 import { adminMetrics } from './metrics.ts';
 
@@ -57,6 +59,14 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
   });
   const producer = createProducer(deps.kafka);
   await producer.connect();
+  const lag = startLagMonitor({
+    admin: deps.admin,
+    meter: deps.telemetry.meter,
+    groupPrefix: `${c.GROUP_PREFIX}.${c.TOPIC_PREFIX}`,
+    dlqTopics: TOPICS.filter((t) => t.name.endsWith('.dlq')).map((t) => deps.topic(t.name)),
+    intervalMs: c.ADMIN_LAG_INTERVAL_MS,
+    logger,
+  });
 
   const app = createAdminApp({
     keys: c.ADMIN_API_KEYS,
@@ -88,6 +98,7 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
       'delivery-log': () => (consumer.joined ? Promise.resolve() : Promise.reject(new Error('delivery-log consumer has not joined its group yet'))),
     },
     async stop() {
+      lag.stop();
       await consumer.stop();
       await producer.disconnect();
       await sources.close();

@@ -1,0 +1,103 @@
+/**
+ * Consumer lag and dead-letter depth, read from Kafka itself (no lag exporter to deploy): every
+ * intervalMs the admin lists this deployment's consumer groups (names starting with
+ * `<GROUP_PREFIX>.<TOPIC_PREFIX>`), reads their committed offsets and the end offsets of the topics
+ * they consume, and exposes
+ *
+ *   hookline_consumer_lag{group, topic}   records between the committed offset and the end of the
+ *                                         topic, summed over partitions (no commit yet: the whole
+ *                                         retained partition). On topics written in transactions
+ *                                         the commit marker after the last record can count as 1
+ *                                         per partition.
+ *   hookline_dlq_records{topic}           records retained in each dead-letter topic.
+ *   hookline_lag_scrape_age_seconds       age of the last successful read (stale figures alert).
+ *
+ * deploy/prometheus/alerts.yml alerts on them. A failed read keeps the previous figures and is
+ * logged (throttled); the age gauge grows until a read succeeds.
+ */
+import type { Meter } from '@opentelemetry/api';
+import type { Admin } from 'kafkajs';
+import { messageOf } from '../common/errors.ts';
+import type { Logger } from '../common/logger.ts';
+
+export interface LagFigures {
+  readonly lag: readonly { group: string; topic: string; records: number }[];
+  readonly dlq: readonly { topic: string; records: number }[];
+  readonly at: number;
+}
+
+export interface LagMonitor {
+  /** Reads the figures now (tests; the timer calls it too). */
+  refresh(): Promise<LagFigures>;
+  current(): LagFigures | undefined;
+  stop(): void;
+}
+
+export function startLagMonitor(o: {
+  readonly admin: Admin;
+  readonly meter?: Meter;
+  readonly groupPrefix: string;
+  readonly dlqTopics: readonly string[];
+  readonly intervalMs: number;
+  readonly logger: Logger;
+}): LagMonitor {
+  let figures: LagFigures | undefined;
+  let lastWarn = 0;
+
+  async function refresh(): Promise<LagFigures> {
+    const ends = new Map<string, Promise<Map<number, { high: number; low: number }>>>();
+    const endsOf = (topic: string) => {
+      let p = ends.get(topic);
+      if (!p) {
+        p = o.admin.fetchTopicOffsets(topic).then((parts) => new Map(parts.map((x) => [x.partition, { high: Number(x.high), low: Number(x.low) }])));
+        ends.set(topic, p);
+      }
+      return p;
+    };
+    const { groups } = await o.admin.listGroups();
+    const lag: { group: string; topic: string; records: number }[] = [];
+    for (const groupId of groups.map((g) => g.groupId).filter((g) => g.startsWith(o.groupPrefix)).sort()) {
+      for (const { topic, partitions } of await o.admin.fetchOffsets({ groupId })) {
+        const end = await endsOf(topic);
+        let records = 0;
+        for (const p of partitions) {
+          const e = end.get(p.partition);
+          if (!e) continue;
+          const committed = Number(p.offset);
+          records += committed < 0 ? e.high - e.low : Math.max(0, e.high - committed);
+        }
+        lag.push({ group: groupId, topic, records });
+      }
+    }
+    const dlq: { topic: string; records: number }[] = [];
+    for (const topic of o.dlqTopics) {
+      let records = 0;
+      for (const e of (await endsOf(topic)).values()) records += e.high - e.low;
+      dlq.push({ topic, records });
+    }
+    figures = { lag, dlq, at: Date.now() };
+    return figures;
+  }
+
+  o.meter?.createObservableGauge('hookline_consumer_lag', { description: 'Records not yet consumed by a hookline consumer group, by group and topic (summed over partitions)' }).addCallback((r) => {
+    for (const l of figures?.lag ?? []) r.observe(l.records, { group: l.group, topic: l.topic });
+  });
+  o.meter?.createObservableGauge('hookline_dlq_records', { description: 'Records retained in a dead-letter topic' }).addCallback((r) => {
+    for (const d of figures?.dlq ?? []) r.observe(d.records, { topic: d.topic });
+  });
+  o.meter?.createObservableGauge('hookline_lag_scrape_age_seconds', { description: 'Seconds since consumer lag and DLQ depth were last read from Kafka' }).addCallback((r) => {
+    if (figures) r.observe((Date.now() - figures.at) / 1000);
+  });
+
+  const tick = () => {
+    refresh().catch((err: unknown) => {
+      if (Date.now() - lastWarn < 60_000) return;
+      lastWarn = Date.now();
+      o.logger.warn({ err: messageOf(err) }, 'consumer lag not read from kafka; keeping the last figures');
+    });
+  };
+  tick();
+  const timer = setInterval(tick, o.intervalMs);
+  timer.unref();
+  return { refresh, current: () => figures, stop: () => clearInterval(timer) };
+}

@@ -1,0 +1,76 @@
+/**
+ * deploy/prometheus/alerts.yml refers only to what the services really export: every hookline_*
+ * metric is declared in services/ (histogram series only for histograms), every label value a rule
+ * matches on is a value the code writes, and every rule has a severity and a summary. A renamed
+ * metric or label value fails here instead of leaving an alert that can never fire.
+ * (Checked once with promtool too; see the README's operations section.)
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const rules = readFileSync(join(root, 'deploy/prometheus/alerts.yml'), 'utf8');
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return sources(p);
+    return e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? [readFileSync(p, 'utf8')] : [];
+  });
+}
+const code = sources(join(root, 'services')).join('\n');
+
+const declared = new Map<string, string>();
+for (const m of code.matchAll(/create(Counter|Histogram|ObservableGauge|UpDownCounter|Gauge)\(\s*'(hookline_[a-z_]+)'/g)) declared.set(m[2]!, m[1]!);
+
+const exprs = [...rules.matchAll(/^\s+expr: (.+)$/gm)].map((m) => m[1]!);
+
+describe('alert rules', () => {
+  it('every hookline_* series is a metric the services declare', () => {
+    assert.ok(declared.size > 20, `metrics found in services/: ${declared.size}`);
+    const used = new Set(exprs.flatMap((e) => [...e.matchAll(/hookline_[a-z_]+/g)].map((m) => m[0])));
+    assert.ok(used.size >= 10);
+    for (const series of used) {
+      const base = series.replace(/_(bucket|sum|count)$/, '');
+      const kind = declared.get(series) ?? declared.get(base);
+      assert.ok(kind, `${series} is not declared by any service`);
+      if (series !== base && !declared.has(series)) assert.equal(kind, 'Histogram', `${series}: only histograms have _bucket/_sum/_count`);
+    }
+  });
+
+  it('every label value matched on is one the code writes', () => {
+    let checked = 0;
+    for (const e of exprs) {
+      for (const m of e.matchAll(/hookline_[a-z_]+\{([^}]*)\}/g)) {
+        for (const matcher of m[1]!.matchAll(/(\w+)(=~|=)"([^"]*)"/g)) {
+          for (const value of matcher[3]!.split('|')) {
+            assert.ok(code.includes(`'${value}'`), `label ${matcher[1]}="${value}" in "${e}" is never written by the services`);
+            checked++;
+          }
+        }
+      }
+    }
+    assert.ok(checked >= 5, `label values checked: ${checked}`);
+  });
+
+  it('every rule has an alert name, an expression with balanced brackets, a severity and a summary', () => {
+    const blocks = rules.split(/^\s+- alert: /m).slice(1);
+    assert.equal(blocks.length, exprs.length, 'one expr per alert');
+    const names = new Set<string>();
+    for (const b of blocks) {
+      const name = b.split('\n')[0]!.trim();
+      assert.match(name, /^Hookline[A-Za-z]+$/);
+      assert.ok(!names.has(name), `${name} defined twice`);
+      names.add(name);
+      const expr = /^\s+expr: (.+)$/m.exec(b)![1]!;
+      for (const [open, close] of [['(', ')'], ['{', '}'], ['[', ']']] as const) {
+        assert.equal(expr.split(open).length, expr.split(close).length, `${name}: unbalanced ${open}${close}`);
+      }
+      assert.match(b, /^\s+severity: (critical|warning)$/m, `${name}: severity`);
+      assert.match(b, /^\s+summary: ".+"$/m, `${name}: summary`);
+    }
+  });
+});
