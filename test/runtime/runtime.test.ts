@@ -174,7 +174,10 @@ describe('runtime against the real stack', () => {
       spec: {},
       env: { ...process.env, TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn' },
       telemetry,
-      start: async () => ({ stop: async () => undefined }),
+      start: (deps) => {
+        deps.telemetry.meter.createCounter('hookline_probe_checks_total').add(3, { kind: 'probe' });
+        return Promise.resolve({ stop: async () => undefined });
+      },
     });
     try {
       const base = `http://127.0.0.1:${svc.port}`;
@@ -183,8 +186,9 @@ describe('runtime against the real stack', () => {
       const body = (await ready.json()) as { checks: Record<string, string> };
       assert.equal(ready.status, 200, JSON.stringify(body));
       assert.deepEqual(body.checks, { kafka: 'ok', registry: 'ok', redis: 'ok' });
-      const metrics = await (await fetch(`${base}/metrics`)).text();
-      assert.match(metrics, /hookline_stage_records_total|target_info|# HELP/);
+      const res = await fetch(`${base}/metrics`);
+      assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
+      assert.match(await res.text(), /^hookline_probe_checks_total\{kind="probe"[^}]*\} 3$/m, "the service's own counter, in Prometheus text format");
     } finally {
       await svc.stop();
     }
