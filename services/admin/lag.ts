@@ -13,7 +13,10 @@
  *   hookline_lag_scrape_age_seconds       age of the last successful read (stale figures alert).
  *
  * deploy/prometheus/alerts.yml alerts on them. A failed read keeps the previous figures and is
- * logged (throttled); the age gauge grows until a read succeeds.
+ * logged (throttled); the age gauge grows until a read succeeds. Topics that do not exist (a DLQ not
+ * created yet, a topic deleted since a group committed on it) are skipped, not retried: kafkajs
+ * would retry them for seconds. stop() waits for a read in flight, so the admin client is never
+ * used (and silently reconnected) after the service disconnected it.
  */
 import type { Meter } from '@opentelemetry/api';
 import type { Admin } from 'kafkajs';
@@ -30,7 +33,7 @@ export interface LagMonitor {
   /** Reads the figures now (tests; the timer calls it too). */
   refresh(): Promise<LagFigures>;
   current(): LagFigures | undefined;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 export function startLagMonitor(o: {
@@ -43,8 +46,11 @@ export function startLagMonitor(o: {
 }): LagMonitor {
   let figures: LagFigures | undefined;
   let lastWarn = 0;
+  let stopped = false;
+  let inFlight: Promise<unknown> | undefined;
 
   async function refresh(): Promise<LagFigures> {
+    const exists = new Set(await o.admin.listTopics());
     const ends = new Map<string, Promise<Map<number, { high: number; low: number }>>>();
     const endsOf = (topic: string) => {
       let p = ends.get(topic);
@@ -58,6 +64,7 @@ export function startLagMonitor(o: {
     const lag: { group: string; topic: string; records: number }[] = [];
     for (const groupId of groups.map((g) => g.groupId).filter((g) => g.startsWith(o.groupPrefix)).sort()) {
       for (const { topic, partitions } of await o.admin.fetchOffsets({ groupId })) {
+        if (!exists.has(topic)) continue;
         const end = await endsOf(topic);
         let records = 0;
         for (const p of partitions) {
@@ -70,7 +77,7 @@ export function startLagMonitor(o: {
       }
     }
     const dlq: { topic: string; records: number }[] = [];
-    for (const topic of o.dlqTopics) {
+    for (const topic of o.dlqTopics.filter((t) => exists.has(t))) {
       let records = 0;
       for (const e of (await endsOf(topic)).values()) records += e.high - e.low;
       dlq.push({ topic, records });
@@ -90,14 +97,27 @@ export function startLagMonitor(o: {
   });
 
   const tick = () => {
-    refresh().catch((err: unknown) => {
-      if (Date.now() - lastWarn < 60_000) return;
-      lastWarn = Date.now();
-      o.logger.warn({ err: messageOf(err) }, 'consumer lag not read from kafka; keeping the last figures');
-    });
+    if (stopped || inFlight) return;
+    inFlight = refresh()
+      .catch((err: unknown) => {
+        if (Date.now() - lastWarn < 60_000) return;
+        lastWarn = Date.now();
+        o.logger.warn({ err: messageOf(err) }, 'consumer lag not read from kafka; keeping the last figures');
+      })
+      .finally(() => {
+        inFlight = undefined;
+      });
   };
   tick();
   const timer = setInterval(tick, o.intervalMs);
   timer.unref();
-  return { refresh, current: () => figures, stop: () => clearInterval(timer) };
+  return {
+    refresh,
+    current: () => figures,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await inFlight;
+    },
+  };
 }

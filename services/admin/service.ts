@@ -98,7 +98,7 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
       'delivery-log': () => (consumer.joined ? Promise.resolve() : Promise.reject(new Error('delivery-log consumer has not joined its group yet'))),
     },
     async stop() {
-      lag.stop();
+      await lag.stop();
       await consumer.stop();
       await producer.disconnect();
       await sources.close();

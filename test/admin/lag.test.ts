@@ -9,7 +9,8 @@ import { createProducer } from '../../services/common/kafka/producer.ts';
 import type { RunningService } from '../../services/common/service.ts';
 import { TOPICS, topicName } from '../../services/common/topics.ts';
 import { OUTBOUND_TOPICS } from '../dispatcher/helpers.ts';
-import { clearRedisPrefix, eventually, provision, testKafka, uniquePrefix } from '../helpers/env.ts';
+import { startLagMonitor } from '../../services/admin/lag.ts';
+import { clearRedisPrefix, eventually, provision, testKafka, testLogger, uniquePrefix } from '../helpers/env.ts';
 import { startAdminInProcess } from './helpers.ts';
 
 const prefix = uniquePrefix('admin-lag');
@@ -58,5 +59,16 @@ describe('admin: consumer lag and DLQ depth', () => {
 
     await admin.setOffsets({ groupId: mine, topic: raw, partitions: [{ partition: 0, offset: '30' }] });
     await eventually(async () => (/ 0$/.test(lagLine(await metrics(), mine) ?? '') ? true : undefined), 30_000, 'the lag back to 0 after consuming');
+  });
+
+  it('skips a dead-letter topic that does not exist instead of failing the whole read', async () => {
+    const monitor = startLagMonitor({ admin, groupPrefix: `hookline-test.${prefix}`, dlqTopics: [dlq, `${prefix}no-such.dlq`], intervalMs: 60_000, logger: testLogger });
+    try {
+      const figures = await monitor.refresh();
+      assert.deepEqual(figures.dlq, [{ topic: dlq, records: 3 }]);
+      assert.ok(figures.lag.some((l) => l.group === mine && l.topic === raw));
+    } finally {
+      await monitor.stop();
+    }
   });
 });
