@@ -21,7 +21,7 @@
 import type { Meter } from '@opentelemetry/api';
 import type { Admin } from 'kafkajs';
 import { messageOf } from '../common/errors.ts';
-import type { Logger } from '../common/logger.ts';
+import { throttled, type Logger } from '../common/logger.ts';
 
 export interface LagFigures {
   readonly lag: readonly { group: string; topic: string; records: number }[];
@@ -45,7 +45,7 @@ export function startLagMonitor(o: {
   readonly logger: Logger;
 }): LagMonitor {
   let figures: LagFigures | undefined;
-  let lastWarn = 0;
+  const warn = throttled(60_000);
   let stopped = false;
   let inFlight: Promise<unknown> | undefined;
 
@@ -100,9 +100,7 @@ export function startLagMonitor(o: {
     if (stopped || inFlight) return;
     inFlight = refresh()
       .catch((err: unknown) => {
-        if (Date.now() - lastWarn < 60_000) return;
-        lastWarn = Date.now();
-        o.logger.warn({ err: messageOf(err) }, 'consumer lag not read from kafka; keeping the last figures');
+        if (warn()) o.logger.warn({ err: messageOf(err) }, 'consumer lag not read from kafka; keeping the last figures');
       })
       .finally(() => {
         inFlight = undefined;

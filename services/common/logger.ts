@@ -31,3 +31,14 @@ export function createLogger(service: string, level = 'info'): Logger {
     },
   });
 }
+
+/** Logs at most once per interval: an outage must not turn into one log line per request. */
+export function throttled(ms: number): () => boolean {
+  let last = 0;
+  return () => {
+    const t = Date.now();
+    if (t - last < ms) return false;
+    last = t;
+    return true;
+  };
+}

@@ -16,7 +16,7 @@
 import type { ProviderModule, SourceConfig } from '../providers/types.ts';
 import { oneOf, optStr, str, type ConfigOf } from './config.ts';
 import { ConfigError, messageOf } from './errors.ts';
-import type { Logger } from './logger.ts';
+import { throttled, type Logger } from './logger.ts';
 import type { Redis } from './redis.ts';
 import { redisCall } from './redis.ts';
 import { fileSourceStore, validateSources, type SourceStore } from './sources.ts';
@@ -144,16 +144,14 @@ export async function openSources(
   const subscriber = deps.redis.duplicate();
   subscriber.on('error', (err: Error) => deps.logger.debug({ err: err.message }, 'redis subscriber connection error'));
   await subscriber.connect();
-  let lastWarn = 0;
+  const warn = throttled(10_000);
   const store = await openRedisSourceStore({
     redis: deps.redis,
     subscriber,
     prefix: c.REDIS_KEY_PREFIX,
     lookup,
     onError: (err) => {
-      if (Date.now() - lastWarn < 10_000) return;
-      lastWarn = Date.now();
-      deps.logger.warn({ err: messageOf(err) }, 'sources not re-read from redis: serving the set read last');
+      if (warn()) deps.logger.warn({ err: messageOf(err) }, 'sources not re-read from redis: serving the set read last');
     },
   });
   return {

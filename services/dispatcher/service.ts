@@ -6,6 +6,7 @@ import type { BaseConfig } from '../common/config.ts';
 import { deadLetterOf, deadLetterRecord } from '../common/dlq.ts';
 import { createEndpointStore } from '../common/endpoints.ts';
 import { createProducer } from '../common/kafka/producer.ts';
+import { throttled } from '../common/logger.ts';
 import { redisRateLimiter } from '../common/rate-limit.ts';
 import type { ServiceDeps, Started } from '../common/service.ts';
 import { createAttempter } from './attempt.ts';
@@ -35,7 +36,7 @@ export async function startDispatcher(deps: ServiceDeps<DispatcherConfig & BaseC
   const http = createHttpClient({ policy: createAddressPolicy(c.DISPATCHER_ALLOWED_NETWORKS) });
 
   const gates = new Map<string, EndpointGate>();
-  let lastLimiterWarn = 0;
+  const warnLimiter = throttled(10_000);
   const gateOptions = {
     breaker: { failureThreshold: c.DISPATCHER_BREAKER_FAILURES, openMs: c.DISPATCHER_BREAKER_OPEN_MS, maxOpenMs: c.DISPATCHER_BREAKER_MAX_OPEN_MS },
     concurrency: c.DISPATCHER_ENDPOINT_CONCURRENCY,
@@ -47,9 +48,7 @@ export async function startDispatcher(deps: ServiceDeps<DispatcherConfig & BaseC
       keyPrefix: `${prefix}dispatcher:ratelimit:`,
       timeoutMs: c.DISPATCHER_RATE_LIMIT_TIMEOUT_MS,
       onFallback: (err) => {
-        if (Date.now() - lastLimiterWarn < 10_000) return;
-        lastLimiterWarn = Date.now();
-        logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'shared endpoint rate limit unavailable (redis): limiting per instance');
+        if (warnLimiter()) logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'shared endpoint rate limit unavailable (redis): limiting per instance');
       },
     }),
   };

@@ -19,7 +19,7 @@ import type { IncomingMessage } from 'node:http';
 import { Hono, type Context } from 'hono';
 import { isRetriable, messageOf, reasonOf } from '../common/errors.ts';
 import type { OutRecord } from '../common/kafka/types.ts';
-import type { Logger } from '../common/logger.ts';
+import { throttled, type Logger } from '../common/logger.ts';
 import { auditHeaders, toRawRecord } from '../common/raw.ts';
 import type { SourceStore } from '../common/sources.ts';
 import { injectTrace, type HeaderMap } from '../common/telemetry.ts';
@@ -101,17 +101,6 @@ export function requestHeaders(c: Context): Record<string, string> {
     c.req.raw.headers.forEach((v, k) => (out[k] = v)); // fetch Headers are lower-cased and joined already
   }
   return out;
-}
-
-/** Logs at most once per interval: an outage must not turn into one log line per request. */
-function throttled(ms: number): () => boolean {
-  let last = 0;
-  return () => {
-    const t = Date.now();
-    if (t - last < ms) return false;
-    last = t;
-    return true;
-  };
 }
 
 export function createIngressApp(deps: IngressDeps): Hono {

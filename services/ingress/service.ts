@@ -4,6 +4,7 @@
  * process.env; integration tests call it with their own environment.
  */
 import { createProducer } from '../common/kafka/producer.ts';
+import { throttled } from '../common/logger.ts';
 import type { startService } from '../common/service.ts';
 import { openSources } from '../common/source-store-redis.ts';
 import { getProvider } from '../providers/index.ts';
@@ -34,15 +35,13 @@ export function ingressService(env: Env): Parameters<typeof startService<typeof 
       });
       writer.start();
       const metrics = otelIngressMetrics(telemetry.meter);
-      let lastFallbackLog = 0;
+      const warnFallback = throttled(10_000);
       const rateLimiter = redisRateLimiter({
         redis: deps.redis,
         keyPrefix: `hookline:${config.TOPIC_PREFIX}ingress:ratelimit:`,
         timeoutMs: config.INGRESS_RATE_LIMIT_TIMEOUT_MS,
         onFallback: (err) => {
-          if (Date.now() - lastFallbackLog < 10_000) return;
-          lastFallbackLog = Date.now();
-          logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'redis rate limiter unavailable: limiting per instance in memory');
+          if (warnFallback()) logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'redis rate limiter unavailable: limiting per instance in memory');
         },
       });
       const routes = createIngressApp({
