@@ -11,7 +11,7 @@
  * N instances an endpoint can see up to N times its concurrency. Lanes of one resource live on one
  * instance, so order does not depend on any of it.
  */
-import type { RateLimiter } from '../common/rate-limit.ts';
+import { ruleOf, type RateLimiter } from '../common/rate-limit.ts';
 import { CircuitBreaker, type BreakerOptions } from './breaker.ts';
 
 export class TokenBucket {
@@ -127,7 +127,7 @@ export class EndpointGate {
    * here and the token taken again (other instances may win it: a few rounds, then defer).
    */
   async #shared(limiter: RateLimiter, ratePerSecond: number): Promise<number> {
-    const rule = { perSecond: ratePerSecond, burst: Math.max(1, Math.ceil(ratePerSecond)) };
+    const rule = ruleOf({ rateLimitPerSecond: ratePerSecond })!; // burst: one second's worth, as for sources
     for (let round = 0; ; round++) {
       const d = await limiter.take(this.#id, rule);
       if (d.allowed) return 0;
