@@ -11,30 +11,20 @@
  * OLDER state of a resource to state.resources after its newer one.
  */
 import type { Admin, Kafka } from 'kafkajs';
-import type { Meter } from '@opentelemetry/api';
 import { runStage } from '../common/kafka/stage.ts';
 import { kafkaWatermarks, skipReread } from '../common/kafka/watermark.ts';
-import type { Logger } from '../common/logger.ts';
 import type { Redis } from '../common/redis.ts';
-import type { AvroCodec } from '../common/schemas.ts';
 import { runLane } from './lane.ts';
 import { redisParking, type Position } from './parking.ts';
-import { createProcessor } from './processor.ts';
-import type { ProcessorHandler } from './types.ts';
+import { createProcessor, type ProcessorDeps } from './processor.ts';
 
-export interface RunnerOptions {
+/** What the processor itself takes (handlers, retry topics and delays, DLQ, codec, logs, metrics), plus the wiring. */
+export interface RunnerOptions extends Pick<ProcessorDeps, 'avro' | 'logger' | 'meter' | 'handlers' | 'retryTopics' | 'delaysMs' | 'dlqTopic'> {
   readonly kafka: Kafka;
   readonly admin: Admin;
   readonly redis: Redis;
-  readonly avro: AvroCodec;
-  readonly logger: Logger;
-  readonly meter?: Meter;
   readonly groupId: string;
-  readonly handlers: readonly ProcessorHandler[];
   readonly inputTopics: readonly string[];
-  readonly retryTopics: readonly string[];
-  readonly delaysMs: readonly number[];
-  readonly dlqTopic: string;
   /** Compacted topic of the main stage's replay watermarks (processors.watermarks). */
   readonly watermarkTopic: string;
   readonly restoreTimeoutMs?: number;
