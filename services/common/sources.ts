@@ -101,6 +101,18 @@ export function validateSources(raw: unknown, lookup: ProviderLookup, env: Reado
   return out;
 }
 
+/**
+ * get(), and on a miss in a store that changes at run time, one re-read first (a source created a
+ * moment ago through the admin API). Throws if the store cannot be read: the caller must not
+ * conclude the source does not exist.
+ */
+export async function resolveSource(store: SourceStore, id: string): Promise<SourceConfig | undefined> {
+  const found = store.get(id);
+  if (found || !store.refresh) return found;
+  await store.refresh();
+  return store.get(id);
+}
+
 export function memorySourceStore(sources: readonly SourceConfig[]): SourceStore {
   const byId = new Map(sources.map((s) => [s.id, s]));
   return { get: (id) => byId.get(id), list: () => [...byId.values()] };

@@ -21,7 +21,7 @@ import { isRetriable, messageOf, reasonOf } from '../common/errors.ts';
 import type { OutRecord } from '../common/kafka/types.ts';
 import { throttled, type Logger } from '../common/logger.ts';
 import { auditHeaders, toRawRecord } from '../common/raw.ts';
-import type { SourceStore } from '../common/sources.ts';
+import { resolveSource, type SourceStore } from '../common/sources.ts';
 import { injectTrace, type HeaderMap } from '../common/telemetry.ts';
 import { bodyDigest, mediaType } from '../providers/core.ts';
 import type { Interpretation, ProviderModule, RawRequest, SourceConfig, SyncReply } from '../providers/types.ts';
@@ -206,15 +206,13 @@ export function createIngressApp(deps: IngressDeps): Hono {
   app.all('/webhooks/:sourceId', async (c) => {
     const started = performance.now();
     const sourceId = c.req.param('sourceId');
+    // The hot path stays synchronous; only a miss awaits the store's re-read.
     let source = deps.sources.get(sourceId);
-    if (!source && deps.sources.refresh) {
-      // A store that changes at run time (Redis, managed by the admin API): the source may have been
-      // created a moment ago. Re-read (coalesced, ≤ 1/s); if the store cannot be read, the provider
-      // must retry rather than be told the source does not exist.
+    if (!source) {
       try {
-        await deps.sources.refresh();
-        source = deps.sources.get(sourceId);
+        source = await resolveSource(deps.sources, sourceId);
       } catch (err) {
+        // The store cannot be read: the provider must retry rather than be told the source does not exist.
         deps.metrics.request('unknown', 503, performance.now() - started);
         if (warnStore()) deps.logger.warn({ err: messageOf(err) }, 'unknown source and the source store cannot be read: answered 503');
         return problem(503, 'unavailable', { 'retry-after': String(deps.retryAfterSeconds) });

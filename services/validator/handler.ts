@@ -23,7 +23,7 @@ import { H } from '../common/kafka/types.ts';
 import type { Logger } from '../common/logger.ts';
 import { auditHeaders, fromRawMessage } from '../common/raw.ts';
 import type { AvroCodec } from '../common/schemas.ts';
-import type { SourceStore } from '../common/sources.ts';
+import { resolveSource, type SourceStore } from '../common/sources.ts';
 import { extractTrace, injectTrace, type HeaderMap } from '../common/telemetry.ts';
 import { NormalizeError, type ProviderModule } from '../providers/types.ts';
 import { positionOf, type DedupeStore } from './dedupe.ts';
@@ -64,13 +64,8 @@ export function createValidatorHandler(deps: ValidatorDeps): StageHandler {
   async function prepareEvent(m: InMessage, span: Span): Promise<Decision> {
     const raw = fromRawMessage(m);
     span.setAttribute('hookline.source', raw.sourceId);
-    let source = deps.sources.get(raw.sourceId);
-    // A source created a moment ago through the admin API: re-read the store once before giving
-    // up (a store that cannot be read throws a retriable error: the chunk is retried, not DLQ'd).
-    if (!source && deps.sources.refresh) {
-      await deps.sources.refresh();
-      source = deps.sources.get(raw.sourceId);
-    }
+    // A store that cannot be read throws a retriable error: the chunk is retried, not dead-lettered.
+    const source = await resolveSource(deps.sources, raw.sourceId);
     if (!source) throw new PermanentError(`source ${raw.sourceId} is not configured (any more)`, 'unknown_source');
     // The provider that verified the request at ingress (the header) is the one that can read its body.
     const provider = deps.provider(raw.provider);
