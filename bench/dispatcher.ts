@@ -39,12 +39,27 @@ const pct = (xs: number[], p: number) => {
 const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
 
 function body(id: string, i: number): string {
-  return JSON.stringify({ id, type: 'payment.succeeded', timestamp: new Date().toISOString(), data: { id: `pay_${i % RESOURCES}`, amount: 1000 + i, currency: 'eur', status: 'succeeded', customer: 'cus_123', metadata: { order: `ord_${i}` } } });
+  return JSON.stringify({
+    id,
+    type: 'payment.succeeded',
+    timestamp: new Date().toISOString(),
+    data: {
+      id: `pay_${i % RESOURCES}`,
+      amount: 1000 + i,
+      currency: 'eur',
+      status: 'succeeded',
+      customer: 'cus_123',
+      metadata: { order: `ord_${i}` },
+    },
+  });
 }
 
 async function main() {
   process.stderr.write(`bench: provisioning ${prefix}\n`);
-  await provision(prefix, TOPICS.filter((x) => x.name.startsWith('outbound.') || x.name === 'ops.events'));
+  await provision(
+    prefix,
+    TOPICS.filter((x) => x.name.startsWith('outbound.') || x.name === 'ops.events'),
+  );
   const server = createServer((req, res) => {
     const id = req.headers['webhook-id'] as string;
     req.resume();
@@ -59,11 +74,28 @@ async function main() {
 
   const redis = createRedis(stackConfig.REDIS_URL);
   await redis.connect();
-  await createEndpointStore(redis, redisPrefix).create({ url, description: 'bench', eventTypes: [], headers: {}, rateLimitPerSecond: null });
+  await createEndpointStore(redis, redisPrefix).create({
+    url,
+    description: 'bench',
+    eventTypes: [],
+    headers: {},
+    rateLimitPerSecond: null,
+  });
 
-  const env = serviceEnv(prefix, { REDIS_KEY_PREFIX: redisPrefix, HTTP_PORT: '0', DISPATCHER_ALLOWED_NETWORKS: '127.0.0.1/32', DISPATCHER_ENDPOINT_CONCURRENCY: String(CONCURRENCY), DISPATCHER_COMMIT_INTERVAL_MS: '500', LOG_LEVEL: 'warn' });
+  const env = serviceEnv(prefix, {
+    REDIS_KEY_PREFIX: redisPrefix,
+    HTTP_PORT: '0',
+    DISPATCHER_ALLOWED_NETWORKS: '127.0.0.1/32',
+    DISPATCHER_ENDPOINT_CONCURRENCY: String(CONCURRENCY),
+    DISPATCHER_COMMIT_INTERVAL_MS: '500',
+    LOG_LEVEL: 'warn',
+  });
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...profile, fileURLToPath(new URL('../services/dispatcher/main.ts', import.meta.url))], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [...profile, fileURLToPath(new URL('../services/dispatcher/main.ts', import.meta.url))],
+    { env, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
 
   const producer = createProducer(testKafka('bench'));
   await producer.connect();
@@ -72,9 +104,23 @@ async function main() {
   const make = () => {
     const i = n++;
     const id = `msg_bench_${i}`;
-    return { messageId: id, eventType: 'payment.succeeded', resourceKey: `bench:payment:pay_${i % RESOURCES}`, sourceEventId: `evt_${i}`, occurredAt: Date.now(), createdAt: Date.now(), payload: body(id, i), endpointId: null };
+    return {
+      messageId: id,
+      eventType: 'payment.succeeded',
+      resourceKey: `bench:payment:pay_${i % RESOURCES}`,
+      sourceEventId: `evt_${i}`,
+      occurredAt: Date.now(),
+      createdAt: Date.now(),
+      payload: body(id, i),
+      endpointId: null,
+    };
   };
-  const encode = async (e: ReturnType<typeof make>) => ({ topic: t('outbound.events'), key: e.resourceKey, value: await avro.encode(t('outbound.events'), e), headers: { 'bench-id': e.messageId } });
+  const encode = async (e: ReturnType<typeof make>) => ({
+    topic: t('outbound.events'),
+    key: e.resourceKey,
+    value: await avro.encode(t('outbound.events'), e),
+    headers: { 'bench-id': e.messageId },
+  });
 
   // Probe: a bare kafkajs consumer on the same topic (its own group), so the report can say how
   // much of the latency is the Kafka fetch path itself.
@@ -98,7 +144,10 @@ async function main() {
   // Warm-up: group join, connections, JIT.
   const warm = Array.from({ length: 300 }, make);
   await producer.send(await Promise.all(warm.map(encode)));
-  const warmed = await waitFor(warm.map((e) => e.messageId), 60_000);
+  const warmed = await waitFor(
+    warm.map((e) => e.messageId),
+    60_000,
+  );
   if (warmed < warm.length) throw new Error('dispatcher did not deliver the warm-up');
 
   // 1. Fixed rate.
@@ -134,9 +183,13 @@ async function main() {
 
   // 2. Backlog drain.
   const backlog = Array.from({ length: BACKLOG }, make);
-  for (let i = 0; i < backlog.length; i += 1000) await producer.send(await Promise.all(backlog.slice(i, i + 1000).map(encode)));
+  for (let i = 0; i < backlog.length; i += 1000)
+    await producer.send(await Promise.all(backlog.slice(i, i + 1000).map(encode)));
   const backlogIn = now();
-  await waitFor(backlog.map((e) => e.messageId), 60_000);
+  await waitFor(
+    backlog.map((e) => e.messageId),
+    60_000,
+  );
   const firstB = Math.min(...backlog.map((e) => arrived.get(e.messageId) ?? Infinity));
   const lastB = Math.max(...backlog.map((e) => arrived.get(e.messageId) ?? 0));
   const drain = backlog.length / ((lastB - Math.min(firstB, backlogIn)) / 1000);
@@ -145,7 +198,11 @@ async function main() {
 
   // 3. Baseline: plain fetch, same bodies, same concurrency.
   const post = async (id: string, b: string) => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'webhook-id': id }, body: b });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'webhook-id': id },
+      body: b,
+    });
     await res.arrayBuffer();
   };
   const baseLat: number[] = [];
@@ -158,10 +215,12 @@ async function main() {
       if (inflight >= CONCURRENCY) continue;
       inflight++;
       const s = now();
-      bSends.push(post(e.messageId, e.payload).then(() => {
-        inflight--;
-        baseLat.push(arrived.get(e.messageId)! - s);
-      }));
+      bSends.push(
+        post(e.messageId, e.payload).then(() => {
+          inflight--;
+          baseLat.push(arrived.get(e.messageId)! - s);
+        }),
+      );
     }
     const next = bStart + (k + 1) * tick;
     await new Promise((r) => setTimeout(r, Math.max(0, next - now())));
@@ -180,17 +239,28 @@ async function main() {
   );
   const baseDrain = flat.length / ((now() - fStart) / 1000);
 
-  const row = (name: string, rate: number, lat: number[]) => `${name.padEnd(36)} ${fmt(rate).padStart(9)} ${fmt(pct(lat, 50)).padStart(8)} ${fmt(pct(lat, 95)).padStart(8)} ${fmt(pct(lat, 99)).padStart(8)}`;
-  console.log(`\nhookline dispatcher benchmark — ${RATE}/s for ${SECONDS} s, ${RESOURCES} resources, concurrency ${CONCURRENCY}, ${ids.length} messages (${fromAck.length} delivered)`);
-  console.log(`${'run'.padEnd(36)} ${'deliv/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`);
+  const row = (name: string, rate: number, lat: number[]) =>
+    `${name.padEnd(36)} ${fmt(rate).padStart(9)} ${fmt(pct(lat, 50)).padStart(8)} ${fmt(pct(lat, 95)).padStart(8)} ${fmt(pct(lat, 99)).padStart(8)}`;
+  console.log(
+    `\nhookline dispatcher benchmark — ${RATE}/s for ${SECONDS} s, ${RESOURCES} resources, concurrency ${CONCURRENCY}, ${ids.length} messages (${fromAck.length} delivered)`,
+  );
+  console.log(
+    `${'run'.padEnd(36)} ${'deliv/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`,
+  );
   console.log(row('dispatcher, from outbound.events ack', rateAchieved, fromAck));
   console.log(row('dispatcher, from send start', rateAchieved, fromSend));
   console.log(row('(probe) bare kafkajs consumer, from ack', probeLat.length / SECONDS, probeLat));
-  console.log(row('baseline fetch loop, same rate', baseLat.length / ((now() - bStart) / 1000) > 0 ? RATE : 0, baseLat));
+  console.log(
+    row('baseline fetch loop, same rate', baseLat.length / ((now() - bStart) / 1000) > 0 ? RATE : 0, baseLat),
+  );
   console.log(`${'dispatcher backlog drain'.padEnd(36)} ${fmt(drain).padStart(9)}`);
   console.log(`${'baseline fetch flat out'.padEnd(36)} ${fmt(baseDrain).padStart(9)}`);
-  console.log(`ratio dispatcher/baseline: throughput ${(drain / baseDrain).toFixed(2)}, p95 latency ${(pct(fromAck, 95) / pct(baseLat, 95)).toFixed(1)}x`);
-  console.log(`goal p95 < 25 ms at 1,000/s: ${pct(fromAck, 95) < 25 && rateAchieved >= RATE * 0.95 ? 'met' : 'NOT met'}`);
+  console.log(
+    `ratio dispatcher/baseline: throughput ${(drain / baseDrain).toFixed(2)}, p95 latency ${(pct(fromAck, 95) / pct(baseLat, 95)).toFixed(1)}x`,
+  );
+  console.log(
+    `goal p95 < 25 ms at 1,000/s: ${pct(fromAck, 95) < 25 && rateAchieved >= RATE * 0.95 ? 'met' : 'NOT met'}`,
+  );
 
   await producer.disconnect();
   const keys = await redis.keys(`${redisPrefix}*`);

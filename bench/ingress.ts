@@ -91,13 +91,34 @@ const stripe = new Stripe('sk_test_unused');
 function payloads(): CannonRequest[] {
   return Array.from({ length: 200 }, (_, i) => {
     const size = 2048 + Math.floor(Math.random() * 2048);
-    const head = { id: `evt_bench_${i}_${randomBytes(4).toString('hex')}`, object: 'event', type: 'payment_intent.succeeded', created: Math.floor(Date.now() / 1000) };
-    const event = { ...head, data: { object: { id: `pi_bench_${i % 50}`, object: 'payment_intent', status: 'succeeded', amount: 1000 + i, metadata: { note: '' } } } };
+    const head = {
+      id: `evt_bench_${i}_${randomBytes(4).toString('hex')}`,
+      object: 'event',
+      type: 'payment_intent.succeeded',
+      created: Math.floor(Date.now() / 1000),
+    };
+    const event = {
+      ...head,
+      data: {
+        object: {
+          id: `pi_bench_${i % 50}`,
+          object: 'payment_intent',
+          status: 'succeeded',
+          amount: 1000 + i,
+          metadata: { note: '' },
+        },
+      },
+    };
     const base = JSON.stringify(event).length;
     event.data.object.metadata.note = 'x'.repeat(Math.max(0, size - base));
     const body = JSON.stringify(event);
     const sig = stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET });
-    return { method: 'POST', path: '/webhooks/stripe-bench', headers: { 'content-type': 'application/json', 'stripe-signature': sig }, body };
+    return {
+      method: 'POST',
+      path: '/webhooks/stripe-bench',
+      headers: { 'content-type': 'application/json', 'stripe-signature': sig },
+      body,
+    };
   });
 }
 
@@ -109,11 +130,23 @@ function payloads(): CannonRequest[] {
  * at full speed), and its coordinated-omission correction uses an expected interval of
  * ceil(1 / rate-per-second) = 1 ms, which adds n-1 synthetic samples to every n-ms response.
  */
-async function pacedRun(port: number, rate: number, seconds: number, requests: CannonRequest[]): Promise<{ sent: number; ok: number; p50: number; p99: number; max: number }> {
+async function pacedRun(
+  port: number,
+  rate: number,
+  seconds: number,
+  requests: CannonRequest[],
+): Promise<{ sent: number; ok: number; p50: number; p99: number; max: number }> {
   // A minimal keep-alive HTTP/1.1 client over raw sockets (one request at a time per socket, bytes
   // prepared up front): node:http's client costs more CPU per request than the server under test.
   const wire = requests.map((r) => {
-    const head = [`${r.method} ${r.path} HTTP/1.1`, 'host: 127.0.0.1', ...Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`), `content-length: ${Buffer.byteLength(r.body)}`, '', ''].join('\r\n');
+    const head = [
+      `${r.method} ${r.path} HTTP/1.1`,
+      'host: 127.0.0.1',
+      ...Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`),
+      `content-length: ${Buffer.byteLength(r.body)}`,
+      '',
+      '',
+    ].join('\r\n');
     return Buffer.concat([Buffer.from(head), Buffer.from(r.body)]);
   });
   interface Conn {
@@ -153,22 +186,28 @@ async function pacedRun(port: number, rate: number, seconds: number, requests: C
   };
   const sockets = 128;
   await Promise.all(
-    Array.from({ length: sockets }, () =>
-      new Promise<void>((resolve, reject) => {
-        const c: Conn = { sock: connect(port, '127.0.0.1', () => resolve()), buf: Buffer.alloc(0), current: undefined };
-        c.sock.setNoDelay(true);
-        c.sock.on('data', (d: Buffer) => onData(c, d));
-        c.sock.on('error', reject);
-        // A socket the server closes fails its request instead of hanging the run.
-        c.sock.on('close', () => {
-          const i = idle.indexOf(c);
-          if (i >= 0) idle.splice(i, 1);
-          const cur = c.current;
-          c.current = undefined;
-          cur?.done();
-        });
-        idle.push(c);
-      }),
+    Array.from(
+      { length: sockets },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const c: Conn = {
+            sock: connect(port, '127.0.0.1', () => resolve()),
+            buf: Buffer.alloc(0),
+            current: undefined,
+          };
+          c.sock.setNoDelay(true);
+          c.sock.on('data', (d: Buffer) => onData(c, d));
+          c.sock.on('error', reject);
+          // A socket the server closes fails its request instead of hanging the run.
+          c.sock.on('close', () => {
+            const i = idle.indexOf(c);
+            if (i >= 0) idle.splice(i, 1);
+            const cur = c.current;
+            c.current = undefined;
+            cur?.done();
+          });
+          idle.push(c);
+        }),
     ),
   );
   const total = Math.floor(rate * seconds);
@@ -213,7 +252,10 @@ async function main(): Promise<void> {
   const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 
   const prefix = uniquePrefix('bench');
-  await provision(prefix, TOPICS.filter((t) => t.name === 'webhooks.raw'));
+  await provision(
+    prefix,
+    TOPICS.filter((t) => t.name === 'webhooks.raw'),
+  );
   const dir = mkdtempSync(join(tmpdir(), 'hookline-bench-'));
   const sources = join(dir, 'sources.json');
   writeFileSync(sources, JSON.stringify({ sources: [{ id: 'stripe-bench', provider: 'stripe', secrets: [SECRET] }] }));
@@ -227,37 +269,60 @@ async function main(): Promise<void> {
     const nodeArgs = (process.env.BENCH_INGRESS_NODE_ARGS ?? '').split(' ').filter(Boolean);
     const ingress = spawn(process.execPath, [...nodeArgs, join(ROOT, 'services/ingress/main.ts')], {
       cwd: ROOT,
-      env: serviceEnv(prefix, { SOURCES_FILE: sources, HTTP_PORT: String(ingressPort), LOG_LEVEL: 'warn', KAFKAJS_NO_PARTITIONER_WARNING: '1' }),
+      env: serviceEnv(prefix, {
+        SOURCES_FILE: sources,
+        HTTP_PORT: String(ingressPort),
+        LOG_LEVEL: 'warn',
+        KAFKAJS_NO_PARTITIONER_WARNING: '1',
+      }),
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     children.push(ingress);
-    const bare = spawn(process.execPath, [SELF, '--bare', String(barePort)], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    const bare = spawn(process.execPath, [SELF, '--bare', String(barePort)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     children.push(bare);
     await waitFor(`http://127.0.0.1:${ingressPort}/readyz`, 60_000, ingress);
     await waitFor(`http://127.0.0.1:${barePort}/`, 30_000, bare);
 
     // ignoreCoordinatedOmission: see pacedRun (autocannon's correction is wrong for rates in req/s).
     const run = (port: number, overallRate?: number) =>
-      autocannon({ url: `http://127.0.0.1:${port}`, connections, duration, requests: payloads(), ...(overallRate ? { overallRate, ignoreCoordinatedOmission: true } : {}) });
+      autocannon({
+        url: `http://127.0.0.1:${port}`,
+        connections,
+        duration,
+        requests: payloads(),
+        ...(overallRate ? { overallRate, ignoreCoordinatedOmission: true } : {}),
+      });
 
     const sweep = (process.env.BENCH_PACED_RATES ?? '').split(',').filter(Boolean).map(Number);
     if (sweep.length > 0) {
       // Diagnostic: open-loop latency at given rates, bare and ingress.
       for (const rate of sweep) {
-        for (const [name, port] of [['bare', barePort], ['ingress', ingressPort]] as const) {
+        for (const [name, port] of [
+          ['bare', barePort],
+          ['ingress', ingressPort],
+        ] as const) {
           const p = await pacedRun(port, rate, duration, payloads());
-          process.stdout.write(`paced ${String(rate).padStart(6)}/s ${name.padEnd(8)} p50 ${p.p50.toFixed(1)} ms  p99 ${p.p99.toFixed(1)} ms  max ${p.max.toFixed(1)} ms  2xx ${p.ok}/${p.sent}\n`);
+          process.stdout.write(
+            `paced ${String(rate).padStart(6)}/s ${name.padEnd(8)} p50 ${p.p50.toFixed(1)} ms  p99 ${p.p99.toFixed(1)} ms  max ${p.max.toFixed(1)} ms  2xx ${p.ok}/${p.sent}\n`,
+          );
           if (name === 'ingress') {
             // The server's own view (cumulative over the sweep): request → answer, incl. the Kafka ack.
             const text = await (await fetch(`http://127.0.0.1:${ingressPort}/metrics`)).text();
             const buckets = text.split('\n').filter((l) => l.startsWith('hookline_ingress_request_duration_ms_bucket'));
-            process.stdout.write(`  server-side: ${buckets.map((l) => `≤${/le="([^"]+)"/.exec(l)?.[1]}:${l.split(' ').pop()}`).join(' ')}\n`);
+            process.stdout.write(
+              `  server-side: ${buckets.map((l) => `≤${/le="([^"]+)"/.exec(l)?.[1]}:${l.split(' ').pop()}`).join(' ')}\n`,
+            );
           }
         }
       }
       return;
     }
-    process.stdout.write(`hookline ingress benchmark: ${connections} connections, ${duration} s per run, Stripe-signed 2–4 KB payloads, loopback\n`);
+    process.stdout.write(
+      `hookline ingress benchmark: ${connections} connections, ${duration} s per run, Stripe-signed 2–4 KB payloads, loopback\n`,
+    );
     await run(ingressPort).then(() => undefined); // warm-up: JIT, Kafka metadata, connections (not reported)
     const ingressMax = await run(ingressPort);
     process.stdout.write(`${row('ingress (verify + Kafka)', ingressMax)}\n`);
@@ -274,8 +339,16 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${`ingress, paced ${half}/s`.padEnd(28)}${(paced.ok / duration).toFixed(1).padStart(9)} req/s${paced.p50.toFixed(1).padStart(9)} ms p50${paced.p99.toFixed(1).padStart(9)} ms p99   max ${paced.max.toFixed(1)} ms, 2xx ${paced.ok}/${paced.sent}\n`,
     );
-    process.stdout.write(`p99 at half the max rate: ${paced.p99.toFixed(1)} ms open-loop paced, ${halfRun.latency.p99.toFixed(1)} ms autocannon overallRate (goal < 20 ms)\n`);
-    const ok = ratio >= 0.5 && paced.p99 < 20 && halfRun.latency.p99 < 20 && ingressMax.non2xx === 0 && halfRun.non2xx === 0 && paced.ok === paced.sent;
+    process.stdout.write(
+      `p99 at half the max rate: ${paced.p99.toFixed(1)} ms open-loop paced, ${halfRun.latency.p99.toFixed(1)} ms autocannon overallRate (goal < 20 ms)\n`,
+    );
+    const ok =
+      ratio >= 0.5 &&
+      paced.p99 < 20 &&
+      halfRun.latency.p99 < 20 &&
+      ingressMax.non2xx === 0 &&
+      halfRun.non2xx === 0 &&
+      paced.ok === paced.sent;
     process.stdout.write(`${ok ? 'GOALS MET' : 'GOALS NOT MET'}\n`);
     process.exitCode = ok ? 0 : 1;
   } finally {
@@ -290,7 +363,9 @@ if (process.argv[2] === '--bare') {
   // The baseline: same server stack, nothing else.
   const app = new Hono();
   app.post('/webhooks/:sourceId', (c) => c.json({ received: true }));
-  serve({ fetch: app.fetch, hostname: '127.0.0.1', port: Number(process.argv[3]) }, () => process.stdout.write('ready\n'));
+  serve({ fetch: app.fetch, hostname: '127.0.0.1', port: Number(process.argv[3]) }, () =>
+    process.stdout.write('ready\n'),
+  );
 } else {
   await main();
   process.exit();

@@ -39,12 +39,24 @@ function fmt(n: number): string {
 }
 
 async function setup(): Promise<number> {
-  await provision(prefix, TOPICS.filter((x) => ['webhooks.raw', 'webhooks.normalized', 'webhooks.dlq'].includes(x.name)));
+  await provision(
+    prefix,
+    TOPICS.filter((x) => ['webhooks.raw', 'webhooks.normalized', 'webhooks.dlq'].includes(x.name)),
+  );
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic: t('bench.baseline'), numPartitions: 6, replicationFactor: 1 }], waitForLeaders: true });
+  await admin.createTopics({
+    topics: [{ topic: t('bench.baseline'), numPartitions: 6, replicationFactor: 1 }],
+    waitForLeaders: true,
+  });
   await admin.disconnect();
-  const stream = makeStream(t('webhooks.raw'), { distinct: EVENTS, dupRate: 0.1, poisonRate: 0.01, seed: 42, tag: 'bench' });
+  const stream = makeStream(t('webhooks.raw'), {
+    distinct: EVENTS,
+    dupRate: 0.1,
+    poisonRate: 0.01,
+    seed: 42,
+    tag: 'bench',
+  });
   const producer = createProducer(kafka);
   await producer.connect();
   for (let i = 0; i < stream.records.length; i += 1000) await producer.send(stream.records.slice(i, i + 1000));
@@ -66,7 +78,11 @@ interface Result {
 /** Transactions, records per transaction and ms per transaction of one stage group, from its own metrics. */
 async function stageStats(groupId: string): Promise<string> {
   const text = await telemetry.metricsText();
-  const value = (name: string) => Number(new RegExp(`^${name}\\{[^}]*group="${groupId.replace(/\./g, '\\.')}"[^}]*\\} ([0-9.e+]+)`, 'm').exec(text)?.[1] ?? NaN);
+  const value = (name: string) =>
+    Number(
+      new RegExp(`^${name}\\{[^}]*group="${groupId.replace(/\./g, '\\.')}"[^}]*\\} ([0-9.e+]+)`, 'm').exec(text)?.[1] ??
+        NaN,
+    );
   const txns = value('hookline_stage_transactions_total');
   const records = value('hookline_stage_records_total');
   const ms = value('hookline_stage_chunk_ms_sum');
@@ -75,7 +91,12 @@ async function stageStats(groupId: string): Promise<string> {
 }
 
 async function baseline(total: number): Promise<Result> {
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
   await producer.connect();
   const consumer = kafka.consumer({ groupId: `${prefix}baseline`, maxBytesPerPartition: 1_048_576 });
   await consumer.connect();
@@ -88,7 +109,12 @@ async function baseline(total: number): Promise<Result> {
     eachBatch: async ({ batch }) => {
       await producer.sendBatch({
         acks: -1,
-        topicMessages: [{ topic: t('bench.baseline'), messages: batch.messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) }],
+        topicMessages: [
+          {
+            topic: t('bench.baseline'),
+            messages: batch.messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+          },
+        ],
       });
       if (first === 0) first = performance.now();
       done += batch.messages.length;
@@ -123,8 +149,19 @@ async function validator(total: number, chunkSize: number, run: number): Promise
   redis.disconnect();
 
   const groupPrefix = `bench${run}`;
-  const env = serviceEnv(prefix, { SOURCES_FILE, VALIDATOR_CHUNK_SIZE: String(chunkSize), GROUP_PREFIX: groupPrefix, LOG_LEVEL: 'warn' });
-  const svc = await startService({ name: 'validator', spec: validatorSpec, env, telemetry, start: (deps) => startValidator(deps, { env }) });
+  const env = serviceEnv(prefix, {
+    SOURCES_FILE,
+    VALIDATOR_CHUNK_SIZE: String(chunkSize),
+    GROUP_PREFIX: groupPrefix,
+    LOG_LEVEL: 'warn',
+  });
+  const svc = await startService({
+    name: 'validator',
+    spec: validatorSpec,
+    env,
+    telemetry,
+    start: (deps) => startValidator(deps, { env }),
+  });
   const groupId = `${groupPrefix}.${prefix}validator`;
   let first = 0;
   let last = 0;
@@ -148,16 +185,26 @@ async function validator(total: number, chunkSize: number, run: number): Promise
     await admin.disconnect();
     await svc.stop();
   }
-  if (done < total) throw new Error(`validator (chunk ${chunkSize}) committed only ${done}/${total} records in ${TIMEOUT_MS} ms`);
+  if (done < total)
+    throw new Error(`validator (chunk ${chunkSize}) committed only ${done}/${total} records in ${TIMEOUT_MS} ms`);
   const ms = last - first;
-  return { records: total - firstCount, ms, rate: ((total - firstCount) * 1000) / ms, chunks: await stageStats(groupId) };
+  return {
+    records: total - firstCount,
+    ms,
+    rate: ((total - firstCount) * 1000) / ms,
+    chunks: await stageStats(groupId),
+  };
 }
 
 async function main(): Promise<void> {
-  console.log(`bench:validator on ${stackConfig.KAFKA_BROKERS.join(',')} — a shared 2-core machine (Kafka, registry, Redis and other work on the same cores): figures are relative, compare within one run`);
+  console.log(
+    `bench:validator on ${stackConfig.KAFKA_BROKERS.join(',')} — a shared 2-core machine (Kafka, registry, Redis and other work on the same cores): figures are relative, compare within one run`,
+  );
   const total = await setup();
   const base = await baseline(total);
-  console.log(`baseline  (kafkajs consume → produce, same bytes, no parsing, no transactions): ${fmt(base.rate)} records/s (${fmt(base.records)} in ${fmt(base.ms)} ms)`);
+  console.log(
+    `baseline  (kafkajs consume → produce, same bytes, no parsing, no transactions): ${fmt(base.rate)} records/s (${fmt(base.records)} in ${fmt(base.ms)} ms)`,
+  );
   for (const [i, cs] of CHUNK_SIZES.entries()) {
     const v = await validator(total, cs, i);
     console.log(
@@ -166,7 +213,9 @@ async function main(): Promise<void> {
   }
   const admin = kafka.admin();
   await admin.connect();
-  await admin.deleteTopics({ topics: [t('bench.baseline'), t('webhooks.raw'), t('webhooks.normalized'), t('webhooks.dlq')] }).catch(() => undefined);
+  await admin
+    .deleteTopics({ topics: [t('bench.baseline'), t('webhooks.raw'), t('webhooks.normalized'), t('webhooks.dlq')] })
+    .catch(() => undefined);
   await admin.disconnect();
   await telemetry.shutdown();
 }

@@ -78,7 +78,8 @@ async function main(argv: string[]): Promise<void> {
       const targets: ReplayTarget[] = [];
       if (values['to-earliest']) targets.push({ to: 'earliest' });
       if (values['to-latest']) targets.push({ to: 'latest' });
-      if (values['to-datetime'] !== undefined) targets.push({ to: 'datetime', at: date(values['to-datetime'], '--to-datetime')! });
+      if (values['to-datetime'] !== undefined)
+        targets.push({ to: 'datetime', at: date(values['to-datetime'], '--to-datetime')! });
       if (values['to-offset'] !== undefined) {
         if (!/^\d+$/.test(values['to-offset'])) fail('--to-offset must be a non-negative integer');
         targets.push({ to: 'offset', offset: BigInt(values['to-offset']) });
@@ -89,13 +90,19 @@ async function main(argv: string[]): Promise<void> {
       const rows = await planReplay(admin, group, topic, targets[0]!, partition);
       out(`replay plan for group ${group} on ${topic}:`);
       out('partition  current  ->  target   re-read  skipped');
-      for (const r of rows) out(`${String(r.partition).padStart(9)}  ${String(r.current ?? 'none').padStart(7)}  ->  ${String(r.target).padEnd(7)}  ${String(r.reread).padStart(7)}  ${String(r.skipped).padStart(7)}`);
+      for (const r of rows)
+        out(
+          `${String(r.partition).padStart(9)}  ${String(r.current ?? 'none').padStart(7)}  ->  ${String(r.target).padEnd(7)}  ${String(r.reread).padStart(7)}  ${String(r.skipped).padStart(7)}`,
+        );
       out(`total: ${rows.reduce((n, r) => n + r.reread, 0n)} message(s) will be re-read`);
       if (values['dry-run']) {
         out('dry run: nothing changed');
         return;
       }
-      await awaitEmptyGroup(admin, group, { wait: values.wait ?? false, onWait: (m, s) => out(`waiting: group has ${m} active member(s) (${s})…`) });
+      await awaitEmptyGroup(admin, group, {
+        wait: values.wait ?? false,
+        onWait: (m, s) => out(`waiting: group has ${m} active member(s) (${s})…`),
+      });
       await applyReplay(admin, group, topic, rows);
       out(`offsets of ${group} on ${topic} reset; the group re-reads from there when it starts`);
       return;
@@ -108,7 +115,14 @@ async function main(argv: string[]): Promise<void> {
         ...(values.type === undefined ? {} : { type: values.type }),
         ...(values.reason === undefined ? {} : { reason: values.reason }),
         ...(values.since === undefined ? {} : { since: date(values.since, '--since')! }),
-        ...(values.ids === undefined ? {} : { ids: values.ids.split(',').map((s) => s.trim()).filter(Boolean) }),
+        ...(values.ids === undefined
+          ? {}
+          : {
+              ids: values.ids
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean),
+            }),
       };
       if (sub === 'list') {
         const list = await listDlq(kafka, admin, avro, topic, filter);
@@ -116,7 +130,10 @@ async function main(argv: string[]): Promise<void> {
           for (const d of list) out(JSON.stringify({ ...d, value: undefined, valueBytes: d.value?.length ?? 0 }));
           return;
         }
-        for (const d of list) out(`${d.id}  ${new Date(d.failedAt).toISOString()}  ${d.stage}  ${d.reason}  attempts=${d.attempts}  source=${d.sourceId ?? '-'}  type=${d.eventType ?? '-'}  ${d.error.slice(0, 120)}`);
+        for (const d of list)
+          out(
+            `${d.id}  ${new Date(d.failedAt).toISOString()}  ${d.stage}  ${d.reason}  attempts=${d.attempts}  source=${d.sourceId ?? '-'}  type=${d.eventType ?? '-'}  ${d.error.slice(0, 120)}`,
+          );
         out(`${list.length} record(s)`);
         return;
       }
@@ -130,7 +147,17 @@ async function main(argv: string[]): Promise<void> {
         }
         const text = d.value ? Buffer.from(d.value).toString('utf8') : null;
         const printable = text !== null && !text.includes('\u0000') && !/[\u0001-\u0008]/.test(text);
-        out(JSON.stringify({ ...d, value: printable ? text : d.value ? Buffer.from(d.value).toString('base64') : null, valueEncoding: printable ? 'utf8' : 'base64' }, null, 2));
+        out(
+          JSON.stringify(
+            {
+              ...d,
+              value: printable ? text : d.value ? Buffer.from(d.value).toString('base64') : null,
+              valueEncoding: printable ? 'utf8' : 'base64',
+            },
+            null,
+            2,
+          ),
+        );
         return;
       }
       if (sub === 'redrive') {
@@ -145,7 +172,9 @@ async function main(argv: string[]): Promise<void> {
           dryRun: values['dry-run'] ?? false,
           onProgress: (n, total) => out(`redriven ${n}/${total}`),
         });
-        out(`${r.chosen} matching, ${r.alreadyRedriven} already redriven earlier, ${r.redriven} redriven now${values['dry-run'] ? ' (dry run)' : ''}`);
+        out(
+          `${r.chosen} matching, ${r.alreadyRedriven} already redriven earlier, ${r.redriven} redriven now${values['dry-run'] ? ' (dry run)' : ''}`,
+        );
         return;
       }
     }

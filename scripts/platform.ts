@@ -13,7 +13,14 @@ const logDir = `${process.env.HOOKLINE_STACK_DIR ?? `${root}.stack`}/logs`;
 mkdirSync(logDir, { recursive: true });
 
 /** Fixed local ports; the demo and the README use them. */
-export const PORTS = { ingress: 8080, admin: 8090, validator: 9101, sequencer: 9102, processors: 9103, dispatcher: 9104 } as const;
+export const PORTS = {
+  ingress: 8080,
+  admin: 8090,
+  validator: 9101,
+  sequencer: 9102,
+  processors: 9103,
+  dispatcher: 9104,
+} as const;
 export const DEMO_ADMIN_KEY = 'demo-admin-key-local-only';
 
 const env: Record<string, string> = {
@@ -37,7 +44,10 @@ function start(name: keyof typeof PORTS): void {
     return;
   }
   const log = createWriteStream(`${logDir}/${name}.log`, { flags: 'a' });
-  const child = spawn(process.execPath, [main], { env: { ...env, HTTP_PORT: String(PORTS[name]) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [main], {
+    env: { ...env, HTTP_PORT: String(PORTS[name]) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   child.on('exit', (code, signal) => {
@@ -78,7 +88,9 @@ for (const n of names) start(n);
 for (const n of names) {
   if (!children.has(n)) continue;
   const ok = await ready(n);
-  process.stdout.write(`  ${n.padEnd(11)} ${ok ? 'ready' : 'NOT READY'}  http://127.0.0.1:${PORTS[n]}  (log: ${logDir}/${n}.log)\n`);
+  process.stdout.write(
+    `  ${n.padEnd(11)} ${ok ? 'ready' : 'NOT READY'}  http://127.0.0.1:${PORTS[n]}  (log: ${logDir}/${n}.log)\n`,
+  );
 }
 
 if (!process.argv.includes('--no-demo')) {
@@ -90,4 +102,6 @@ if (process.argv.includes('--exit-after-demo')) {
   await stopAll();
   process.exit(0);
 }
-process.stdout.write('\nhookline is running. Ctrl-C stops the services; `npm run stack:down` stops Kafka, the registry and Redis.\n');
+process.stdout.write(
+  '\nhookline is running. Ctrl-C stops the services; `npm run stack:down` stops Kafka, the registry and Redis.\n',
+);

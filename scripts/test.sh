@@ -37,6 +37,7 @@ tsc -p tsconfig.json || status=1
 
 step "lint"
 eslint . || status=1
+prettier --check . --log-level=warn || status=1
 
 step "unit tests"
 node --test --test-concurrency=2 --test-reporter=spec "services/**/*.test.ts" || status=1

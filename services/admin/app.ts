@@ -52,7 +52,13 @@ export function createAdminApp(d: AdminAppDeps): Hono {
     if (err instanceof ApiError) return sendError(c, err);
     d.logger.error({ err: err.message, path: c.req.path }, 'admin request failed');
     const retriable = (err as { retriable?: boolean }).retriable === true;
-    return c.json(errorBody(retriable ? 'unavailable' : 'internal', retriable ? 'a dependency is unavailable, retry later' : 'internal error'), retriable ? 503 : 500);
+    return c.json(
+      errorBody(
+        retriable ? 'unavailable' : 'internal',
+        retriable ? 'a dependency is unavailable, retry later' : 'internal error',
+      ),
+      retriable ? 503 : 500,
+    );
   });
   return app;
 }

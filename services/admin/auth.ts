@@ -9,7 +9,14 @@ import type { MiddlewareHandler } from 'hono';
 import { ConfigError } from '../common/errors.ts';
 import { ApiError } from './errors.ts';
 
-export const SCOPES = ['endpoints:read', 'endpoints:write', 'sources:read', 'sources:write', 'deliveries:read', 'deliveries:retry'] as const;
+export const SCOPES = [
+  'endpoints:read',
+  'endpoints:write',
+  'sources:read',
+  'sources:write',
+  'deliveries:read',
+  'deliveries:retry',
+] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export interface ApiKey {
@@ -24,13 +31,26 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 
 export function parseApiKeys(text: string, name = 'ADMIN_API_KEYS'): ApiKey[] {
   const keys: ApiKey[] = [];
-  for (const entry of text.split(';').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of text
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const i = entry.indexOf(':');
     const key = i < 0 ? entry : entry.slice(0, i);
-    const scopes = i < 0 ? [] : entry.slice(i + 1).split(',').map((s) => s.trim()).filter(Boolean);
+    const scopes =
+      i < 0
+        ? []
+        : entry
+            .slice(i + 1)
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
     if (key.length < 16) throw new ConfigError(`${name}: every key must be at least 16 characters`);
-    if (scopes.length === 0) throw new ConfigError(`${name}: key ${key.slice(0, 4)}… has no scopes (use "key:scope,scope" or "key:*")`);
-    for (const s of scopes) if (s !== '*' && !(SCOPES as readonly string[]).includes(s)) throw new ConfigError(`${name}: unknown scope "${s}" (known: ${SCOPES.join(', ')}, *)`);
+    if (scopes.length === 0)
+      throw new ConfigError(`${name}: key ${key.slice(0, 4)}… has no scopes (use "key:scope,scope" or "key:*")`);
+    for (const s of scopes)
+      if (s !== '*' && !(SCOPES as readonly string[]).includes(s))
+        throw new ConfigError(`${name}: unknown scope "${s}" (known: ${SCOPES.join(', ')}, *)`);
     keys.push({ digest: digest(key), scopes: new Set(scopes), hint: `${key.slice(0, 4)}…` });
   }
   if (keys.length === 0) throw new ConfigError(`${name} must configure at least one key`);
@@ -65,7 +85,8 @@ export function bearerAuth(keys: readonly ApiKey[]): MiddlewareHandler<{ Variabl
 export function requireScope(scope: Scope): MiddlewareHandler<{ Variables: AuthVariables }> {
   return async function requireScopeMiddleware(c, next) {
     const key = c.get('apiKey');
-    if (!key.scopes.has('*') && !key.scopes.has(scope)) throw new ApiError(403, 'forbidden', `this API key lacks the scope ${scope}`);
+    if (!key.scopes.has('*') && !key.scopes.has(scope))
+      throw new ApiError(403, 'forbidden', `this API key lacks the scope ${scope}`);
     await next();
   };
 }

@@ -55,14 +55,19 @@ export function startLagMonitor(o: {
     const endsOf = (topic: string) => {
       let p = ends.get(topic);
       if (!p) {
-        p = o.admin.fetchTopicOffsets(topic).then((parts) => new Map(parts.map((x) => [x.partition, { high: Number(x.high), low: Number(x.low) }])));
+        p = o.admin
+          .fetchTopicOffsets(topic)
+          .then((parts) => new Map(parts.map((x) => [x.partition, { high: Number(x.high), low: Number(x.low) }])));
         ends.set(topic, p);
       }
       return p;
     };
     const { groups } = await o.admin.listGroups();
     const lag: { group: string; topic: string; records: number }[] = [];
-    for (const groupId of groups.map((g) => g.groupId).filter((g) => g.startsWith(o.groupPrefix)).sort()) {
+    for (const groupId of groups
+      .map((g) => g.groupId)
+      .filter((g) => g.startsWith(o.groupPrefix))
+      .sort()) {
       for (const { topic, partitions } of await o.admin.fetchOffsets({ groupId })) {
         if (!exists.has(topic)) continue;
         const end = await endsOf(topic);
@@ -86,21 +91,32 @@ export function startLagMonitor(o: {
     return figures;
   }
 
-  o.meter?.createObservableGauge('hookline_consumer_lag', { description: 'Records not yet consumed by a hookline consumer group, by group and topic (summed over partitions)' }).addCallback((r) => {
-    for (const l of figures?.lag ?? []) r.observe(l.records, { group: l.group, topic: l.topic });
-  });
-  o.meter?.createObservableGauge('hookline_dlq_records', { description: 'Records retained in a dead-letter topic' }).addCallback((r) => {
-    for (const d of figures?.dlq ?? []) r.observe(d.records, { topic: d.topic });
-  });
-  o.meter?.createObservableGauge('hookline_lag_scrape_age_seconds', { description: 'Seconds since consumer lag and DLQ depth were last read from Kafka' }).addCallback((r) => {
-    if (figures) r.observe((Date.now() - figures.at) / 1000);
-  });
+  o.meter
+    ?.createObservableGauge('hookline_consumer_lag', {
+      description: 'Records not yet consumed by a hookline consumer group, by group and topic (summed over partitions)',
+    })
+    .addCallback((r) => {
+      for (const l of figures?.lag ?? []) r.observe(l.records, { group: l.group, topic: l.topic });
+    });
+  o.meter
+    ?.createObservableGauge('hookline_dlq_records', { description: 'Records retained in a dead-letter topic' })
+    .addCallback((r) => {
+      for (const d of figures?.dlq ?? []) r.observe(d.records, { topic: d.topic });
+    });
+  o.meter
+    ?.createObservableGauge('hookline_lag_scrape_age_seconds', {
+      description: 'Seconds since consumer lag and DLQ depth were last read from Kafka',
+    })
+    .addCallback((r) => {
+      if (figures) r.observe((Date.now() - figures.at) / 1000);
+    });
 
   const tick = () => {
     if (stopped || inFlight) return;
     inFlight = refresh()
       .catch((err: unknown) => {
-        if (warn()) o.logger.warn({ err: messageOf(err) }, 'consumer lag not read from kafka; keeping the last figures');
+        if (warn())
+          o.logger.warn({ err: messageOf(err) }, 'consumer lag not read from kafka; keeping the last figures');
       })
       .finally(() => {
         inFlight = undefined;

@@ -77,7 +77,11 @@ redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -tonumber(ARGV[8]) - 1)
 redis.call('ZREMRANGEBYRANK', KEYS[5], 0, -tonumber(ARGV[8]) * 10 - 1)
 return 1`;
 
-export function createDeliveryLog(redis: Redis, prefix: string, o: { retentionMs: number; maxPerEndpoint: number }): DeliveryLog {
+export function createDeliveryLog(
+  redis: Redis,
+  prefix: string,
+  o: { retentionMs: number; maxPerEndpoint: number },
+): DeliveryLog {
   const k = {
     att: (ep: string, msg: string) => `${prefix}log:att:${ep}:${msg}`,
     sum: (ep: string, msg: string) => `${prefix}log:sum:${ep}:${msg}`,
@@ -107,7 +111,16 @@ export function createDeliveryLog(redis: Redis, prefix: string, o: { retentionMs
       for (const a of attempts) {
         const { payload, ...stored } = a;
         const msg: StoredMessage | undefined =
-          payload === null ? undefined : { messageId: a.messageId, eventType: a.eventType, resourceKey: a.resourceKey, sourceEventId: a.sourceEventId ?? '', occurredAt: a.occurredAt ?? a.attemptedAt, payload };
+          payload === null
+            ? undefined
+            : {
+                messageId: a.messageId,
+                eventType: a.eventType,
+                resourceKey: a.resourceKey,
+                sourceEventId: a.sourceEventId ?? '',
+                occurredAt: a.occurredAt ?? a.attemptedAt,
+                payload,
+              };
         const summary: Summary = {
           endpointId: a.endpointId,
           messageId: a.messageId,
@@ -158,7 +171,9 @@ export function createDeliveryLog(redis: Redis, prefix: string, o: { retentionMs
       let offset = 0;
       let last: { score: number; member: string } | undefined;
       for (;;) {
-        const raw = await redisCall(() => redis.zrevrangebyscore(key, String(max), String(min), 'WITHSCORES', 'LIMIT', String(offset), '200'));
+        const raw = await redisCall(() =>
+          redis.zrevrangebyscore(key, String(max), String(min), 'WITHSCORES', 'LIMIT', String(offset), '200'),
+        );
         if (raw.length === 0) return { data: out, nextCursor: null };
         offset += raw.length / 2;
         const members: { member: string; score: number }[] = [];
@@ -169,7 +184,11 @@ export function createDeliveryLog(redis: Redis, prefix: string, o: { retentionMs
           page = at >= 0 ? members.slice(at + 1) : members;
           skipUntil = undefined;
         }
-        const pairs = page.map((m) => (q.endpointId ? ([q.endpointId, m.member] as const) : (m.member.split('|') as unknown as readonly [string, string])));
+        const pairs = page.map((m) =>
+          q.endpointId
+            ? ([q.endpointId, m.member] as const)
+            : (m.member.split('|') as unknown as readonly [string, string]),
+        );
         const sums = await summaries(pairs);
         for (let i = 0; i < page.length; i++) {
           scanned++;

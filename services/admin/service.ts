@@ -27,12 +27,21 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
   const store = createEndpointStore(redis, prefix);
   const subscriber = redis.duplicate();
   await subscriber.connect();
-  const sources = await openRedisSourceStore({ redis, subscriber, prefix, lookup: getProvider, onError: (err) => logger.warn({ err: messageOf(err) }, 'source store') });
+  const sources = await openRedisSourceStore({
+    redis,
+    subscriber,
+    prefix,
+    lookup: getProvider,
+    onError: (err) => logger.warn({ err: messageOf(err) }, 'source store'),
+  });
   if (c.SOURCES_FILE) {
     const seeded = await importSources(redis, prefix, fileSourceStore(c.SOURCES_FILE, getProvider).list());
     if (seeded > 0) await sources.reload();
   }
-  const log = createDeliveryLog(redis, prefix, { retentionMs: c.ADMIN_LOG_RETENTION_MS, maxPerEndpoint: c.ADMIN_LOG_MAX_PER_ENDPOINT });
+  const log = createDeliveryLog(redis, prefix, {
+    retentionMs: c.ADMIN_LOG_RETENTION_MS,
+    maxPerEndpoint: c.ADMIN_LOG_MAX_PER_ENDPOINT,
+  });
   const attemptsTopic = deps.topic('outbound.attempts');
   const eventsTopic = deps.topic('outbound.events');
   const consumer = await runConsumer({
@@ -50,7 +59,10 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
           attempts.push(await deps.avro.decode<DeliveryAttempt>(m.value));
         } catch (err) {
           if ((err as { retriable?: boolean }).retriable) throw err;
-          logger.warn({ offset: m.offset, partition: m.partition, err: messageOf(err) }, 'undecodable attempt record skipped');
+          logger.warn(
+            { offset: m.offset, partition: m.partition, err: messageOf(err) },
+            'undecodable attempt record skipped',
+          );
         }
       }
       await log.write(attempts);
@@ -78,7 +90,16 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
       const now = Date.now();
       const records = [];
       for (const m of msgs) {
-        const event: OutboundEvent = { messageId: m.messageId, eventType: m.eventType, resourceKey: m.resourceKey, sourceEventId: m.sourceEventId, occurredAt: m.occurredAt, createdAt: now, payload: m.payload, endpointId };
+        const event: OutboundEvent = {
+          messageId: m.messageId,
+          eventType: m.eventType,
+          resourceKey: m.resourceKey,
+          sourceEventId: m.sourceEventId,
+          occurredAt: m.occurredAt,
+          createdAt: now,
+          payload: m.payload,
+          endpointId,
+        };
         records.push({ topic: eventsTopic, key: m.resourceKey, value: await deps.avro.encode(eventsTopic, event) });
       }
       await producer.send(records);
@@ -95,7 +116,10 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
     routes: app,
     checks: {
       producer: () => (producer.connected ? Promise.resolve() : Promise.reject(new Error('producer not connected'))),
-      'delivery-log': () => (consumer.joined ? Promise.resolve() : Promise.reject(new Error('delivery-log consumer has not joined its group yet'))),
+      'delivery-log': () =>
+        consumer.joined
+          ? Promise.resolve()
+          : Promise.reject(new Error('delivery-log consumer has not joined its group yet')),
     },
     async stop() {
       await lag.stop();

@@ -50,7 +50,8 @@ export const oneOf =
   (name: string, env: Env): T => {
     const raw = env[name];
     if (raw === undefined || raw === '') return def;
-    if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
+    if (!(values as readonly string[]).includes(raw))
+      throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
     return raw as T;
   };
 
@@ -59,7 +60,10 @@ export const list =
   (name: string, env: Env): readonly string[] => {
     const raw = env[name];
     if (raw === undefined || raw === '') return def;
-    return raw.split(',').map((s) => s.trim()).filter(Boolean);
+    return raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   };
 
 export const url =

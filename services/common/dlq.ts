@@ -52,5 +52,10 @@ export function deadLetterOf(
 
 /** Encodes a dead letter for `dlqTopic` (Avro, Confluent framing), keyed like the original. */
 export async function deadLetterRecord(avro: AvroCodec, dlqTopic: string, dl: DeadLetter): Promise<OutRecord> {
-  return { topic: dlqTopic, key: dl.key, value: await avro.encode(dlqTopic, dl), headers: { [H.source]: dl.sourceId ?? '', 'hookline-dlq-stage': dl.stage, 'hookline-dlq-reason': dl.reason } };
+  return {
+    topic: dlqTopic,
+    key: dl.key,
+    value: await avro.encode(dlqTopic, dl),
+    headers: { [H.source]: dl.sourceId ?? '', 'hookline-dlq-stage': dl.stage, 'hookline-dlq-reason': dl.reason },
+  };
 }

@@ -92,8 +92,15 @@ export interface EndpointStore {
   list(o: { cursor?: string | undefined; limit: number }): Promise<Page<Endpoint>>;
   /** Every endpoint (the dispatcher's cache load). */
   all(): Promise<Endpoint[]>;
-  create(config: Omit<EndpointConfig, 'createdAt' | 'updatedAt'>, o?: { enabled?: boolean; now?: number }): Promise<Endpoint>;
-  updateConfig(id: string, patch: Partial<Omit<EndpointConfig, 'createdAt' | 'updatedAt'>>, now?: number): Promise<Endpoint | undefined>;
+  create(
+    config: Omit<EndpointConfig, 'createdAt' | 'updatedAt'>,
+    o?: { enabled?: boolean; now?: number },
+  ): Promise<Endpoint>;
+  updateConfig(
+    id: string,
+    patch: Partial<Omit<EndpointConfig, 'createdAt' | 'updatedAt'>>,
+    now?: number,
+  ): Promise<Endpoint | undefined>;
   setState(id: string, state: EndpointState): Promise<boolean>;
   /** New current secret; the previous ones stay valid until now + graceMs. */
   rotateSecret(id: string, graceMs: number, now?: number): Promise<Endpoint | undefined>;
@@ -104,7 +111,12 @@ export interface EndpointStore {
 function parseEndpoint(id: string, h: Record<string, string>): Endpoint | undefined {
   if (!h.config || !h.secrets || !h.state) return undefined;
   const config = JSON.parse(h.config) as EndpointConfig;
-  return { id, ...config, secrets: JSON.parse(h.secrets) as EndpointSecret[], state: JSON.parse(h.state) as EndpointState };
+  return {
+    id,
+    ...config,
+    secrets: JSON.parse(h.secrets) as EndpointSecret[],
+    state: JSON.parse(h.state) as EndpointState,
+  };
 }
 
 export function createEndpointStore(redis: Redis, prefix: string): EndpointStore {
@@ -134,7 +146,9 @@ export function createEndpointStore(redis: Redis, prefix: string): EndpointStore
     keys,
     get,
     async list({ cursor, limit }) {
-      const ids = await redisCall(() => redis.zrangebylex(keys.index, cursor ? `(${cursor}` : '-', '+', 'LIMIT', '0', String(limit + 1)));
+      const ids = await redisCall(() =>
+        redis.zrangebylex(keys.index, cursor ? `(${cursor}` : '-', '+', 'LIMIT', '0', String(limit + 1)),
+      );
       const page = ids.slice(0, limit);
       return { data: await getMany(page), nextCursor: ids.length > limit ? page[page.length - 1]! : null };
     },
@@ -147,11 +161,19 @@ export function createEndpointStore(redis: Redis, prefix: string): EndpointStore
       const id = newEndpointId(now);
       const full: EndpointConfig = { ...config, createdAt: now, updatedAt: now };
       const secrets: EndpointSecret[] = [{ key: newSecret(), createdAt: now, expiresAt: null }];
-      const state: EndpointState = { enabled: o.enabled ?? true, reason: o.enabled === false ? 'paused' : null, changedAt: now };
+      const state: EndpointState = {
+        enabled: o.enabled ?? true,
+        reason: o.enabled === false ? 'paused' : null,
+        changedAt: now,
+      };
       await redisCall(() =>
         redis
           .multi()
-          .hset(keys.endpoint(id), { config: JSON.stringify(full), secrets: JSON.stringify(secrets), state: JSON.stringify(state) })
+          .hset(keys.endpoint(id), {
+            config: JSON.stringify(full),
+            secrets: JSON.stringify(secrets),
+            state: JSON.stringify(state),
+          })
           .zadd(keys.index, 0, id)
           .exec(),
       );
@@ -186,7 +208,8 @@ export function createEndpointStore(redis: Redis, prefix: string): EndpointStore
       return { ...ep, secrets };
     },
     async delete(id) {
-      const [[, n] = [null, 0]] = (await redisCall(() => redis.multi().del(keys.endpoint(id)).zrem(keys.index, id).exec())) ?? [];
+      const [[, n] = [null, 0]] =
+        (await redisCall(() => redis.multi().del(keys.endpoint(id)).zrem(keys.index, id).exec())) ?? [];
       await publish(id);
       return n === 1;
     },

@@ -44,7 +44,7 @@ export class ConfigError extends HooklineError {
  */
 export function isRetriable(err: unknown): boolean {
   if (err instanceof HooklineError) return err.retriable;
-  if (err && typeof err === 'object' && 'retriable' in err) return Boolean((err).retriable);
+  if (err && typeof err === 'object' && 'retriable' in err) return Boolean(err.retriable);
   return true;
 }
 

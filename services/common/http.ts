@@ -22,7 +22,10 @@ export interface OpsOptions {
 async function withTimeout(p: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)))]);
+    await Promise.race([
+      p,
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms))),
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -44,7 +47,11 @@ export function createOpsApp(o: OpsOptions): Hono {
       }),
     );
     const failing = results.filter(([, r]) => r !== 'ok');
-    const body = { status: failing.length === 0 ? 'ready' : 'not_ready', service: o.service, checks: Object.fromEntries(results) };
+    const body = {
+      status: failing.length === 0 ? 'ready' : 'not_ready',
+      service: o.service,
+      checks: Object.fromEntries(results),
+    };
     return c.json(body, failing.length === 0 ? 200 : 503);
   });
   app.get('/metrics', async (c) => {

@@ -11,7 +11,8 @@ export function deterministicUuid(...parts: readonly string[]): string {
 }
 
 /** hookline event id of a provider event: stable across provider retries and replays. */
-export const eventIdOf = (sourceId: string, dedupeKey: string): string => deterministicUuid('event', sourceId, dedupeKey);
+export const eventIdOf = (sourceId: string, dedupeKey: string): string =>
+  deterministicUuid('event', sourceId, dedupeKey);
 
 /** The resource key of ARCHITECTURE.md: the Kafka key wherever the resource is known. */
 export const resourceKeyOf = (sourceId: string, resourceType: string, resourceId: string): string =>

@@ -63,7 +63,10 @@ return {allowed, wait}
 export function ruleOf(options: Readonly<Record<string, unknown>>): RateLimitRule | undefined {
   const perSecond = options.rateLimitPerSecond;
   if (typeof perSecond !== 'number' || !(perSecond > 0)) return undefined;
-  const burst = typeof options.rateLimitBurst === 'number' && options.rateLimitBurst >= 1 ? options.rateLimitBurst : Math.max(1, Math.ceil(perSecond));
+  const burst =
+    typeof options.rateLimitBurst === 'number' && options.rateLimitBurst >= 1
+      ? options.rateLimitBurst
+      : Math.max(1, Math.ceil(perSecond));
   return { perSecond, burst };
 }
 
@@ -82,7 +85,12 @@ export function memoryRateLimiter(now: () => number = Date.now): RateLimiter {
         return Promise.resolve({ allowed: true, retryAfterSeconds: 0, retryAfterMs: 0, fallback: false });
       }
       const waitMs = ((1 - b.tokens) * 1000) / rule.perSecond;
-      return Promise.resolve({ allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)), retryAfterMs: Math.max(1, Math.ceil(waitMs)), fallback: false });
+      return Promise.resolve({
+        allowed: false,
+        retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
+        retryAfterMs: Math.max(1, Math.ceil(waitMs)),
+        fallback: false,
+      });
     },
   };
 }
@@ -125,7 +133,12 @@ export function redisRateLimiter(o: RedisRateLimiterOptions): RateLimiter {
         p.catch(() => undefined); // a late failure after the timeout must not be unhandled
         const [allowed, waitMs] = await withTimeout(p, o.timeoutMs);
         const ok = allowed === 1;
-        return { allowed: ok, retryAfterSeconds: ok ? 0 : Math.max(1, Math.ceil(waitMs / 1000)), retryAfterMs: ok ? 0 : Math.max(1, waitMs), fallback: false };
+        return {
+          allowed: ok,
+          retryAfterSeconds: ok ? 0 : Math.max(1, Math.ceil(waitMs / 1000)),
+          retryAfterMs: ok ? 0 : Math.max(1, waitMs),
+          fallback: false,
+        };
       } catch (err) {
         o.onFallback?.(err);
         const d = await local.take(sourceId, rule);

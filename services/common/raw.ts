@@ -22,7 +22,10 @@ import { H } from './kafka/types.ts';
 /** Never stored, whatever the provider: they carry credentials. Providers add their own (sensitiveHeaders). */
 export const ALWAYS_SENSITIVE = ['authorization', 'cookie', 'proxy-authorization', 'x-api-key'];
 
-export function auditHeaders(headers: Readonly<Record<string, string>>, sensitive: readonly string[] = []): Record<string, string> {
+export function auditHeaders(
+  headers: Readonly<Record<string, string>>,
+  sensitive: readonly string[] = [],
+): Record<string, string> {
   const drop = new Set([...ALWAYS_SENSITIVE, ...sensitive.map((s) => s.toLowerCase())]);
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) if (!drop.has(k)) out[k] = v;
@@ -49,7 +52,9 @@ export function rawEventId(sourceId: string, deliveryId: string, batchIndex?: nu
 
 export function toRawRecord(i: RawInput): OutRecord {
   const key =
-    i.resourceType && i.resourceId ? resourceKeyOf(i.sourceId, i.resourceType, i.resourceId) : `${i.sourceId}:delivery:${i.deliveryId}`;
+    i.resourceType && i.resourceId
+      ? resourceKeyOf(i.sourceId, i.resourceType, i.resourceId)
+      : `${i.sourceId}:delivery:${i.deliveryId}`;
   const headers: Record<string, string> = {
     [H.eventId]: rawEventId(i.sourceId, i.deliveryId, i.batchIndex),
     [H.source]: i.sourceId,
@@ -72,7 +77,8 @@ export function fromRawMessage(m: InMessage): RawRecord & { readonly eventId: st
     return v;
   };
   const receivedAt = new Date(need(H.receivedAt));
-  if (Number.isNaN(receivedAt.getTime())) throw new PermanentError(`raw record has a bad ${H.receivedAt}`, 'invalid_header');
+  if (Number.isNaN(receivedAt.getTime()))
+    throw new PermanentError(`raw record has a bad ${H.receivedAt}`, 'invalid_header');
   let headers: Record<string, string> = {};
   try {
     headers = JSON.parse(h[H.requestHeaders] ?? '{}') as Record<string, string>;

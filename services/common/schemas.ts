@@ -18,10 +18,18 @@ export function createRegistry(url: string): SchemaRegistry {
   return new SchemaRegistry({ host: url, retry: { retries: 2, initialRetryTimeInSecs: 0.2, maxRetryTimeInSecs: 2 } });
 }
 
-async function registryFetch(url: string, path: string, init: RequestInit = {}): Promise<{ status: number; body: unknown }> {
+async function registryFetch(
+  url: string,
+  path: string,
+  init: RequestInit = {},
+): Promise<{ status: number; body: unknown }> {
   const res = await fetch(`${url}${path}`, {
     ...init,
-    headers: { 'content-type': 'application/vnd.schemaregistry.v1+json', accept: 'application/json', ...(init.headers ?? {}) },
+    headers: {
+      'content-type': 'application/vnd.schemaregistry.v1+json',
+      accept: 'application/json',
+      ...(init.headers ?? {}),
+    },
     signal: AbortSignal.timeout(10_000),
   });
   const text = await res.text();
@@ -58,8 +66,14 @@ export async function registerSchemas(
     const schema = await readFile(`${schemaDir}${t.schema}`, 'utf8');
     JSON.parse(schema); // fail early on a broken file, naming it below
     const enc = encodeURIComponent(subject);
-    const cfg = await registryFetch(registryUrl, `/config/${enc}`, { method: 'PUT', body: JSON.stringify({ compatibility: 'BACKWARD' }) });
-    if (cfg.status >= 300) throw new ConfigError(`registry refused compatibility config for ${subject}: ${cfg.status} ${JSON.stringify(cfg.body)}`);
+    const cfg = await registryFetch(registryUrl, `/config/${enc}`, {
+      method: 'PUT',
+      body: JSON.stringify({ compatibility: 'BACKWARD' }),
+    });
+    if (cfg.status >= 300)
+      throw new ConfigError(
+        `registry refused compatibility config for ${subject}: ${cfg.status} ${JSON.stringify(cfg.body)}`,
+      );
     const check = await registryFetch(registryUrl, `/compatibility/subjects/${enc}/versions/latest?verbose=true`, {
       method: 'POST',
       body: JSON.stringify({ schema, schemaType: 'AVRO' }),
@@ -67,16 +81,22 @@ export async function registerSchemas(
     if (check.status < 300) {
       const b = check.body as { is_compatible?: boolean; messages?: unknown };
       if (b.is_compatible === false) {
-        throw new ConfigError(`schema ${t.schema} is not BACKWARD compatible with the latest version of ${subject}: ${JSON.stringify(b.messages ?? b)}`);
+        throw new ConfigError(
+          `schema ${t.schema} is not BACKWARD compatible with the latest version of ${subject}: ${JSON.stringify(b.messages ?? b)}`,
+        );
       }
     } else if (check.status !== 404) {
-      throw new ConfigError(`registry compatibility check for ${subject} failed: ${check.status} ${JSON.stringify(check.body)}`);
+      throw new ConfigError(
+        `registry compatibility check for ${subject} failed: ${check.status} ${JSON.stringify(check.body)}`,
+      );
     }
     try {
       const { id } = await registry.register({ type: SchemaType.AVRO, schema }, { subject });
       out.push({ subject, id, file: t.schema });
     } catch (err) {
-      throw new ConfigError(`registering ${t.schema} as ${subject} failed: ${err instanceof Error ? err.message : String(err)}`);
+      throw new ConfigError(
+        `registering ${t.schema} as ${subject} failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
   return out;
@@ -116,7 +136,11 @@ export class AvroCodec {
       return await this.registry.encode(id, value);
     } catch (err) {
       if (isNetworkError(err)) throw new TransientError('schema registry unavailable', 'registry_unavailable', err);
-      throw new PermanentError(`value does not match the schema of ${topic}: ${err instanceof Error ? err.message : String(err)}`, 'schema_mismatch', err);
+      throw new PermanentError(
+        `value does not match the schema of ${topic}: ${err instanceof Error ? err.message : String(err)}`,
+        'schema_mismatch',
+        err,
+      );
     }
   }
 
@@ -125,7 +149,11 @@ export class AvroCodec {
       return (await this.registry.decode(buf)) as T;
     } catch (err) {
       if (isNetworkError(err)) throw new TransientError('schema registry unavailable', 'registry_unavailable', err);
-      throw new PermanentError(`not a decodable Avro record: ${err instanceof Error ? err.message : String(err)}`, 'undecodable', err);
+      throw new PermanentError(
+        `not a decodable Avro record: ${err instanceof Error ? err.message : String(err)}`,
+        'undecodable',
+        err,
+      );
     }
   }
 }

@@ -53,8 +53,14 @@ export async function startService<S extends Spec>(opts: {
 }): Promise<RunningService> {
   const config = readConfig({ ...baseSpec, ...opts.spec }, opts.env) as ConfigOf<S> & ConfigOf<typeof baseSpec>;
   const logger = createLogger(opts.name, config.LOG_LEVEL);
-  const telemetry = opts.telemetry ?? startTelemetry({ serviceName: `hookline-${opts.name}`, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? `hookline-${opts.name}-${config.INSTANCE_ID}`, logger });
+  const telemetry =
+    opts.telemetry ??
+    startTelemetry({ serviceName: `hookline-${opts.name}`, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  const kafka = createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: config.KAFKA_CLIENT_ID ?? `hookline-${opts.name}-${config.INSTANCE_ID}`,
+    logger,
+  });
   const admin = kafka.admin();
   const redis = createRedis(config.REDIS_URL);
   redis.on('error', (err: Error) => logger.debug({ err: err.message }, 'redis connection error'));

@@ -90,7 +90,13 @@ export async function openRedisSourceStore(o: {
     async put(source) {
       const [valid] = validateSources({ sources: [source] }, o.lookup);
       const s = valid!;
-      await redisCall(() => o.redis.hset(keys.hash, s.id, JSON.stringify({ id: s.id, provider: s.provider, secrets: s.secrets, options: s.options })));
+      await redisCall(() =>
+        o.redis.hset(
+          keys.hash,
+          s.id,
+          JSON.stringify({ id: s.id, provider: s.provider, secrets: s.secrets, options: s.options }),
+        ),
+      );
       await redisCall(() => o.redis.publish(keys.changes, s.id));
       byId.set(s.id, s);
       return s;
@@ -151,7 +157,8 @@ export async function openSources(
     prefix: c.REDIS_KEY_PREFIX,
     lookup,
     onError: (err) => {
-      if (warn()) deps.logger.warn({ err: messageOf(err) }, 'sources not re-read from redis: serving the set read last');
+      if (warn())
+        deps.logger.warn({ err: messageOf(err) }, 'sources not re-read from redis: serving the set read last');
     },
   });
   return {

@@ -31,7 +31,8 @@ const ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 /** The generic options every source may carry (the ingress reads them); provider-specific ones are the module's validateOptions. */
 export function sourceOptionProblems(id: string, o: Readonly<Record<string, unknown>>): string[] {
   const problems: string[] = [];
-  const positiveInt = (k: string) => o[k] === undefined || (typeof o[k] === 'number' && Number.isInteger(o[k]) && o[k] > 0);
+  const positiveInt = (k: string) =>
+    o[k] === undefined || (typeof o[k] === 'number' && Number.isInteger(o[k]) && o[k] > 0);
   const positive = (k: string) => o[k] === undefined || (typeof o[k] === 'number' && Number.isFinite(o[k]) && o[k] > 0);
   if (!positiveInt('bodyLimitBytes')) problems.push(`source ${id}: bodyLimitBytes must be a positive integer`);
   if (!positive('rateLimitPerSecond')) problems.push(`source ${id}: rateLimitPerSecond must be a positive number`);
@@ -44,7 +45,11 @@ export function sourceOptionProblems(id: string, o: Readonly<Record<string, unkn
   return problems;
 }
 
-export function validateSources(raw: unknown, lookup: ProviderLookup, env: Readonly<Record<string, string | undefined>> = {}): SourceConfig[] {
+export function validateSources(
+  raw: unknown,
+  lookup: ProviderLookup,
+  env: Readonly<Record<string, string | undefined>> = {},
+): SourceConfig[] {
   const list = (raw as { sources?: unknown } | null)?.sources;
   if (!Array.isArray(list)) throw new ConfigError('sources file must be an object with a "sources" array');
   const problems: string[] = [];
@@ -65,7 +70,7 @@ export function validateSources(raw: unknown, lookup: ProviderLookup, env: Reado
     if (seen.has(id)) problems.push(`source ${id} is defined twice`);
     seen.add(id);
     const providerName = r.provider;
-    const provider = typeof providerName === 'string' ? (lookup(providerName)) : undefined;
+    const provider = typeof providerName === 'string' ? lookup(providerName) : undefined;
     if (!provider) {
       problems.push(`source ${id}: unknown provider ${JSON.stringify(providerName)}`);
       continue;
@@ -95,7 +100,14 @@ export function validateSources(raw: unknown, lookup: ProviderLookup, env: Reado
     }
     problems.push(...sourceOptionProblems(id, options));
     for (const p of provider.validateOptions?.(options) ?? []) problems.push(`source ${id}: ${p}`);
-    out.push(Object.freeze({ id, provider: provider.name, secrets: Object.freeze(secrets), options: Object.freeze({ ...options }) }));
+    out.push(
+      Object.freeze({
+        id,
+        provider: provider.name,
+        secrets: Object.freeze(secrets),
+        options: Object.freeze({ ...options }),
+      }),
+    );
   }
   if (problems.length > 0) throw new ConfigError(`invalid sources: ${problems.join('; ')}`);
   return out;
@@ -118,7 +130,11 @@ export function memorySourceStore(sources: readonly SourceConfig[]): SourceStore
   return { get: (id) => byId.get(id), list: () => [...byId.values()] };
 }
 
-export function fileSourceStore(path: string, lookup: ProviderLookup, env: Readonly<Record<string, string | undefined>> = {}): SourceStore {
+export function fileSourceStore(
+  path: string,
+  lookup: ProviderLookup,
+  env: Readonly<Record<string, string | undefined>> = {},
+): SourceStore {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8')) as unknown;

@@ -43,7 +43,11 @@ export function startTelemetry(o: TelemetryOptions): Telemetry {
   const prometheus = new PrometheusExporter({ preventServerStart: true });
   const processors: SpanProcessor[] = [...(o.spanProcessors ?? [])];
   if (o.otlpEndpoint) {
-    processors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${o.otlpEndpoint.replace(/\/+$/, '')}/v1/traces` }) }));
+    processors.push(
+      new BatchSpanProcessor({
+        exporter: new OTLPTraceExporter({ url: `${o.otlpEndpoint.replace(/\/+$/, '')}/v1/traces` }),
+      }),
+    );
   }
   if (processors.length === 0) processors.push(new NoopSpanProcessor());
   const sdk = new NodeSDK({
@@ -105,7 +109,11 @@ export function currentTraceId(ctx: Context = context.active()): string | undefi
  * the consumed record's trace, injected as traceparent/tracestate. Stages that do not run their
  * output inside the input's context (batching, hold-back) use this to keep one trace per event.
  */
-export function childTraceHeaders(name: string, parent: HeaderMap, attributes: Record<string, string | number> = {}): HeaderMap {
+export function childTraceHeaders(
+  name: string,
+  parent: HeaderMap,
+  attributes: Record<string, string | number> = {},
+): HeaderMap {
   const ctx = extractTrace(parent);
   if (!trace.getSpanContext(ctx)) return {};
   const span = trace.getTracer('hookline').startSpan(name, { attributes }, ctx);
@@ -114,7 +122,11 @@ export function childTraceHeaders(name: string, parent: HeaderMap, attributes: R
 }
 
 /** Adds child trace headers to records that carry none (keeps any a handler set itself). */
-export function withChildTrace<R extends { readonly headers?: HeaderMap }>(name: string, parent: HeaderMap, records: readonly R[]): R[] {
+export function withChildTrace<R extends { readonly headers?: HeaderMap }>(
+  name: string,
+  parent: HeaderMap,
+  records: readonly R[],
+): R[] {
   if (records.length === 0) return [];
   const tc = childTraceHeaders(name, parent);
   return records.map((r) => (r.headers?.traceparent ? r : { ...r, headers: { ...(r.headers ?? {}), ...tc } }));

@@ -35,19 +35,62 @@ const stream = (name: string, partitions: number, retentionDays: number, doc: st
     : { name, partitions, cleanupPolicy: 'delete', retentionMs: retentionDays * DAY_MS, doc, schema };
 
 export const TOPICS: readonly TopicSpec[] = [
-  stream('webhooks.raw', PIPELINE_PARTITIONS, 7, 'Requests as received: body byte-exact, audit headers; keyed by resource key or delivery id'),
-  stream('webhooks.normalized', PIPELINE_PARTITIONS, 7, 'Verified, deduplicated, normalized envelopes (Avro)', 'webhooks.normalized.avsc'),
+  stream(
+    'webhooks.raw',
+    PIPELINE_PARTITIONS,
+    7,
+    'Requests as received: body byte-exact, audit headers; keyed by resource key or delivery id',
+  ),
+  stream(
+    'webhooks.normalized',
+    PIPELINE_PARTITIONS,
+    7,
+    'Verified, deduplicated, normalized envelopes (Avro)',
+    'webhooks.normalized.avsc',
+  ),
   stream('webhooks.dlq', 3, 30, 'Raw records the validator could not process', 'dlq.avsc'),
-  ...DOMAINS.map((d) => stream(`events.${d}`, PIPELINE_PARTITIONS, 30, `Ordered domain events: ${d}`, 'events.domain.avsc')),
-  stream('events.stale', 3, 30, 'Events older than the applied state of their resource (not applied, kept for audit)', 'events.domain.avsc'),
-  { name: 'sequencer.changelog', partitions: PIPELINE_PARTITIONS, cleanupPolicy: 'compact', retentionMs: -1, doc: 'Sequencer state per resource, written in the same transaction as its output' },
+  ...DOMAINS.map((d) =>
+    stream(`events.${d}`, PIPELINE_PARTITIONS, 30, `Ordered domain events: ${d}`, 'events.domain.avsc'),
+  ),
+  stream(
+    'events.stale',
+    3,
+    30,
+    'Events older than the applied state of their resource (not applied, kept for audit)',
+    'events.domain.avsc',
+  ),
+  {
+    name: 'sequencer.changelog',
+    partitions: PIPELINE_PARTITIONS,
+    cleanupPolicy: 'compact',
+    retentionMs: -1,
+    doc: 'Sequencer state per resource, written in the same transaction as its output',
+  },
   stream('processors.retry.5s', PIPELINE_PARTITIONS, 7, 'Processor retries, first delay'),
   stream('processors.retry.1m', PIPELINE_PARTITIONS, 7, 'Processor retries, second delay'),
   stream('processors.retry.10m', PIPELINE_PARTITIONS, 7, 'Processor retries, third delay'),
   stream('processors.dlq', 3, 30, 'Events a processor handler failed permanently or exhausted retries on', 'dlq.avsc'),
-  { name: 'processors.watermarks', partitions: PIPELINE_PARTITIONS, cleanupPolicy: 'compact', retentionMs: -1, doc: 'Processors: last input offset applied per events.<domain> partition, written in the same transaction as the output (replay skips what is at or below it)' },
-  { name: 'state.resources', partitions: PIPELINE_PARTITIONS, cleanupPolicy: 'compact', retentionMs: -1, doc: 'Latest state of each resource (state projector)' },
-  stream('outbound.events', PIPELINE_PARTITIONS, 7, 'Messages for customer endpoints, keyed by resource', 'outbound.event.avsc'),
+  {
+    name: 'processors.watermarks',
+    partitions: PIPELINE_PARTITIONS,
+    cleanupPolicy: 'compact',
+    retentionMs: -1,
+    doc: 'Processors: last input offset applied per events.<domain> partition, written in the same transaction as the output (replay skips what is at or below it)',
+  },
+  {
+    name: 'state.resources',
+    partitions: PIPELINE_PARTITIONS,
+    cleanupPolicy: 'compact',
+    retentionMs: -1,
+    doc: 'Latest state of each resource (state projector)',
+  },
+  stream(
+    'outbound.events',
+    PIPELINE_PARTITIONS,
+    7,
+    'Messages for customer endpoints, keyed by resource',
+    'outbound.event.avsc',
+  ),
   stream('outbound.retry', PIPELINE_PARTITIONS, 7, 'Scheduled delivery retries'),
   stream('outbound.attempts', PIPELINE_PARTITIONS, 30, 'Delivery log: every attempt', 'outbound.attempt.avsc'),
   stream('outbound.dlq', 3, 30, 'Messages that exhausted delivery attempts', 'dlq.avsc'),
@@ -121,11 +164,15 @@ export async function applyTopics(admin: Admin, o: ApplyOptions): Promise<ApplyR
     const m = meta.topics.find((x) => x.name === name);
     const have = m?.partitions.length ?? 0;
     if (have > t.partitions) {
-      throw new ConfigError(`topic ${name} has ${have} partitions, declared ${t.partitions}: Kafka cannot reduce partitions (recreate the topic or change the declaration)`);
+      throw new ConfigError(
+        `topic ${name} has ${have} partitions, declared ${t.partitions}: Kafka cannot reduce partitions (recreate the topic or change the declaration)`,
+      );
     }
     const rf = m?.partitions[0]?.replicas.length ?? 0;
     if (rf !== o.replicationFactor) {
-      throw new ConfigError(`topic ${name} has replication factor ${rf}, declared ${o.replicationFactor}: reassign partitions with kafka-reassign-partitions first`);
+      throw new ConfigError(
+        `topic ${name} has replication factor ${rf}, declared ${o.replicationFactor}: reassign partitions with kafka-reassign-partitions first`,
+      );
     }
     if (have < t.partitions) raise.push({ topic: name, count: t.partitions });
   }
@@ -136,7 +183,11 @@ export async function applyTopics(admin: Admin, o: ApplyOptions): Promise<ApplyR
 
   const described = await admin.describeConfigs({
     includeSynonyms: false,
-    resources: toCheck.map((t) => ({ type: 2 /* TOPIC */, name: topicName(o.prefix, t.name), configNames: MANAGED_CONFIGS })),
+    resources: toCheck.map((t) => ({
+      type: 2 /* TOPIC */,
+      name: topicName(o.prefix, t.name),
+      configNames: MANAGED_CONFIGS,
+    })),
   });
   const alter: { type: number; name: string; configEntries: { name: string; value: string }[] }[] = [];
   for (const t of toCheck) {
@@ -147,7 +198,9 @@ export async function applyTopics(admin: Admin, o: ApplyOptions): Promise<ApplyR
     if (!differs) continue;
     const policy = current.find((c) => c.configName === 'cleanup.policy')?.configValue;
     if (policy !== undefined && policy !== t.cleanupPolicy) {
-      throw new ConfigError(`topic ${name} has cleanup.policy=${policy}, declared ${t.cleanupPolicy}: changing it on a topic with data changes its meaning; migrate explicitly`);
+      throw new ConfigError(
+        `topic ${name} has cleanup.policy=${policy}, declared ${t.cleanupPolicy}: changing it on a topic with data changes its meaning; migrate explicitly`,
+      );
     }
     alter.push({ type: 2, name, configEntries: want });
   }

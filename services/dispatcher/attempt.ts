@@ -17,7 +17,10 @@ import { nextDelay, parseRetryAfter, type RetryPolicy } from './schedule.ts';
 import { cachedKey, signedHeaders } from './signing.ts';
 import type { DeliveryAttempt, Job } from './types.ts';
 
-export type Next = { readonly kind: 'done' } | { readonly kind: 'retry'; readonly at: number } | { readonly kind: 'defer'; readonly at: number };
+export type Next =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'retry'; readonly at: number }
+  | { readonly kind: 'defer'; readonly at: number };
 
 export interface AttemptDeps {
   readonly endpoint: (id: string) => Promise<Endpoint | undefined>;
@@ -39,12 +42,20 @@ export interface AttemptDeps {
 }
 
 /** Headers an endpoint's custom headers may not set. */
-const RESERVED = /^(webhook-|content-length$|content-type$|host$|connection$|transfer-encoding$|traceparent$|tracestate$|user-agent$)/i;
+const RESERVED =
+  /^(webhook-|content-length$|content-type$|host$|connection$|transfer-encoding$|traceparent$|tracestate$|user-agent$)/i;
 
 export function createAttempter(d: AttemptDeps) {
   const log = d.logger.child({ component: 'attempt' });
 
-  function baseRecord(job: Job, ep: Endpoint | undefined, now: number): Omit<DeliveryAttempt, 'outcome' | 'statusCode' | 'durationMs' | 'responseExcerpt' | 'error' | 'nextAttemptAt' | 'attempt'> {
+  function baseRecord(
+    job: Job,
+    ep: Endpoint | undefined,
+    now: number,
+  ): Omit<
+    DeliveryAttempt,
+    'outcome' | 'statusCode' | 'durationMs' | 'responseExcerpt' | 'error' | 'nextAttemptAt' | 'attempt'
+  > {
     return {
       messageId: job.msg.messageId,
       endpointId: job.endpointId,
@@ -59,8 +70,16 @@ export function createAttempter(d: AttemptDeps) {
     };
   }
 
-  async function dead(job: Job, ep: Endpoint | undefined, rec: Omit<DeliveryAttempt, 'outcome'>, reason: string): Promise<Next> {
-    await Promise.all([d.records.attempt({ ...rec, outcome: 'DEAD' }, job.trace), d.records.deadLetter(job, reason, rec.error ?? reason)]);
+  async function dead(
+    job: Job,
+    ep: Endpoint | undefined,
+    rec: Omit<DeliveryAttempt, 'outcome'>,
+    reason: string,
+  ): Promise<Next> {
+    await Promise.all([
+      d.records.attempt({ ...rec, outcome: 'DEAD' }, job.trace),
+      d.records.deadLetter(job, reason, rec.error ?? reason),
+    ]);
     d.metrics.attempts.add(1, { outcome: 'dead' });
     log.info({ messageId: job.msg.messageId, endpointId: job.endpointId, url: ep?.url, reason }, 'delivery given up');
     return { kind: 'done' };
@@ -79,7 +98,15 @@ export function createAttempter(d: AttemptDeps) {
       return { kind: 'done' };
     }
     if (!ep.state.enabled) {
-      const rec = { ...baseRecord(job, ep, Date.now()), attempt: job.attempt, statusCode: null, durationMs: 0, responseExcerpt: null, error: `endpoint disabled (${ep.state.reason ?? 'disabled'})`, nextAttemptAt: null };
+      const rec = {
+        ...baseRecord(job, ep, Date.now()),
+        attempt: job.attempt,
+        statusCode: null,
+        durationMs: 0,
+        responseExcerpt: null,
+        error: `endpoint disabled (${ep.state.reason ?? 'disabled'})`,
+        nextAttemptAt: null,
+      };
       return dead(job, ep, rec, 'endpoint_disabled');
     }
     const gate = d.gate(ep.id);
@@ -98,13 +125,27 @@ export function createAttempter(d: AttemptDeps) {
     let excerpt: string | null = null;
     let error: string | null = null;
     let retryAfterMs: number | undefined;
-    const span = d.tracer.startSpan('dispatcher.deliver', { attributes: { 'hookline.message_id': job.msg.messageId, 'hookline.endpoint_id': ep.id, 'hookline.attempt': attemptNo } }, extractTrace(job.trace));
+    const span = d.tracer.startSpan(
+      'dispatcher.deliver',
+      {
+        attributes: {
+          'hookline.message_id': job.msg.messageId,
+          'hookline.endpoint_id': ep.id,
+          'hookline.attempt': attemptNo,
+        },
+      },
+      extractTrace(job.trace),
+    );
     try {
       const url = new URL(ep.url);
       const keys = activeSecrets(ep, started).map(cachedKey);
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(ep.headers)) if (!RESERVED.test(k)) headers[k.toLowerCase()] = v;
-      Object.assign(headers, { 'content-type': 'application/json', 'user-agent': d.userAgent }, signedHeaders(keys, job.msg.messageId, Math.floor(started / 1000), job.msg.payload));
+      Object.assign(
+        headers,
+        { 'content-type': 'application/json', 'user-agent': d.userAgent },
+        signedHeaders(keys, job.msg.messageId, Math.floor(started / 1000), job.msg.payload),
+      );
       propagation.inject(trace.setSpan(context.active(), span), headers);
       const res = await d.http.post(url, headers, job.msg.payload, d.timeoutMs);
       status = res.status;
@@ -127,7 +168,14 @@ export function createAttempter(d: AttemptDeps) {
     const { opened, closed } = entry.release(gone ? 'neutral' : verdict, Date.now());
     if (opened) void d.records.ops({ type: 'circuit.opened', endpointId: ep.id, error }).catch(() => undefined);
     if (closed) void d.records.ops({ type: 'circuit.closed', endpointId: ep.id }).catch(() => undefined);
-    const rec = { ...baseRecord(job, ep, started), attempt: attemptNo, statusCode: status, durationMs, responseExcerpt: excerpt, error };
+    const rec = {
+      ...baseRecord(job, ep, started),
+      attempt: attemptNo,
+      statusCode: status,
+      durationMs,
+      responseExcerpt: excerpt,
+      error,
+    };
 
     if (verdict === 'success') {
       d.health.success(ep.id, started);

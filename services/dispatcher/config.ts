@@ -15,7 +15,8 @@ const fraction =
     const raw = env[name];
     if (raw === undefined || raw === '') return def;
     const n = Number(raw);
-    if (!Number.isFinite(n) || n < 0 || n > 1) throw new ConfigError(`${name} must be a number between 0 and 1, got "${raw}"`);
+    if (!Number.isFinite(n) || n < 0 || n > 1)
+      throw new ConfigError(`${name} must be a number between 0 and 1, got "${raw}"`);
     return n;
   };
 

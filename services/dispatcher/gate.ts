@@ -57,7 +57,11 @@ export interface GateOptions {
 export type Verdict = 'success' | 'failure' | 'neutral';
 
 export type Entry =
-  | { readonly go: true; readonly wait: number; release(verdict: Verdict, now: number): { opened: boolean; closed: boolean } }
+  | {
+      readonly go: true;
+      readonly wait: number;
+      release(verdict: Verdict, now: number): { opened: boolean; closed: boolean };
+    }
   | { readonly go: false; readonly until: number; readonly why: 'circuit_open' | 'rate_limited' | 'busy' };
 
 export class EndpointGate {
@@ -85,7 +89,8 @@ export class EndpointGate {
     const admission = this.breaker.admit(now);
     if (!admission.ok) return { go: false, until: admission.retryAt, why: 'circuit_open' };
     if (this.#inFlight >= this.#o.concurrency) {
-      if (this.#waiters.length >= this.#o.maxQueued) return this.#unprobe({ go: false, until: now + this.#o.busyDeferMs, why: 'busy' });
+      if (this.#waiters.length >= this.#o.maxQueued)
+        return this.#unprobe({ go: false, until: now + this.#o.busyDeferMs, why: 'busy' });
       await new Promise<void>((resolve) => this.#waiters.push(resolve));
     } else this.#inFlight++;
     let wait = 0;

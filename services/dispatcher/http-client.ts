@@ -39,7 +39,13 @@ export interface HttpClient {
 }
 
 export function createHttpClient(o: HttpClientOptions): HttpClient {
-  const agentOpts = { keepAlive: true, keepAliveMsecs: 1000, maxSockets: o.maxSockets ?? 64, maxFreeSockets: 16, scheduling: 'lifo' as const };
+  const agentOpts = {
+    keepAlive: true,
+    keepAliveMsecs: 1000,
+    maxSockets: o.maxSockets ?? 64,
+    maxFreeSockets: 16,
+    scheduling: 'lifo' as const,
+  };
   const httpAgent = new http.Agent(agentOpts);
   const httpsAgent = new https.Agent(agentOpts);
   const excerptBytes = o.excerptBytes ?? 1024;
@@ -51,7 +57,10 @@ export function createHttpClient(o: HttpClientOptions): HttpClient {
       target = await resolveChecked(url.hostname, o.policy, o.resolve);
     } catch (err) {
       if (err instanceof Error && err.name === 'RefusedAddressError') throw new DeliveryFailure('refused', err.message);
-      throw new DeliveryFailure('network', `cannot resolve ${url.hostname}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new DeliveryFailure(
+        'network',
+        `cannot resolve ${url.hostname}: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
     const secure = url.protocol === 'https:';
     const bareHost = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;

@@ -56,7 +56,13 @@ export async function startIntake(o: IntakeOptions): Promise<Intake> {
   const log = o.logger.child({ component: 'intake', group: o.groupId });
   const parts = new Map<number, PartitionState>();
   let stopping = false;
-  const consumer = o.kafka.consumer({ groupId: o.groupId, allowAutoTopicCreation: false, sessionTimeout: o.sessionTimeoutMs ?? 30_000, heartbeatInterval: 3000, maxWaitTimeInMs: 100 });
+  const consumer = o.kafka.consumer({
+    groupId: o.groupId,
+    allowAutoTopicCreation: false,
+    sessionTimeout: o.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: 3000,
+    maxWaitTimeInMs: 100,
+  });
 
   const stateOf = (partition: number): PartitionState => {
     let s = parts.get(partition);
@@ -82,7 +88,8 @@ export async function startIntake(o: IntakeOptions): Promise<Intake> {
     const offsets: { topic: string; partition: number; offset: string }[] = [];
     for (const s of parts.values()) {
       const c = s.tracker.committable();
-      if (c !== undefined && c !== s.committed) offsets.push({ topic: o.topic, partition: s.partition, offset: String(c) });
+      if (c !== undefined && c !== s.committed)
+        offsets.push({ topic: o.topic, partition: s.partition, offset: String(c) });
     }
     if (offsets.length === 0) return;
     try {
@@ -136,7 +143,14 @@ export async function startIntake(o: IntakeOptions): Promise<Intake> {
     if (m.headers.traceparent) trace.traceparent = m.headers.traceparent;
     if (m.headers.tracestate) trace.tracestate = m.headers.tracestate;
     for (const id of targets) {
-      const job: Job = { msg, endpointId: id, attempt: 0, trace, trigger: endpointId !== null ? 'manual' : 'event', ticket };
+      const job: Job = {
+        msg,
+        endpointId: id,
+        attempt: 0,
+        trace,
+        trigger: endpointId !== null ? 'manual' : 'event',
+        ticket,
+      };
       s.lanes.submit(job);
     }
   }

@@ -132,13 +132,16 @@ export class PartitionLanes {
   }
 
   async #loop(lane: Lane): Promise<void> {
-    for (let failures = 0; !this.#stopped; ) {
+    for (let failures = 0; !this.#stopped;) {
       try {
         if (!(await this.#step(lane))) return;
         failures = 0;
       } catch (err) {
         const delay = backoffDelay(failures++, { initialMs: 200, maxMs: 10_000, jitter: 0.5 });
-        this.#log.warn({ lane: lane.id, err: messageOf(err), delayMs: delay }, 'lane step failed (redis or kafka unavailable), will retry');
+        this.#log.warn(
+          { lane: lane.id, err: messageOf(err), delayMs: delay },
+          'lane step failed (redis or kafka unavailable), will retry',
+        );
         await sleep(delay);
       }
     }

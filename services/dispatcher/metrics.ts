@@ -3,12 +3,26 @@ import type { Meter } from '@opentelemetry/api';
 
 export function dispatcherMetrics(meter: Meter) {
   return {
-    attempts: meter.createCounter('hookline_dispatcher_attempts_total', { description: 'Delivery attempts, by outcome' }),
-    duration: meter.createHistogram('hookline_dispatcher_attempt_duration_ms', { description: 'HTTP exchange time per attempt', unit: 'ms' }),
-    deferred: meter.createCounter('hookline_dispatcher_deferred_total', { description: 'Deliveries parked without an attempt, by reason (circuit_open, rate_limited, busy)' }),
-    parked: meter.createCounter('hookline_dispatcher_parked_total', { description: 'Lanes parked in Redis (waiting for a retry or a deferral)' }),
-    disabled: meter.createCounter('hookline_dispatcher_endpoints_disabled_total', { description: 'Endpoints disabled by the dispatcher, by reason' }),
-    lag: meter.createHistogram('hookline_dispatcher_first_attempt_lag_ms', { description: 'outbound.events record time to first attempt start', unit: 'ms' }),
+    attempts: meter.createCounter('hookline_dispatcher_attempts_total', {
+      description: 'Delivery attempts, by outcome',
+    }),
+    duration: meter.createHistogram('hookline_dispatcher_attempt_duration_ms', {
+      description: 'HTTP exchange time per attempt',
+      unit: 'ms',
+    }),
+    deferred: meter.createCounter('hookline_dispatcher_deferred_total', {
+      description: 'Deliveries parked without an attempt, by reason (circuit_open, rate_limited, busy)',
+    }),
+    parked: meter.createCounter('hookline_dispatcher_parked_total', {
+      description: 'Lanes parked in Redis (waiting for a retry or a deferral)',
+    }),
+    disabled: meter.createCounter('hookline_dispatcher_endpoints_disabled_total', {
+      description: 'Endpoints disabled by the dispatcher, by reason',
+    }),
+    lag: meter.createHistogram('hookline_dispatcher_first_attempt_lag_ms', {
+      description: 'outbound.events record time to first attempt start',
+      unit: 'ms',
+    }),
   };
 }
 

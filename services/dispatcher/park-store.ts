@@ -50,7 +50,13 @@ export function createParkStore(redis: Redis, prefix: string, topic: string, par
   const dueKey = `${prefix}dsp:due:${topic}:${partition}`;
   return {
     async park(laneId, jobs, dueAt) {
-      await redisCall(() => redis.multi().rpush(laneKey(laneId), ...jobs.map(strip)).zadd(dueKey, dueAt, laneId).exec());
+      await redisCall(() =>
+        redis
+          .multi()
+          .rpush(laneKey(laneId), ...jobs.map(strip))
+          .zadd(dueKey, dueAt, laneId)
+          .exec(),
+      );
     },
     async append(laneId, jobs) {
       if (jobs.length > 0) await redisCall(() => redis.rpush(laneKey(laneId), ...jobs.map(strip)));
@@ -70,7 +76,9 @@ export function createParkStore(redis: Redis, prefix: string, topic: string, par
     },
     due: (now, limit) => redisCall(() => redis.zrangebyscore(dueKey, '-inf', now, 'LIMIT', '0', String(limit))),
     async nextAfter(after) {
-      const r = await redisCall(() => redis.zrangebyscore(dueKey, `(${after}`, '+inf', 'WITHSCORES', 'LIMIT', '0', '1'));
+      const r = await redisCall(() =>
+        redis.zrangebyscore(dueKey, `(${after}`, '+inf', 'WITHSCORES', 'LIMIT', '0', '1'),
+      );
       return r.length >= 2 ? Number(r[1]) : undefined;
     },
     all: () => redisCall(() => redis.zrange(dueKey, '0', '-1')),

@@ -31,19 +31,43 @@ export function createRecords(o: { producer: HooklineProducer; avro: AvroCodec; 
   return {
     async attempt(a, trace) {
       const value = await o.avro.encode(o.topics.attempts, a);
-      await o.producer.enqueue({ topic: o.topics.attempts, key: a.resourceKey, value, headers: { ...trace, [H.eventId]: a.messageId } });
+      await o.producer.enqueue({
+        topic: o.topics.attempts,
+        key: a.resourceKey,
+        value,
+        headers: { ...trace, [H.eventId]: a.messageId },
+      });
     },
     async deadLetter(job, reason, error) {
       const event: OutboundEvent = { ...job.msg, endpointId: job.endpointId };
       const value = await o.avro.encode(o.topics.events, event);
       const dl = deadLetterOf(
-        { topic: o.topics.events, partition: -1, offset: '-1', key: job.msg.resourceKey, value, headers: { ...job.trace }, timestamp: Date.now() },
-        { stage: 'dispatcher', error: Object.assign(new Error(error), { reason }), attempts: job.attempt, eventType: job.msg.eventType },
+        {
+          topic: o.topics.events,
+          partition: -1,
+          offset: '-1',
+          key: job.msg.resourceKey,
+          value,
+          headers: { ...job.trace },
+          timestamp: Date.now(),
+        },
+        {
+          stage: 'dispatcher',
+          error: Object.assign(new Error(error), { reason }),
+          attempts: job.attempt,
+          eventType: job.msg.eventType,
+        },
       );
-      await o.producer.enqueue(await deadLetterRecord(o.avro, o.topics.dlq, { ...dl, id: `${job.msg.messageId}/${job.endpointId}` }));
+      await o.producer.enqueue(
+        await deadLetterRecord(o.avro, o.topics.dlq, { ...dl, id: `${job.msg.messageId}/${job.endpointId}` }),
+      );
     },
     async ops(event) {
-      await o.producer.enqueue({ topic: o.topics.ops, key: typeof event.endpointId === 'string' ? event.endpointId : null, value: Buffer.from(JSON.stringify({ ...event, service: 'dispatcher', at: Date.now() })) });
+      await o.producer.enqueue({
+        topic: o.topics.ops,
+        key: typeof event.endpointId === 'string' ? event.endpointId : null,
+        value: Buffer.from(JSON.stringify({ ...event, service: 'dispatcher', at: Date.now() })),
+      });
     },
   };
 }
@@ -78,7 +102,13 @@ export function createHealth(redis: Redis, prefix: string): Health {
   };
 }
 
-export async function disableEndpoint(store: EndpointStore, records: Records, endpointId: string, reason: string, detail: string): Promise<void> {
+export async function disableEndpoint(
+  store: EndpointStore,
+  records: Records,
+  endpointId: string,
+  reason: string,
+  detail: string,
+): Promise<void> {
   const now = Date.now();
   await store.setState(endpointId, { enabled: false, reason, changedAt: now });
   await records.ops({ type: 'endpoint.disabled', endpointId, reason, detail });

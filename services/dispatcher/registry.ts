@@ -21,7 +21,12 @@ export interface EndpointRegistry {
   stop(): Promise<void>;
 }
 
-export async function startRegistry(o: { store: EndpointStore; subscriber: Redis; refreshMs: number; logger: Logger }): Promise<EndpointRegistry> {
+export async function startRegistry(o: {
+  store: EndpointStore;
+  subscriber: Redis;
+  refreshMs: number;
+  logger: Logger;
+}): Promise<EndpointRegistry> {
   const log = o.logger.child({ component: 'registry' });
   let byId = new Map<string, Endpoint>();
   const typeCache = new Map<string, Endpoint[]>();

@@ -1,12 +1,28 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_SCHEDULE, maxAttempts, nextDelay, parseDuration, parseRetryAfter, parseSchedule, type RetryPolicy } from './schedule.ts';
+import {
+  DEFAULT_SCHEDULE,
+  maxAttempts,
+  nextDelay,
+  parseDuration,
+  parseRetryAfter,
+  parseSchedule,
+  type RetryPolicy,
+} from './schedule.ts';
 
-const policy = (jitter: number): RetryPolicy => ({ schedule: parseSchedule(DEFAULT_SCHEDULE), jitter, retryAfterMinMs: 1000, retryAfterMaxMs: 3_600_000 });
+const policy = (jitter: number): RetryPolicy => ({
+  schedule: parseSchedule(DEFAULT_SCHEDULE),
+  jitter,
+  retryAfterMinMs: 1000,
+  retryAfterMaxMs: 3_600_000,
+});
 
 describe('retry schedule', () => {
   it('parses the Svix-like default: 8 attempts, the first immediate', () => {
-    assert.deepEqual(parseSchedule(DEFAULT_SCHEDULE), [0, 5000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
+    assert.deepEqual(
+      parseSchedule(DEFAULT_SCHEDULE),
+      [0, 5000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
+    );
     assert.equal(maxAttempts(policy(1)), 8);
   });
 
@@ -18,19 +34,38 @@ describe('retry schedule', () => {
 
   it('full jitter stays within [0, step] and spreads over it', () => {
     const p = policy(1);
-    for (const [attempt, step] of [[1, 5000], [2, 300_000], [7, 36_000_000]] as const) {
+    for (const [attempt, step] of [
+      [1, 5000],
+      [2, 300_000],
+      [7, 36_000_000],
+    ] as const) {
       const samples = Array.from({ length: 2000 }, () => nextDelay(p, attempt)!);
-      assert.ok(samples.every((d) => d >= 0 && d <= step), `attempt ${attempt} within bounds`);
+      assert.ok(
+        samples.every((d) => d >= 0 && d <= step),
+        `attempt ${attempt} within bounds`,
+      );
       assert.ok(Math.min(...samples) < step * 0.1 && Math.max(...samples) > step * 0.9, `attempt ${attempt} spread`);
     }
-    assert.equal(nextDelay(p, 1, undefined, () => 0), 0);
-    assert.equal(nextDelay(p, 1, undefined, () => 1), 5000);
+    assert.equal(
+      nextDelay(p, 1, undefined, () => 0),
+      0,
+    );
+    assert.equal(
+      nextDelay(p, 1, undefined, () => 1),
+      5000,
+    );
   });
 
   it('partial jitter keeps the lower part fixed', () => {
     const p = policy(0.2);
-    assert.equal(nextDelay(p, 1, undefined, () => 0), 4000);
-    assert.equal(nextDelay(p, 1, undefined, () => 1), 5000);
+    assert.equal(
+      nextDelay(p, 1, undefined, () => 0),
+      4000,
+    );
+    assert.equal(
+      nextDelay(p, 1, undefined, () => 1),
+      5000,
+    );
   });
 
   it('stops after the last attempt', () => {

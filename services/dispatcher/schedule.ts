@@ -39,7 +39,12 @@ export const maxAttempts = (p: RetryPolicy): number => p.schedule.length;
  * Delay before the next attempt after `attempt` (1-based) failed; undefined = no attempts left.
  * `retryAfterMs` (from the endpoint's Retry-After) takes the place of the scheduled step.
  */
-export function nextDelay(p: RetryPolicy, attempt: number, retryAfterMs?: number, random: () => number = Math.random): number | undefined {
+export function nextDelay(
+  p: RetryPolicy,
+  attempt: number,
+  retryAfterMs?: number,
+  random: () => number = Math.random,
+): number | undefined {
   if (attempt >= p.schedule.length) return undefined;
   if (retryAfterMs !== undefined) return Math.min(p.retryAfterMaxMs, Math.max(p.retryAfterMinMs, retryAfterMs));
   const step = p.schedule[attempt]!;

@@ -24,7 +24,12 @@ import { createAddressPolicy } from './ssrf.ts';
 export async function startDispatcher(deps: ServiceDeps<DispatcherConfig & BaseConfig>): Promise<Started> {
   const { config: c, logger, redis } = deps;
   const prefix = c.REDIS_KEY_PREFIX;
-  const topics = { events: deps.topic('outbound.events'), attempts: deps.topic('outbound.attempts'), dlq: deps.topic('outbound.dlq'), ops: deps.topic('ops.events') };
+  const topics = {
+    events: deps.topic('outbound.events'),
+    attempts: deps.topic('outbound.attempts'),
+    dlq: deps.topic('outbound.dlq'),
+    ops: deps.topic('ops.events'),
+  };
   const metrics = dispatcherMetrics(deps.telemetry.meter);
   const store = createEndpointStore(redis, prefix);
   const subscriber = redis.duplicate();
@@ -38,7 +43,11 @@ export async function startDispatcher(deps: ServiceDeps<DispatcherConfig & BaseC
   const gates = new Map<string, EndpointGate>();
   const warnLimiter = throttled(10_000);
   const gateOptions = {
-    breaker: { failureThreshold: c.DISPATCHER_BREAKER_FAILURES, openMs: c.DISPATCHER_BREAKER_OPEN_MS, maxOpenMs: c.DISPATCHER_BREAKER_MAX_OPEN_MS },
+    breaker: {
+      failureThreshold: c.DISPATCHER_BREAKER_FAILURES,
+      openMs: c.DISPATCHER_BREAKER_OPEN_MS,
+      maxOpenMs: c.DISPATCHER_BREAKER_MAX_OPEN_MS,
+    },
     concurrency: c.DISPATCHER_ENDPOINT_CONCURRENCY,
     maxQueued: c.DISPATCHER_ENDPOINT_MAX_QUEUED,
     maxRateWaitMs: c.DISPATCHER_MAX_RATE_WAIT_MS,
@@ -48,7 +57,11 @@ export async function startDispatcher(deps: ServiceDeps<DispatcherConfig & BaseC
       keyPrefix: `${prefix}dispatcher:ratelimit:`,
       timeoutMs: c.DISPATCHER_RATE_LIMIT_TIMEOUT_MS,
       onFallback: (err) => {
-        if (warnLimiter()) logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'shared endpoint rate limit unavailable (redis): limiting per instance');
+        if (warnLimiter())
+          logger.warn(
+            { err: err instanceof Error ? err.message : String(err) },
+            'shared endpoint rate limit unavailable (redis): limiting per instance',
+          );
       },
     }),
   };
@@ -66,7 +79,12 @@ export async function startDispatcher(deps: ServiceDeps<DispatcherConfig & BaseC
     store,
     records,
     health: createHealth(redis, prefix),
-    policy: { schedule: c.DISPATCHER_RETRY_SCHEDULE, jitter: c.DISPATCHER_RETRY_JITTER, retryAfterMinMs: c.DISPATCHER_RETRY_AFTER_MIN_MS, retryAfterMaxMs: c.DISPATCHER_RETRY_AFTER_MAX_MS },
+    policy: {
+      schedule: c.DISPATCHER_RETRY_SCHEDULE,
+      jitter: c.DISPATCHER_RETRY_JITTER,
+      retryAfterMinMs: c.DISPATCHER_RETRY_AFTER_MIN_MS,
+      retryAfterMaxMs: c.DISPATCHER_RETRY_AFTER_MAX_MS,
+    },
     timeoutMs: c.DISPATCHER_TIMEOUT_MS,
     disableAfterMs: c.DISPATCHER_DISABLE_AFTER_MS,
     userAgent: 'hookline-dispatcher/1',
@@ -92,7 +110,13 @@ export async function startDispatcher(deps: ServiceDeps<DispatcherConfig & BaseC
         sweepMs: c.DISPATCHER_SWEEP_MS,
       }),
     deadLetter: async (m, err) => {
-      await producer.enqueue(await deadLetterRecord(deps.avro, topics.dlq, deadLetterOf(m, { stage: 'dispatcher', error: err, attempts: 0 })));
+      await producer.enqueue(
+        await deadLetterRecord(
+          deps.avro,
+          topics.dlq,
+          deadLetterOf(m, { stage: 'dispatcher', error: err, attempts: 0 }),
+        ),
+      );
     },
     maxPendingPerPartition: c.DISPATCHER_MAX_PENDING_PER_PARTITION,
     commitIntervalMs: c.DISPATCHER_COMMIT_INTERVAL_MS,

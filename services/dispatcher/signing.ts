@@ -33,7 +33,12 @@ export function signatureOf(key: Buffer | KeyObject, id: string, timestampSec: n
 }
 
 /** The webhook-signature header value for every secret: "v1,<b64> v1,<b64>". */
-export function signatureHeader(keys: readonly (Buffer | KeyObject)[], id: string, timestampSec: number, body: string | Buffer): string {
+export function signatureHeader(
+  keys: readonly (Buffer | KeyObject)[],
+  id: string,
+  timestampSec: number,
+  body: string | Buffer,
+): string {
   return keys.map((k) => `v1,${signatureOf(k, id, timestampSec, body)}`).join(' ');
 }
 
@@ -43,7 +48,12 @@ export interface SignedHeaders {
   readonly 'webhook-signature': string;
 }
 
-export function signedHeaders(keys: readonly (Buffer | KeyObject)[], id: string, timestampSec: number, body: string | Buffer): SignedHeaders {
+export function signedHeaders(
+  keys: readonly (Buffer | KeyObject)[],
+  id: string,
+  timestampSec: number,
+  body: string | Buffer,
+): SignedHeaders {
   return {
     'webhook-id': id,
     'webhook-timestamp': String(timestampSec),

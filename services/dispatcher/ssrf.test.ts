@@ -76,8 +76,14 @@ describe('SSRF address policy', () => {
       { address: '10.0.0.5', family: 4 as const },
       { address: '93.184.216.34', family: 4 as const },
     ];
-    assert.deepEqual(await resolveChecked('hooks.example.com', strict, resolver), { address: '93.184.216.34', family: 4 });
-    await assert.rejects(resolveChecked('evil.example.com', strict, async () => [{ address: '169.254.169.254', family: 4 }]), /refused to connect to evil.example.com/);
+    assert.deepEqual(await resolveChecked('hooks.example.com', strict, resolver), {
+      address: '93.184.216.34',
+      family: 4,
+    });
+    await assert.rejects(
+      resolveChecked('evil.example.com', strict, async () => [{ address: '169.254.169.254', family: 4 }]),
+      /refused to connect to evil.example.com/,
+    );
     await assert.rejects(resolveChecked('127.0.0.1', strict), /loopback/);
     await assert.rejects(resolveChecked('[::ffff:127.0.0.1]', strict), /embeds/);
     assert.deepEqual(await resolveChecked('[::1]', loopbackAllowed), { address: '::1', family: 6 });

@@ -65,11 +65,18 @@ export function ipv6Groups(address: string): number[] | undefined {
     if (!s.endsWith('::')) s = s.slice(0, -1);
   }
   const [head, rest] = s.includes('::') ? s.split('::') : [s, undefined];
-  const parse = (x: string | undefined) => (x ? x.split(':').filter((g) => g !== '').map((g) => parseInt(g, 16)) : []);
+  const parse = (x: string | undefined) =>
+    x
+      ? x
+          .split(':')
+          .filter((g) => g !== '')
+          .map((g) => parseInt(g, 16))
+      : [];
   const h = parse(head);
   const r = parse(rest);
   const fill = 8 - tail.length - h.length - r.length;
-  const groups = rest === undefined ? [...h, ...tail] : [...h, ...Array<number>(Math.max(0, fill)).fill(0), ...r, ...tail];
+  const groups =
+    rest === undefined ? [...h, ...tail] : [...h, ...Array<number>(Math.max(0, fill)).fill(0), ...r, ...tail];
   return groups.length === 8 ? groups : undefined;
 }
 
@@ -100,7 +107,8 @@ export function parseNetworks(items: readonly string[], name = 'DISPATCHER_ALLOW
     if (type === 0) throw new ConfigError(`${name}: "${item}" is not an address or CIDR`);
     const max = type === 4 ? 32 : 128;
     const bits = bitsText === undefined ? max : Number(bitsText);
-    if (!Number.isInteger(bits) || bits < 0 || bits > max) throw new ConfigError(`${name}: bad prefix length in "${item}"`);
+    if (!Number.isInteger(bits) || bits < 0 || bits > max)
+      throw new ConfigError(`${name}: bad prefix length in "${item}"`);
     allow.addSubnet(net!, bits, type === 4 ? 'ipv4' : 'ipv6');
   }
   return allow;
@@ -141,16 +149,24 @@ export interface Resolved {
 export type Resolver = (host: string) => Promise<readonly Resolved[]>;
 
 export const systemResolver: Resolver = async (host) =>
-  (await lookup(host, { all: true, verbatim: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
+  (await lookup(host, { all: true, verbatim: true })).map((a) => ({
+    address: a.address,
+    family: a.family === 6 ? 6 : 4,
+  }));
 
 /**
  * Resolves `host` now and returns the first address the policy allows; the caller connects to
  * exactly that address. Refuses when none is allowed (naming why).
  */
-export async function resolveChecked(host: string, policy: AddressPolicy, resolve: Resolver = systemResolver): Promise<Resolved> {
+export async function resolveChecked(
+  host: string,
+  policy: AddressPolicy,
+  resolve: Resolver = systemResolver,
+): Promise<Resolved> {
   const literal = host.startsWith('[') ? host.slice(1, -1) : host;
   const type = isIP(literal);
-  const candidates: readonly Resolved[] = type !== 0 ? [{ address: literal, family: type === 6 ? 6 : 4 }] : await resolve(literal);
+  const candidates: readonly Resolved[] =
+    type !== 0 ? [{ address: literal, family: type === 6 ? 6 : 4 }] : await resolve(literal);
   const reasons: string[] = [];
   for (const c of candidates) {
     const why = policy.refusal(c.address);

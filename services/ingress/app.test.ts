@@ -42,7 +42,11 @@ describe('routing and refusals before the body', () => {
 
   it('wrong method → 405 with Allow; a provider extra method is allowed', async () => {
     const t = testIngress();
-    const put = await post(t, '/webhooks/stripe-a', { method: 'PUT', body: '{}', headers: { 'content-type': 'application/json' } });
+    const put = await post(t, '/webhooks/stripe-a', {
+      method: 'PUT',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(put.status, 405);
     assert.equal(put.headers.get('allow'), 'POST');
     const get = await post(t, '/webhooks/stripe-a', { method: 'GET' });
@@ -83,7 +87,12 @@ describe('routing and refusals before the body', () => {
         else c.enqueue(new Uint8Array(300));
       },
     });
-    const res = await post(t, '/webhooks/small', { method: 'POST', body, duplex: 'half', headers: { 'content-type': 'application/json', 'x-test-token': 'tok' } });
+    const res = await post(t, '/webhooks/small', {
+      method: 'POST',
+      body,
+      duplex: 'half',
+      headers: { 'content-type': 'application/json', 'x-test-token': 'tok' },
+    });
     assert.equal(res.status, 413);
     assert.ok(pulled <= 6, `pulled ${pulled} chunks of 300 bytes for a 1000-byte limit`);
     assert.equal(t.producer.sent.length, 0);
@@ -98,18 +107,31 @@ describe('routing and refusals before the body', () => {
         c.close();
       },
     });
-    const res = await post(t, '/webhooks/small', { method: 'POST', body, duplex: 'half', headers: { 'content-type': 'application/json', 'x-test-token': 'tok' } });
+    const res = await post(t, '/webhooks/small', {
+      method: 'POST',
+      body,
+      duplex: 'half',
+      headers: { 'content-type': 'application/json', 'x-test-token': 'tok' },
+    });
     assert.equal(res.status, 200);
     assert.equal(t.producer.sent.length, 2);
   });
 
   it('content type not accepted by the provider → 415 (media type compared without parameters)', async () => {
     const t = testIngress();
-    const res = await post(t, '/webhooks/stripe-a', { method: 'POST', body: '{}', headers: { 'content-type': 'text/xml' } });
+    const res = await post(t, '/webhooks/stripe-a', {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'text/xml' },
+    });
     assert.equal(res.status, 415);
     const missing = await post(t, '/webhooks/stripe-a', { method: 'POST', body: new Uint8Array([1]) });
     assert.equal(missing.status, 415);
-    const withCharset = await post(t, '/webhooks/stripe-a', stripeRequest(STRIPE_EVENT, 'whsec_new_test', { 'content-type': 'Application/JSON; charset=utf-8' }));
+    const withCharset = await post(
+      t,
+      '/webhooks/stripe-a',
+      stripeRequest(STRIPE_EVENT, 'whsec_new_test', { 'content-type': 'Application/JSON; charset=utf-8' }),
+    );
     assert.equal(withCharset.status, 200);
   });
 });
@@ -120,21 +142,40 @@ describe('verification (Stripe, signed by the stripe SDK as the oracle)', () => 
     for (const secret of ['whsec_old_test', 'whsec_new_test']) {
       const res = await post(t, '/webhooks/stripe-a', stripeRequest(STRIPE_EVENT, secret));
       assert.equal(res.status, 200);
-      assert.deepEqual(await res.json(), { received: true, ids: [rawEventId('stripe-a', 'evt_1NG8Du2eZvKYlo2CUI79vXWy')] });
+      assert.deepEqual(await res.json(), {
+        received: true,
+        ids: [rawEventId('stripe-a', 'evt_1NG8Du2eZvKYlo2CUI79vXWy')],
+      });
     }
     assert.equal(t.producer.sent.length, 2);
   });
 
   const bad: [string, () => RequestInit, string][] = [
-    ['tampered body', () => ({ ...stripeRequest(STRIPE_EVENT), body: STRIPE_EVENT.replace('2000', '2001') }), 'bad_signature'],
+    [
+      'tampered body',
+      () => ({ ...stripeRequest(STRIPE_EVENT), body: STRIPE_EVENT.replace('2000', '2001') }),
+      'bad_signature',
+    ],
     ['wrong secret', () => stripeRequest(STRIPE_EVENT, 'whsec_someone_else'), 'bad_signature'],
-    ['missing header', () => ({ method: 'POST', body: STRIPE_EVENT, headers: { 'content-type': 'application/json' } }), 'missing_signature'],
+    [
+      'missing header',
+      () => ({ method: 'POST', body: STRIPE_EVENT, headers: { 'content-type': 'application/json' } }),
+      'missing_signature',
+    ],
     [
       'stale timestamp',
       () => {
         const ts = Math.floor(Date.now() / 1000) - 3600;
-        const sig = stripe.webhooks.generateTestHeaderString({ payload: STRIPE_EVENT, secret: 'whsec_new_test', timestamp: ts });
-        return { method: 'POST', body: STRIPE_EVENT, headers: { 'content-type': 'application/json', 'stripe-signature': sig } };
+        const sig = stripe.webhooks.generateTestHeaderString({
+          payload: STRIPE_EVENT,
+          secret: 'whsec_new_test',
+          timestamp: ts,
+        });
+        return {
+          method: 'POST',
+          body: STRIPE_EVENT,
+          headers: { 'content-type': 'application/json', 'stripe-signature': sig },
+        };
       },
       'stale_timestamp',
     ],
@@ -151,8 +192,14 @@ describe('verification (Stripe, signed by the stripe SDK as the oracle)', () => 
   }
 
   it('IP allowlist uses the socket address; X-Forwarded-For only with TRUST_PROXY', async () => {
-    const socket = (address: string) => ({ incoming: { socket: { remoteAddress: address, remotePort: 1, remoteFamily: 'IPv4' } } });
-    const init = () => ({ method: 'POST', body: 'x', headers: { 'content-type': 'text/plain', 'x-test-token': 'tok', 'x-forwarded-for': '203.0.113.9' } });
+    const socket = (address: string) => ({
+      incoming: { socket: { remoteAddress: address, remotePort: 1, remoteFamily: 'IPv4' } },
+    });
+    const init = () => ({
+      method: 'POST',
+      body: 'x',
+      headers: { 'content-type': 'text/plain', 'x-test-token': 'tok', 'x-forwarded-for': '203.0.113.9' },
+    });
     const direct = testIngress();
     assert.equal((await post(direct, '/webhooks/ips', init(), socket('198.51.100.1'))).status, 401);
     assert.ok(direct.metrics.events.includes('rejected ips ip_not_allowed'));
@@ -160,22 +207,41 @@ describe('verification (Stripe, signed by the stripe SDK as the oracle)', () => 
     const proxied = testIngress({ deps: { trustProxyHops: 1 } });
     assert.equal((await post(proxied, '/webhooks/ips', init(), socket('10.0.0.1'))).status, 200);
     const spoofed = { ...init(), headers: { ...init().headers, 'x-forwarded-for': '203.0.113.9, 198.51.100.7' } };
-    assert.equal((await post(proxied, '/webhooks/ips', spoofed, socket('10.0.0.1'))).status, 401, 'only the entry our proxy wrote counts');
+    assert.equal(
+      (await post(proxied, '/webhooks/ips', spoofed, socket('10.0.0.1'))).status,
+      401,
+      'only the entry our proxy wrote counts',
+    );
   });
 
   it('verify sees the source publicUrl (Twilio signs the public URL) with the query actually sent', async () => {
     const t = testIngress();
     seenUrls.length = 0;
-    await post(t, '/webhooks/twilio-like?bodySHA256=abc', { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain', 'x-test-token': 'tok' } });
-    await post(t, '/webhooks/test?a=1', { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain', 'x-test-token': 'tok' } });
-    assert.deepEqual(seenUrls, ['https://hooks.example.com/webhooks/twilio-like?bodySHA256=abc', 'http://ingress.local/webhooks/test?a=1']);
+    await post(t, '/webhooks/twilio-like?bodySHA256=abc', {
+      method: 'POST',
+      body: 'x',
+      headers: { 'content-type': 'text/plain', 'x-test-token': 'tok' },
+    });
+    await post(t, '/webhooks/test?a=1', {
+      method: 'POST',
+      body: 'x',
+      headers: { 'content-type': 'text/plain', 'x-test-token': 'tok' },
+    });
+    assert.deepEqual(seenUrls, [
+      'https://hooks.example.com/webhooks/twilio-like?bodySHA256=abc',
+      'http://ingress.local/webhooks/test?a=1',
+    ]);
   });
 });
 
 describe('handshakes', () => {
   it('provider handshake is answered without verification and nothing is written', async () => {
     const t = testIngress();
-    const res = await post(t, '/webhooks/test', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', 'x-test-handshake': '1' } });
+    const res = await post(t, '/webhooks/test', {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json', 'x-test-handshake': '1' },
+    });
     assert.equal(res.status, 200);
     assert.equal(await res.text(), 'hello');
     assert.equal(t.producer.sent.length, 0);
@@ -183,7 +249,11 @@ describe('handshakes', () => {
 
   it('WooCommerce unsigned creation ping → 200, not enqueued; a signed delivery is enqueued', async () => {
     const t = testIngress();
-    const ping = await post(t, '/webhooks/woo', { method: 'POST', body: 'webhook_id=42', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const ping = await post(t, '/webhooks/woo', {
+      method: 'POST',
+      body: 'webhook_id=42',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     assert.equal(ping.status, 200);
     assert.equal(t.producer.sent.length, 0);
     const body = JSON.stringify({ id: 7, date_modified_gmt: '2024-05-01T10:00:00' });
@@ -191,7 +261,11 @@ describe('handshakes', () => {
     const res = await post(t, '/webhooks/woo', {
       method: 'POST',
       body,
-      headers: { 'content-type': 'application/json', 'x-wc-webhook-signature': sig, 'x-wc-webhook-topic': 'order.updated' },
+      headers: {
+        'content-type': 'application/json',
+        'x-wc-webhook-signature': sig,
+        'x-wc-webhook-topic': 'order.updated',
+      },
     });
     assert.equal(res.status, 200);
     assert.equal(t.producer.sent.length, 1);
@@ -201,7 +275,11 @@ describe('handshakes', () => {
 describe('rate limit', () => {
   it('over the source budget → 429 with Retry-After, counted; other sources unaffected', async () => {
     const t = testIngress();
-    const init = () => ({ method: 'POST', body: 'x', headers: { 'content-type': 'text/plain', 'x-test-token': 'tok' } });
+    const init = () => ({
+      method: 'POST',
+      body: 'x',
+      headers: { 'content-type': 'text/plain', 'x-test-token': 'tok' },
+    });
     const statuses = [];
     for (let i = 0; i < 3; i++) statuses.push((await post(t, '/webhooks/limited', init())).status);
     assert.deepEqual(statuses, [200, 200, 429]);
@@ -215,9 +293,27 @@ describe('rate limit', () => {
   it('unauthenticated requests do not spend the budget', async () => {
     const t = testIngress();
     for (let i = 0; i < 5; i++) {
-      assert.equal((await post(t, '/webhooks/limited', { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain', 'x-test-token': 'wrong' } })).status, 401);
+      assert.equal(
+        (
+          await post(t, '/webhooks/limited', {
+            method: 'POST',
+            body: 'x',
+            headers: { 'content-type': 'text/plain', 'x-test-token': 'wrong' },
+          })
+        ).status,
+        401,
+      );
     }
-    assert.equal((await post(t, '/webhooks/limited', { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain', 'x-test-token': 'tok' } })).status, 200);
+    assert.equal(
+      (
+        await post(t, '/webhooks/limited', {
+          method: 'POST',
+          body: 'x',
+          headers: { 'content-type': 'text/plain', 'x-test-token': 'tok' },
+        })
+      ).status,
+      200,
+    );
   });
 });
 
@@ -252,7 +348,11 @@ describe('durable before acknowledged', () => {
 describe('the webhooks.raw record', () => {
   it('Stripe: key = resource key, body byte-exact, headers of the contract, secrets dropped, trace started here', async () => {
     const t = testIngress();
-    const init = stripeRequest(STRIPE_EVENT, 'whsec_new_test', { authorization: 'Bearer secret', 'x-extra': 'kept', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
+    const init = stripeRequest(STRIPE_EVENT, 'whsec_new_test', {
+      authorization: 'Bearer secret',
+      'x-extra': 'kept',
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    });
     const before = Date.now();
     const res = await post(t, '/webhooks/stripe-a', init);
     assert.equal(res.status, 200);
@@ -273,16 +373,29 @@ describe('the webhooks.raw record', () => {
     assert.equal(stored['stripe-signature'], (init.headers as Record<string, string>)['stripe-signature']);
     assert.equal(stored.authorization, undefined);
     assert.match(h[H.traceparent]!, /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
-    assert.ok(!h[H.traceparent]!.includes('0af7651916cd43dd8448eb211c80319c'), 'an incoming traceparent is linked, not continued');
+    assert.ok(
+      !h[H.traceparent]!.includes('0af7651916cd43dd8448eb211c80319c'),
+      'an incoming traceparent is linked, not continued',
+    );
     // what the validator reads back
-    const back = fromRawMessage({ topic: r.topic, partition: 0, offset: '0', key: r.key, value: r.value, headers: h, timestamp: 0 });
+    const back = fromRawMessage({
+      topic: r.topic,
+      partition: 0,
+      offset: '0',
+      key: r.key,
+      value: r.value,
+      headers: h,
+      timestamp: 0,
+    });
     assert.equal(back.deliveryId, 'evt_1NG8Du2eZvKYlo2CUI79vXWy');
     assert.equal(back.sourceId, 'stripe-a');
   });
 
   it('concurrent requests each carry their own trace', async () => {
     const t = testIngress();
-    await Promise.all([1, 2, 3, 4].map((i) => post(t, '/webhooks/stripe-a', stripeRequest(STRIPE_EVENT.replace('evt_1', `evt_${i}`)))));
+    await Promise.all(
+      [1, 2, 3, 4].map((i) => post(t, '/webhooks/stripe-a', stripeRequest(STRIPE_EVENT.replace('evt_1', `evt_${i}`)))),
+    );
     const traces = new Set(t.producer.sent.map((r) => r.headers![H.traceparent]!.split('-')[1]));
     assert.equal(traces.size, 4);
   });
@@ -294,7 +407,11 @@ describe('the webhooks.raw record', () => {
       { id: 'e2', thing: 'b' },
       { id: 'e3', thing: 'a' },
     ]);
-    const res = await post(t, '/webhooks/test', { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-test-token': 'tok' } });
+    const res = await post(t, '/webhooks/test', {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'x-test-token': 'tok' },
+    });
     assert.equal(res.status, 200);
     const sent = t.producer.sent;
     assert.deepEqual(
@@ -307,7 +424,11 @@ describe('the webhooks.raw record', () => {
     );
     const { ids } = (await res.json()) as { ids: string[] };
     assert.deepEqual(ids, [rawEventId('test', 'e1', 0), rawEventId('test', 'e2', 1), rawEventId('test', 'e3', 2)]);
-    assert.equal(JSON.parse(sent[0]!.headers![H.requestHeaders]!)['x-test-token'], undefined, 'provider sensitive header dropped');
+    assert.equal(
+      JSON.parse(sent[0]!.headers![H.requestHeaders]!)['x-test-token'],
+      undefined,
+      'provider sensitive header dropped',
+    );
   });
 
   it('HubSpot (signed by @hubspot/api-client, v3): the batch becomes one record per event, each with its own id', async () => {
@@ -315,11 +436,21 @@ describe('the webhooks.raw record', () => {
     const body = readFileSync(new URL('../../test/fixtures/hubspot/batch.json', import.meta.url), 'utf8');
     const url = 'http://ingress.local/webhooks/hubspot-a';
     const timestamp = Date.now();
-    const signature = Signature.getSignature('POST', 'v3', { signature: '', clientSecret: 'hs-client-secret', requestBody: body, url, timestamp });
+    const signature = Signature.getSignature('POST', 'v3', {
+      signature: '',
+      clientSecret: 'hs-client-secret',
+      requestBody: body,
+      url,
+      timestamp,
+    });
     const res = await post(t, '/webhooks/hubspot-a', {
       method: 'POST',
       body,
-      headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': String(timestamp) },
+      headers: {
+        'content-type': 'application/json',
+        'x-hubspot-signature-v3': signature,
+        'x-hubspot-request-timestamp': String(timestamp),
+      },
     });
     assert.equal(res.status, 200);
     const items = JSON.parse(body) as { eventId: number }[];
@@ -335,19 +466,31 @@ describe('the webhooks.raw record', () => {
 
   it('the provider reply is sent after the write; no items (e.g. a challenge) → reply, nothing written', async () => {
     const t = testIngress();
-    const res = await post(t, '/webhooks/test', { method: 'POST', body: '[{"id":"x","thing":"y"}]', headers: { 'content-type': 'application/json', 'x-test-token': 'tok', 'x-test-reply': '1' } });
+    const res = await post(t, '/webhooks/test', {
+      method: 'POST',
+      body: '[{"id":"x","thing":"y"}]',
+      headers: { 'content-type': 'application/json', 'x-test-token': 'tok', 'x-test-reply': '1' },
+    });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), 'text/xml');
     assert.equal(await res.text(), '<ack/>');
     assert.equal(t.producer.sent.length, 1);
-    const empty = await post(t, '/webhooks/test', { method: 'POST', body: '', headers: { 'content-type': 'application/json', 'x-test-token': 'tok', 'x-test-reply': '1' } });
+    const empty = await post(t, '/webhooks/test', {
+      method: 'POST',
+      body: '',
+      headers: { 'content-type': 'application/json', 'x-test-token': 'tok', 'x-test-reply': '1' },
+    });
     assert.equal(await empty.text(), '<ack/>');
     assert.equal(t.producer.sent.length, 1);
   });
 
   it('a verified request the provider cannot interpret is stored whole (for the DLQ), not dropped', async () => {
     const t = testIngress();
-    const res = await post(t, '/webhooks/test', { method: 'POST', body: 'boom', headers: { 'content-type': 'text/plain', 'x-test-token': 'tok' } });
+    const res = await post(t, '/webhooks/test', {
+      method: 'POST',
+      body: 'boom',
+      headers: { 'content-type': 'text/plain', 'x-test-token': 'tok' },
+    });
     assert.equal(res.status, 200);
     assert.equal(t.producer.sent.length, 1);
     assert.equal(t.producer.sent[0]!.value!.toString(), 'boom');

@@ -14,7 +14,17 @@
  * Kafka begins at the platform's POST. An incoming traceparent is untrusted (anyone can post
  * here), so it is recorded as a span link rather than continued as the parent.
  */
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Context as OtelContext, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  propagation,
+  trace,
+  type Context as OtelContext,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
 import { Hono, type Context } from 'hono';
 import { isRetriable, messageOf, reasonOf } from '../common/errors.ts';
@@ -52,10 +62,17 @@ export interface IngressDeps {
   readonly now?: () => Date;
 }
 
-type Refusal = { readonly status: 401 | 404 | 405 | 413 | 415 | 429 | 400; readonly reason: string; readonly headers?: Record<string, string> };
+type Refusal = {
+  readonly status: 401 | 404 | 405 | 413 | 415 | 429 | 400;
+  readonly reason: string;
+  readonly headers?: Record<string, string>;
+};
 
 function problem(status: number, code: string, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify({ error: { code } }), { status, headers: { 'content-type': 'application/json', ...headers } });
+  return new Response(JSON.stringify({ error: { code } }), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
 }
 
 const REFUSAL_CODE: Record<Refusal['status'], string> = {
@@ -70,7 +87,10 @@ const REFUSAL_CODE: Record<Refusal['status'], string> = {
 
 function syncReply(r: SyncReply): Response {
   const noBody = r.status === 204 || r.status === 304 || r.body === undefined;
-  return new Response(noBody ? null : r.body, { status: r.status, headers: r.contentType ? { 'content-type': r.contentType } : {} });
+  return new Response(noBody ? null : r.body, {
+    status: r.status,
+    headers: r.contentType ? { 'content-type': r.contentType } : {},
+  });
 }
 
 /** The URL a URL-signing scheme (Twilio) checks: the public URL the platform was given, with the query it actually sent. */
@@ -96,7 +116,8 @@ export function requestHeaders(c: Context): Record<string, string> {
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
   const out: Record<string, string> = {};
   if (incoming?.headers) {
-    for (const [k, v] of Object.entries(incoming.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+    for (const [k, v] of Object.entries(incoming.headers))
+      if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
   } else {
     c.req.raw.headers.forEach((v, k) => (out[k] = v)); // fetch Headers are lower-cased and joined already
   }
@@ -119,27 +140,42 @@ export function createIngressApp(deps: IngressDeps): Hono {
       // Authentic but not understood: keep it whole (byte-exact) so the validator dead-letters it
       // with the reason; dropping a verified request would be a silent loss.
       deps.metrics.uninterpretable(source.id);
-      if (warnInterpret()) deps.logger.warn({ source: source.id, err: messageOf(err) }, 'provider could not interpret a verified request; stored whole');
+      if (warnInterpret())
+        deps.logger.warn(
+          { source: source.id, err: messageOf(err) },
+          'provider could not interpret a verified request; stored whole',
+        );
       return { items: [{ body: req.body, extracted: { deliveryId: bodyDigest(req.body) } }] };
     }
   }
 
-  async function handle(c: Context, headers: Record<string, string>, source: SourceConfig | undefined, traceHeaders: () => HeaderMap): Promise<Response | Refusal> {
+  async function handle(
+    c: Context,
+    headers: Record<string, string>,
+    source: SourceConfig | undefined,
+    traceHeaders: () => HeaderMap,
+  ): Promise<Response | Refusal> {
     if (!source) return { status: 404, reason: 'unknown_source' };
     const provider = deps.provider(source.provider);
     if (!provider) return { status: 404, reason: 'unknown_provider' }; // fail closed (start-up validation prevents it)
 
     const method = c.req.method;
     const allowed = ['POST', ...(provider.extraMethods ?? [])];
-    if (!allowed.includes(method)) return { status: 405, reason: 'method_not_allowed', headers: { allow: allowed.join(', ') } };
+    if (!allowed.includes(method))
+      return { status: 405, reason: 'method_not_allowed', headers: { allow: allowed.join(', ') } };
 
     const limit = bodyLimitOf(source);
     const declared = exceedsDeclared(headers, limit);
-    if (declared) return declared.reason === 'too_large' ? { status: 413, reason: 'body_too_large' } : { status: 400, reason: 'bad_content_length' };
+    if (declared)
+      return declared.reason === 'too_large'
+        ? { status: 413, reason: 'body_too_large' }
+        : { status: 400, reason: 'bad_content_length' };
 
-    const hasBody = method === 'POST' || headers['transfer-encoding'] !== undefined || (declaredLength(headers) ?? 0) > 0;
+    const hasBody =
+      method === 'POST' || headers['transfer-encoding'] !== undefined || (declaredLength(headers) ?? 0) > 0;
     const contentType = headers['content-type'] ?? '';
-    if (hasBody && !provider.contentTypes.includes(mediaType(contentType))) return { status: 415, reason: 'unsupported_media_type' };
+    if (hasBody && !provider.contentTypes.includes(mediaType(contentType)))
+      return { status: 415, reason: 'unsupported_media_type' };
 
     const read = await readBody(c.req.raw, headers, limit);
     if (!read.ok) return { status: 413, reason: 'body_too_large' };
@@ -164,7 +200,8 @@ export function createIngressApp(deps: IngressDeps): Hono {
     if (rule) {
       const d = await deps.rateLimiter.take(source.id, rule);
       if (d.fallback) deps.metrics.rateLimitFallback(source.id);
-      if (!d.allowed) return { status: 429, reason: 'rate_limited', headers: { 'retry-after': String(d.retryAfterSeconds) } };
+      if (!d.allowed)
+        return { status: 429, reason: 'rate_limited', headers: { 'retry-after': String(d.retryAfterSeconds) } };
     }
 
     const interpretation = interpretSafely(provider, req, source);
@@ -193,14 +230,21 @@ export function createIngressApp(deps: IngressDeps): Hono {
       if (!isRetriable(err)) throw err;
       const reason = reasonOf(err);
       deps.metrics.unavailable(source.id, reason);
-      if (warnKafka()) deps.logger.warn({ source: source.id, reason, err: messageOf(err) }, 'webhook not acknowledged: kafka cannot take it, answered 503');
+      if (warnKafka())
+        deps.logger.warn(
+          { source: source.id, reason, err: messageOf(err) },
+          'webhook not acknowledged: kafka cannot take it, answered 503',
+        );
       return problem(503, 'unavailable', { 'retry-after': String(deps.retryAfterSeconds) });
     }
     deps.metrics.enqueued(source.id, records.length);
 
     if (interpretation.reply) return syncReply(interpretation.reply);
     const ids = records.map((r) => r.headers?.['hookline-event-id']);
-    return new Response(JSON.stringify({ received: true, ids }), { status: 200, headers: { 'content-type': 'application/json' } });
+    return new Response(JSON.stringify({ received: true, ids }), {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+    });
   }
 
   app.all('/webhooks/:sourceId', async (c) => {
@@ -214,13 +258,15 @@ export function createIngressApp(deps: IngressDeps): Hono {
       } catch (err) {
         // The store cannot be read: the provider must retry rather than be told the source does not exist.
         deps.metrics.request('unknown', 503, performance.now() - started);
-        if (warnStore()) deps.logger.warn({ err: messageOf(err) }, 'unknown source and the source store cannot be read: answered 503');
+        if (warnStore())
+          deps.logger.warn({ err: messageOf(err) }, 'unknown source and the source store cannot be read: answered 503');
         return problem(503, 'unavailable', { 'retry-after': String(deps.retryAfterSeconds) });
       }
     }
     const label = source?.id ?? 'unknown'; // never the raw path segment: unbounded label values
     const headers = requestHeaders(c);
-    const incomingSpan = headers.traceparent === undefined ? undefined : trace.getSpanContext(propagation.extract(ROOT_CONTEXT, headers));
+    const incomingSpan =
+      headers.traceparent === undefined ? undefined : trace.getSpanContext(propagation.extract(ROOT_CONTEXT, headers));
     const span: Span = deps.tracer.startSpan(
       SPAN_REQUEST,
       {

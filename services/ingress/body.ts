@@ -33,7 +33,11 @@ export function exceedsDeclared(headers: Readonly<Record<string, string>>, limit
  * path reads the body in one piece (the HTTP parser enforces the length); `req.body` is only
  * touched for chunked bodies, because on @hono/node-server that getter builds a web stream.
  */
-export async function readBody(req: Request, headers: Readonly<Record<string, string>>, limit: number): Promise<BodyResult> {
+export async function readBody(
+  req: Request,
+  headers: Readonly<Record<string, string>>,
+  limit: number,
+): Promise<BodyResult> {
   const early = exceedsDeclared(headers, limit);
   if (early) return early;
   if (declaredLength(headers) !== undefined) return { ok: true, body: Buffer.from(await req.arrayBuffer()) };

@@ -17,17 +17,29 @@ export interface IngressMetrics {
 }
 
 export function otelIngressMetrics(meter: Meter): IngressMetrics {
-  const requests = meter.createCounter('hookline_ingress_requests_total', { description: 'Webhook requests answered, by source and status' });
+  const requests = meter.createCounter('hookline_ingress_requests_total', {
+    description: 'Webhook requests answered, by source and status',
+  });
   const duration = meter.createHistogram('hookline_ingress_request_duration_ms', {
     description: 'Time from request to answer (includes the Kafka acknowledgement)',
     unit: 'ms',
     advice: { explicitBucketBoundaries: [1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 2500, 5000, 10000] },
   });
-  const rejected = meter.createCounter('hookline_ingress_rejected_total', { description: 'Requests refused, by source and reason' });
-  const enqueued = meter.createCounter('hookline_ingress_enqueued_total', { description: 'Records durably written to webhooks.raw' });
-  const unavailable = meter.createCounter('hookline_ingress_unavailable_total', { description: '503 answers (Kafka down, slow or backlog full), by reason' });
-  const fallback = meter.createCounter('hookline_ingress_ratelimit_fallback_total', { description: 'Rate-limit decisions made in-process because Redis did not answer' });
-  const uninterpretable = meter.createCounter('hookline_ingress_uninterpretable_total', { description: 'Verified requests stored whole because the provider module could not interpret them' });
+  const rejected = meter.createCounter('hookline_ingress_rejected_total', {
+    description: 'Requests refused, by source and reason',
+  });
+  const enqueued = meter.createCounter('hookline_ingress_enqueued_total', {
+    description: 'Records durably written to webhooks.raw',
+  });
+  const unavailable = meter.createCounter('hookline_ingress_unavailable_total', {
+    description: '503 answers (Kafka down, slow or backlog full), by reason',
+  });
+  const fallback = meter.createCounter('hookline_ingress_ratelimit_fallback_total', {
+    description: 'Rate-limit decisions made in-process because Redis did not answer',
+  });
+  const uninterpretable = meter.createCounter('hookline_ingress_uninterpretable_total', {
+    description: 'Verified requests stored whole because the provider module could not interpret them',
+  });
   return {
     request: (source, status, ms) => {
       requests.add(1, { source, status: String(status) });

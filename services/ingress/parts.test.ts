@@ -35,7 +35,9 @@ describe('413 over a real socket (the rest of the body is not read)', () => {
     s.on('data', (d: Buffer) => (response += d.toString()));
     s.on('close', () => (closed = true));
     s.on('error', () => undefined); // EPIPE once the server closed: expected
-    s.write('POST /webhooks/small HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Test-Token: tok\r\nTransfer-Encoding: chunked\r\n\r\n');
+    s.write(
+      'POST /webhooks/small HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Test-Token: tok\r\nTransfer-Encoding: chunked\r\n\r\n',
+    );
     let sent = 0;
     const chunk = `100\r\n${'a'.repeat(256)}\r\n`;
     while (!response && !closed && sent < 4 * 1024 * 1024) {
@@ -54,7 +56,9 @@ describe('413 over a real socket (the rest of the body is not read)', () => {
     const s = await open();
     let response = '';
     s.on('data', (d: Buffer) => (response += d.toString()));
-    s.write('POST /webhooks/small HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Test-Token: tok\r\nContent-Length: 10485760\r\n\r\n');
+    s.write(
+      'POST /webhooks/small HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Test-Token: tok\r\nContent-Length: 10485760\r\n\r\n',
+    );
     for (let i = 0; i < 100 && !response; i++) await new Promise((r) => setTimeout(r, 10));
     assert.match(response, /^HTTP\/1\.1 413 /);
     s.destroy();
@@ -87,13 +91,23 @@ describe('rate limiter', () => {
   it('Redis failing or hanging → decided in process (fail open, still limited), fallback reported', async () => {
     const failures: unknown[] = [];
     const failing = { script: () => Promise.reject(new Error('Connection is closed.')) } as unknown as Redis;
-    const rl = redisRateLimiter({ redis: failing, keyPrefix: 'k:', timeoutMs: 50, onFallback: (e) => failures.push(e) });
+    const rl = redisRateLimiter({
+      redis: failing,
+      keyPrefix: 'k:',
+      timeoutMs: 50,
+      onFallback: (e) => failures.push(e),
+    });
     const rule = { perSecond: 1, burst: 1 };
     const first = await rl.take('s', rule);
     assert.deepEqual(first, { allowed: true, retryAfterSeconds: 0, retryAfterMs: 0, fallback: true });
     assert.equal((await rl.take('s', rule)).allowed, false, 'the in-process bucket still limits');
     const hanging = { script: () => new Promise(() => undefined) } as unknown as Redis;
-    const slow = redisRateLimiter({ redis: hanging, keyPrefix: 'k:', timeoutMs: 30, onFallback: (e) => failures.push(e) });
+    const slow = redisRateLimiter({
+      redis: hanging,
+      keyPrefix: 'k:',
+      timeoutMs: 30,
+      onFallback: (e) => failures.push(e),
+    });
     const started = Date.now();
     assert.equal((await slow.take('s', rule)).fallback, true);
     assert.ok(Date.now() - started < 500);
@@ -112,7 +126,10 @@ describe('durable writer readiness', () => {
     await new Promise((r) => setTimeout(r, 10));
     await w.ready();
     p.mode = 'fail';
-    await assert.rejects(w.write([{ topic: 't', key: 'k', value: Buffer.from('v') }]), (e: Error) => e.name === 'TransientError');
+    await assert.rejects(
+      w.write([{ topic: 't', key: 'k', value: Buffer.from('v') }]),
+      (e: Error) => e.name === 'TransientError',
+    );
     await assert.rejects(w.ready());
     now += 11_000;
     await w.ready(); // a quiet instance is not stuck "not ready"; the ops kafka check still applies
@@ -150,7 +167,10 @@ describe('configuration', () => {
   });
 
   it('source options the ingress reads are validated at start-up, naming the source', () => {
-    assert.deepEqual(sourceOptionProblems('s1', { bodyLimitBytes: 10, rateLimitPerSecond: 0.5, publicUrl: 'https://a.example/x' }), []);
+    assert.deepEqual(
+      sourceOptionProblems('s1', { bodyLimitBytes: 10, rateLimitPerSecond: 0.5, publicUrl: 'https://a.example/x' }),
+      [],
+    );
     assert.equal(sourceOptionProblems('s1', { bodyLimitBytes: -1 }).length, 1);
     assert.equal(sourceOptionProblems('s1', { rateLimitPerSecond: '5' }).length, 1);
     assert.equal(sourceOptionProblems('s1', { rateLimitBurst: 0.5 }).length, 1);
@@ -158,7 +178,10 @@ describe('configuration', () => {
   });
 
   it('signedUrl keeps an explicit query of the public URL', () => {
-    assert.equal(signedUrl('http://127.0.0.1/webhooks/a?x=1', 'https://pub.example/hooks/a?token=t').toString(), 'https://pub.example/hooks/a?token=t');
+    assert.equal(
+      signedUrl('http://127.0.0.1/webhooks/a?x=1', 'https://pub.example/hooks/a?token=t').toString(),
+      'https://pub.example/hooks/a?token=t',
+    );
     assert.equal(signedUrl('http://127.0.0.1/webhooks/a?x=1', undefined).toString(), 'http://127.0.0.1/webhooks/a?x=1');
   });
 });

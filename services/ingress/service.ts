@@ -41,7 +41,11 @@ export function ingressService(env: Env): Parameters<typeof startService<typeof 
         keyPrefix: `hookline:${config.TOPIC_PREFIX}ingress:ratelimit:`,
         timeoutMs: config.INGRESS_RATE_LIMIT_TIMEOUT_MS,
         onFallback: (err) => {
-          if (warnFallback()) logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'redis rate limiter unavailable: limiting per instance in memory');
+          if (warnFallback())
+            logger.warn(
+              { err: err instanceof Error ? err.message : String(err) },
+              'redis rate limiter unavailable: limiting per instance in memory',
+            );
         },
       });
       const routes = createIngressApp({
@@ -56,7 +60,10 @@ export function ingressService(env: Env): Parameters<typeof startService<typeof 
         retryAfterSeconds: config.INGRESS_RETRY_AFTER_SECONDS,
         trustProxyHops: config.TRUST_PROXY,
       });
-      logger.info({ store: config.SOURCES_STORE, sources: sources.list().map((s) => `${s.id}(${s.provider})`) }, 'ingress sources loaded');
+      logger.info(
+        { store: config.SOURCES_STORE, sources: sources.list().map((s) => `${s.id}(${s.provider})`) },
+        'ingress sources loaded',
+      );
       return {
         routes,
         checks: { producer: () => writer.ready() },

@@ -91,7 +91,9 @@ export const testProvider: ProviderModule = {
   extraMethods: ['GET'],
   sensitiveHeaders: ['x-test-token'],
   handshake(req) {
-    return req.headers['x-test-handshake'] === '1' ? { status: 200, contentType: 'text/plain', body: 'hello' } : undefined;
+    return req.headers['x-test-handshake'] === '1'
+      ? { status: 200, contentType: 'text/plain', body: 'hello' }
+      : undefined;
   },
   verify(req, source) {
     seenUrls.push(req.url.toString());
@@ -104,11 +106,16 @@ export const testProvider: ProviderModule = {
   interpret(req) {
     if (req.body.toString() === 'boom') throw new Error('cannot interpret');
     const parsed = tryParseJson(req.body);
-    const reply = req.headers['x-test-reply'] === '1' ? { status: 200, contentType: 'text/xml', body: '<ack/>' } : undefined;
+    const reply =
+      req.headers['x-test-reply'] === '1' ? { status: 200, contentType: 'text/xml', body: '<ack/>' } : undefined;
     if (Array.isArray(parsed)) {
       const items: IngressItem[] = parsed.map((el: unknown, i) => ({
         body: Buffer.from(JSON.stringify(el)),
-        extracted: { deliveryId: String((el as { id?: unknown }).id), resourceType: 'thing', resourceId: String((el as { thing?: unknown }).thing) },
+        extracted: {
+          deliveryId: String((el as { id?: unknown }).id),
+          resourceType: 'thing',
+          resourceId: String((el as { thing?: unknown }).thing),
+        },
         batchIndex: i,
       }));
       return reply ? { items, reply } : { items };
@@ -127,7 +134,12 @@ export const TEST_SOURCES: SourceConfig[] = [
   { id: 'limited', provider: 'ingress-test', secrets: ['tok'], options: { rateLimitPerSecond: 1, rateLimitBurst: 2 } },
   { id: 'test', provider: 'ingress-test', secrets: ['tok'], options: {} },
   { id: 'ips', provider: 'ingress-test', secrets: ['tok'], options: { allowedIps: ['203.0.113.0/24'] } },
-  { id: 'twilio-like', provider: 'ingress-test', secrets: ['tok'], options: { publicUrl: 'https://hooks.example.com/webhooks/twilio-like' } },
+  {
+    id: 'twilio-like',
+    provider: 'ingress-test',
+    secrets: ['tok'],
+    options: { publicUrl: 'https://hooks.example.com/webhooks/twilio-like' },
+  },
   { id: 'woo', provider: 'woocommerce', secrets: ['woo-secret'], options: {} },
   { id: 'hubspot-a', provider: 'hubspot', secrets: ['hs-client-secret'], options: {} },
 ];
@@ -138,7 +150,9 @@ export interface TestIngress {
   readonly metrics: RecordedMetrics;
 }
 
-export function testIngress(o: { producer?: FakeProducer; deadlineMs?: number; deps?: Partial<IngressDeps> } = {}): TestIngress {
+export function testIngress(
+  o: { producer?: FakeProducer; deadlineMs?: number; deps?: Partial<IngressDeps> } = {},
+): TestIngress {
   const producer = o.producer ?? fakeProducer();
   const metrics = recordingMetrics();
   const writer = createDurableWriter({ producer, deadlineMs: o.deadlineMs ?? 200, maxPending: 100 });

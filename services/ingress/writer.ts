@@ -54,7 +54,10 @@ export function createDurableWriter(o: DurableWriterOptions): DurableWriter {
           await o.producer.connect();
           if (o.producer.connected) break;
         } catch (err) {
-          o.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, 'kafka producer not connected, retrying');
+          o.logger?.warn(
+            { err: err instanceof Error ? err.message : String(err) },
+            'kafka producer not connected, retrying',
+          );
         }
         await new Promise((r) => setTimeout(r, delay).unref());
         delay = Math.min(5000, delay * 2);

@@ -39,7 +39,13 @@ export function matches(d: DeadLetter, f: DlqFilter): boolean {
   return true;
 }
 
-export async function listDlq(kafka: Kafka, admin: Admin, avro: AvroCodec, topic: string, f: DlqFilter = {}): Promise<DlqEntry[]> {
+export async function listDlq(
+  kafka: Kafka,
+  admin: Admin,
+  avro: AvroCodec,
+  topic: string,
+  f: DlqFilter = {},
+): Promise<DlqEntry[]> {
   const out: DlqEntry[] = [];
   await readTopicToEnd(kafka, admin, topic, async (m) => {
     if (m.value === null) return;
@@ -68,7 +74,13 @@ export async function redrive(o: {
 }): Promise<RedriveResult> {
   let producer: Producer | undefined;
   if (!o.dryRun) {
-    producer = o.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, transactionalId: `hookline-redrive.${o.dlqTopic}`, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    producer = o.kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      transactionalId: `hookline-redrive.${o.dlqTopic}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
     await producer.connect(); // fences any other redriver of this DLQ before the ledger is read
   }
   try {
@@ -84,15 +96,33 @@ export async function redrive(o: {
     });
     const chosen = await listDlq(o.kafka, o.admin, o.avro, o.dlqTopic, o.filter);
     const todo = chosen.filter((d) => !done.has(d.id));
-    if (o.dryRun || !producer) return { chosen: chosen.length, alreadyRedriven: chosen.length - todo.length, redriven: 0 };
+    if (o.dryRun || !producer)
+      return { chosen: chosen.length, alreadyRedriven: chosen.length - todo.length, redriven: 0 };
     const size = o.batchSize ?? 100;
     let n = 0;
     for (let i = 0; i < todo.length; i += size) {
       const batch = todo.slice(i, i + size);
       const records: OutRecord[] = [];
       for (const d of batch) {
-        records.push({ topic: d.sourceTopic, key: d.key, value: d.value === null ? null : Buffer.from(d.value), headers: { ...d.headers, 'hookline-redriven-from': d.id } });
-        records.push({ topic: o.ledgerTopic, key: d.id, value: Buffer.from(JSON.stringify({ type: 'dlq.redriven', dlqTopic: o.dlqTopic, id: d.id, sourceTopic: d.sourceTopic, at: new Date().toISOString() })) });
+        records.push({
+          topic: d.sourceTopic,
+          key: d.key,
+          value: d.value === null ? null : Buffer.from(d.value),
+          headers: { ...d.headers, 'hookline-redriven-from': d.id },
+        });
+        records.push({
+          topic: o.ledgerTopic,
+          key: d.id,
+          value: Buffer.from(
+            JSON.stringify({
+              type: 'dlq.redriven',
+              dlqTopic: o.dlqTopic,
+              id: d.id,
+              sourceTopic: d.sourceTopic,
+              at: new Date().toISOString(),
+            }),
+          ),
+        });
       }
       const txn = await producer.transaction();
       try {

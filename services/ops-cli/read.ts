@@ -7,7 +7,13 @@ import type { Admin, Kafka } from 'kafkajs';
 import { toInMessage } from '../common/kafka/client.ts';
 import type { InMessage } from '../common/kafka/types.ts';
 
-export async function readTopicToEnd(kafka: Kafka, admin: Admin, topic: string, onRecord: (m: InMessage) => Promise<void> | void, timeoutMs = 60_000): Promise<void> {
+export async function readTopicToEnd(
+  kafka: Kafka,
+  admin: Admin,
+  topic: string,
+  onRecord: (m: InMessage) => Promise<void> | void,
+  timeoutMs = 60_000,
+): Promise<void> {
   const offsets = await admin.fetchTopicOffsets(topic);
   const ends = new Map(offsets.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
   if (ends.size === 0) return;
@@ -36,7 +42,10 @@ export async function readTopicToEnd(kafka: Kafka, admin: Admin, topic: string, 
       },
     });
     let timer: NodeJS.Timeout | undefined;
-    const r = await Promise.race([finished.then(() => 'ok' as const), new Promise<'timeout'>((res) => (timer = setTimeout(() => res('timeout'), timeoutMs)))]);
+    const r = await Promise.race([
+      finished.then(() => 'ok' as const),
+      new Promise<'timeout'>((res) => (timer = setTimeout(() => res('timeout'), timeoutMs))),
+    ]);
     clearTimeout(timer);
     if (r === 'timeout') throw new Error(`reading ${topic} did not reach its end within ${timeoutMs} ms`);
   } finally {

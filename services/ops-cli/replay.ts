@@ -7,7 +7,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
 
-export type ReplayTarget = { readonly to: 'earliest' } | { readonly to: 'latest' } | { readonly to: 'datetime'; readonly at: Date } | { readonly to: 'offset'; readonly offset: bigint };
+export type ReplayTarget =
+  | { readonly to: 'earliest' }
+  | { readonly to: 'latest' }
+  | { readonly to: 'datetime'; readonly at: Date }
+  | { readonly to: 'offset'; readonly offset: bigint };
 
 export interface ReplayPlanRow {
   readonly partition: number;
@@ -22,7 +26,13 @@ export interface ReplayPlanRow {
   readonly skipped: bigint;
 }
 
-export async function planReplay(admin: Admin, groupId: string, topic: string, target: ReplayTarget, partition?: number): Promise<ReplayPlanRow[]> {
+export async function planReplay(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  target: ReplayTarget,
+  partition?: number,
+): Promise<ReplayPlanRow[]> {
   const ends = await admin.fetchTopicOffsets(topic);
   const committed = (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions ?? [];
   const byTime = target.to === 'datetime' ? await admin.fetchTopicOffsetsByTimestamp(topic, target.at.getTime()) : [];
@@ -42,7 +52,15 @@ export async function planReplay(admin: Admin, groupId: string, topic: string, t
       t = o === undefined || BigInt(o) < 0n ? high : BigInt(o);
     }
     const from = current ?? low;
-    rows.push({ partition: e.partition, current, target: t, low, high, reread: from > t ? from - t : 0n, skipped: t > from ? t - from : 0n });
+    rows.push({
+      partition: e.partition,
+      current,
+      target: t,
+      low,
+      high,
+      reread: from > t ? from - t : 0n,
+      skipped: t > from ? t - from : 0n,
+    });
   }
   if (partition !== undefined && rows.length === 0) throw new Error(`topic ${topic} has no partition ${partition}`);
   return rows;
@@ -54,18 +72,34 @@ export async function groupMembers(admin: Admin, groupId: string): Promise<{ sta
 }
 
 /** Waits until the group has no active members (or throws when `wait` is false and it has some). */
-export async function awaitEmptyGroup(admin: Admin, groupId: string, o: { wait: boolean; pollMs?: number; timeoutMs?: number; onWait?: (members: number, state: string) => void }): Promise<void> {
+export async function awaitEmptyGroup(
+  admin: Admin,
+  groupId: string,
+  o: { wait: boolean; pollMs?: number; timeoutMs?: number; onWait?: (members: number, state: string) => void },
+): Promise<void> {
   const deadline = Date.now() + (o.timeoutMs ?? 30 * 60_000);
   for (;;) {
     const { state, members } = await groupMembers(admin, groupId);
     if (members === 0) return;
-    if (!o.wait) throw new Error(`group ${groupId} has ${members} active member(s) (state ${state}): stop its consumers first, or pass --wait`);
+    if (!o.wait)
+      throw new Error(
+        `group ${groupId} has ${members} active member(s) (state ${state}): stop its consumers first, or pass --wait`,
+      );
     if (Date.now() > deadline) throw new Error(`group ${groupId} still has ${members} active member(s) after waiting`);
     o.onWait?.(members, state);
     await sleep(o.pollMs ?? 2000);
   }
 }
 
-export async function applyReplay(admin: Admin, groupId: string, topic: string, rows: readonly ReplayPlanRow[]): Promise<void> {
-  await admin.setOffsets({ groupId, topic, partitions: rows.map((r) => ({ partition: r.partition, offset: r.target.toString() })) });
+export async function applyReplay(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  rows: readonly ReplayPlanRow[],
+): Promise<void> {
+  await admin.setOffsets({
+    groupId,
+    topic,
+    partitions: rows.map((r) => ({ partition: r.partition, offset: r.target.toString() })),
+  });
 }

@@ -54,7 +54,13 @@ export async function runLane(o: LaneOptions): Promise<RunningLane> {
   let joined = false;
   let stopped = false;
 
-  const consumer: Consumer = o.kafka.consumer({ groupId: o.groupId, readUncommitted: false, allowAutoTopicCreation: false, sessionTimeout: o.sessionTimeoutMs ?? 30_000, heartbeatInterval: 3000 });
+  const consumer: Consumer = o.kafka.consumer({
+    groupId: o.groupId,
+    readUncommitted: false,
+    allowAutoTopicCreation: false,
+    sessionTimeout: o.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: 3000,
+  });
   function release(topic: string, partition: number): void {
     prepared.delete(`${topic}:${partition}`);
     o.handler.release?.(topic, partition);
@@ -76,7 +82,14 @@ export async function runLane(o: LaneOptions): Promise<RunningLane> {
     const key = `${topic}:${partition}`;
     let p = producers.get(key);
     if (!p) {
-      const producer = o.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, transactionalId: `${o.groupId}.${topic}.${partition}`, idempotent: true, maxInFlightRequests: 1, transactionTimeout: o.transactionTimeoutMs ?? 60_000, allowAutoTopicCreation: false });
+      const producer = o.kafka.producer({
+        createPartitioner: Partitioners.DefaultPartitioner,
+        transactionalId: `${o.groupId}.${topic}.${partition}`,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        transactionTimeout: o.transactionTimeoutMs ?? 60_000,
+        allowAutoTopicCreation: false,
+      });
       p = producer.connect().then(() => producer);
       producers.set(key, p);
       p.catch(() => producers.delete(key));
@@ -95,10 +108,13 @@ export async function runLane(o: LaneOptions): Promise<RunningLane> {
     clearTimeout(timers.get(key));
     timers.set(
       key,
-      setTimeout(() => {
-        timers.delete(key);
-        if (!stopped) consumer.resume([{ topic, partitions: [partition] }]);
-      }, Math.max(0, due - now())),
+      setTimeout(
+        () => {
+          timers.delete(key);
+          if (!stopped) consumer.resume([{ topic, partitions: [partition] }]);
+        },
+        Math.max(0, due - now()),
+      ),
     );
   }
 
@@ -113,7 +129,12 @@ export async function runLane(o: LaneOptions): Promise<RunningLane> {
     const txn = await producer.transaction();
     try {
       if (out.length > 0) await txn.sendBatch({ topicMessages: toKafkaMessages(out), acks: -1 });
-      await txn.sendOffsets({ consumerGroupId: o.groupId, topics: [{ topic, partitions: [{ partition, offset: (BigInt(chunk[chunk.length - 1]!.offset) + 1n).toString() }] }] });
+      await txn.sendOffsets({
+        consumerGroupId: o.groupId,
+        topics: [
+          { topic, partitions: [{ partition, offset: (BigInt(chunk[chunk.length - 1]!.offset) + 1n).toString() }] },
+        ],
+      });
       await txn.commit();
     } catch (err) {
       await txn.abort().catch(() => undefined);
@@ -154,7 +175,10 @@ export async function runLane(o: LaneOptions): Promise<RunningLane> {
             const type = (err as { type?: unknown } | null)?.type;
             if (type === 'PRODUCER_FENCED' || type === 'INVALID_PRODUCER_EPOCH') return;
             const delay = backoffDelay(attempt, { initialMs: 200, maxMs: 30_000, jitter: 0.5 });
-            log.warn({ topic, partition, attempt, delayMs: delay, reason: reasonOf(err), err: messageOf(err) }, 'retry chunk aborted, will retry');
+            log.warn(
+              { topic, partition, attempt, delayMs: delay, reason: reasonOf(err), err: messageOf(err) },
+              'retry chunk aborted, will retry',
+            );
             for (let waited = 0; waited < delay && isRunning() && !isStale(); waited += 1000) {
               await sleep(Math.min(1000, delay - waited));
               await heartbeat().catch(() => undefined);

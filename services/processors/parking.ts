@@ -60,7 +60,11 @@ export function redisParking(redis: Redis, keyPrefix: string): Parking {
   return {
     push: (h, r, id) => redisCall(async () => void (await redis.eval(PUSH, 2, listKey(h, r), metaKey(h), id))),
     setDue: (h, id, dueAt) => redisCall(async () => void (await redis.hset(metaKey(h), `due:${id}`, String(dueAt)))),
-    resolve: (h, id, at) => redisCall(async () => void (await redis.hset(metaKey(h), `done:${id}`, `${at.topic}\u0000${at.partition}\u0000${at.offset}`))),
+    resolve: (h, id, at) =>
+      redisCall(
+        async () =>
+          void (await redis.hset(metaKey(h), `done:${id}`, `${at.topic}\u0000${at.partition}\u0000${at.offset}`)),
+      ),
     async head(h, r, resolvedHere, committed) {
       const ids = await redisCall(() => redis.lrange(listKey(h, r), 0, 99));
       let poppable = true;

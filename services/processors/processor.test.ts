@@ -37,12 +37,22 @@ function memoryParking(committedAll: () => boolean): Parking {
 
 const fakeAvro = {
   decode: async (b: Buffer) => JSON.parse(b.toString()) as unknown,
-  encode: async (_t: string, v: unknown) => Buffer.from(JSON.stringify(v, (_k, x: unknown) => (Buffer.isBuffer(x) ? x.toString('base64') : x))),
+  encode: async (_t: string, v: unknown) =>
+    Buffer.from(JSON.stringify(v, (_k, x: unknown) => (Buffer.isBuffer(x) ? x.toString('base64') : x))),
 } as unknown as AvroCodec;
 
-const ev = (r: string, n: number): DomainEvent => ({ eventId: `${r}-${n}`, resourceKey: r, domain: 'payments', eventType: 'x' }) as DomainEvent;
+const ev = (r: string, n: number): DomainEvent =>
+  ({ eventId: `${r}-${n}`, resourceKey: r, domain: 'payments', eventType: 'x' }) as DomainEvent;
 let offset = 0;
-const msg = (e: DomainEvent, topic = 'events.payments', headers: Record<string, string> = {}): InMessage => ({ topic, partition: 0, offset: String(offset++), key: e.resourceKey, value: Buffer.from(JSON.stringify(e)), headers, timestamp: 0 });
+const msg = (e: DomainEvent, topic = 'events.payments', headers: Record<string, string> = {}): InMessage => ({
+  topic,
+  partition: 0,
+  offset: String(offset++),
+  key: e.resourceKey,
+  value: Buffer.from(JSON.stringify(e)),
+  headers,
+  timestamp: 0,
+});
 
 function setup(fail: (e: DomainEvent, attempt: number) => Error | undefined) {
   const ran: string[] = [];
@@ -56,28 +66,55 @@ function setup(fail: (e: DomainEvent, attempt: number) => Error | undefined) {
       return [{ topic: 'effects', key: e.resourceKey, value: Buffer.from(e.eventId) }];
     },
   };
-  const p = createProcessor({ avro: fakeAvro, logger: createLogger('test', 'silent'), parking: memoryParking(() => true), handlers: [handler], retryTopics: ['r5', 'r1m', 'r10m'], delaysMs: [5, 60, 600], dlqTopic: 'dlq', committed: async () => true, now: () => 1000 });
+  const p = createProcessor({
+    avro: fakeAvro,
+    logger: createLogger('test', 'silent'),
+    parking: memoryParking(() => true),
+    handlers: [handler],
+    retryTopics: ['r5', 'r1m', 'r10m'],
+    delaysMs: [5, 60, 600],
+    dlqTopic: 'dlq',
+    committed: async () => true,
+    now: () => 1000,
+  });
   return { p, ran };
 }
 
 describe('processor decisions', () => {
   it('a transient failure goes to the first retry topic with a due time; later events of the resource are parked behind it', async () => {
-    const { p, ran } = setup((e, attempt) => (e.eventId === 'a-1' && attempt === 1 ? new TransientError('busy') : undefined));
+    const { p, ran } = setup((e, attempt) =>
+      e.eventId === 'a-1' && attempt === 1 ? new TransientError('busy') : undefined,
+    );
     const out = await p.handleMain([msg(ev('a', 1)), msg(ev('a', 2)), msg(ev('b', 1))]);
-    assert.deepEqual(out.map((r) => r.topic), ['r5', 'r5', 'effects']);
+    assert.deepEqual(
+      out.map((r) => r.topic),
+      ['r5', 'r5', 'effects'],
+    );
     assert.equal(out[0]!.headers![PH.dueAt], '1005');
     assert.equal(out[0]!.headers!['hookline-attempt'], '1');
     assert.equal(out[1]!.headers!['hookline-attempt'], '0', 'a-2 waits, it did not fail');
     assert.deepEqual(ran, ['b-1']);
     // The lane: a-1 succeeds on attempt 2, then a-2 (resolved in the same transaction) runs.
-    const lane = await p.handleLane([{ ...msg(ev('a', 1), 'r5'), headers: out[0]!.headers! }, { ...msg(ev('a', 2), 'r5'), headers: out[1]!.headers! }]);
-    assert.deepEqual(lane.map((r) => r.value!.toString()), ['a-1', 'a-2']);
+    const lane = await p.handleLane([
+      { ...msg(ev('a', 1), 'r5'), headers: out[0]!.headers! },
+      { ...msg(ev('a', 2), 'r5'), headers: out[1]!.headers! },
+    ]);
+    assert.deepEqual(
+      lane.map((r) => r.value!.toString()),
+      ['a-1', 'a-2'],
+    );
     assert.deepEqual(ran, ['b-1', 'a-1', 'a-2']);
     assert.equal(p.dueAt({ ...msg(ev('a', 1)), headers: out[0]!.headers! }), 1005);
   });
 
   it('retries climb the topics and end in the DLQ when exhausted; a permanent error goes straight there', async () => {
-    const { p } = setup((e) => (e.eventId === 'c-1' ? new TransientError('busy') : e.eventId === 'd-1' ? new PermanentError('bad', 'bad_event') : undefined));
+    const { p } = setup((e) =>
+      e.eventId === 'c-1'
+        ? new TransientError('busy')
+        : e.eventId === 'd-1'
+          ? new PermanentError('bad', 'bad_event')
+          : undefined,
+    );
     let [r] = await p.handleMain([msg(ev('c', 1))]);
     const topics = [r!.topic];
     for (let i = 0; i < 3; i++) {
@@ -85,7 +122,12 @@ describe('processor decisions', () => {
       topics.push(r!.topic);
     }
     assert.deepEqual(topics, ['r5', 'r1m', 'r10m', 'dlq']);
-    const dl = JSON.parse(r!.value!.toString()) as { reason: string; attempts: number; sourceTopic: string; headers: Record<string, string> };
+    const dl = JSON.parse(r!.value!.toString()) as {
+      reason: string;
+      attempts: number;
+      sourceTopic: string;
+      headers: Record<string, string>;
+    };
     assert.equal(dl.reason, 'exhausted_retries');
     assert.equal(dl.attempts, 4);
     assert.equal(dl.sourceTopic, 'events.payments', 'redrive goes back to the domain topic');

@@ -50,12 +50,16 @@ export interface Processor {
 }
 
 export function createProcessor(deps: ProcessorDeps): Processor {
-  if (deps.retryTopics.length !== deps.delaysMs.length || deps.delaysMs.length === 0) throw new Error('processors: one delay per retry topic');
+  if (deps.retryTopics.length !== deps.delaysMs.length || deps.delaysMs.length === 0)
+    throw new Error('processors: one delay per retry topic');
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ component: 'processors' });
   const handlers = deps.handlers.map((h) => ({ h, matches: globMatcher(h.events) }));
   const byName = new Map(deps.handlers.map((h) => [h.name, h]));
-  const counter = deps.meter?.createCounter('hookline_processors_events_total', { description: 'Handler outcomes: ok, retry, dead_letter, parked (waiting behind an earlier event of its resource); reread (input record skipped by the replay watermark, no handler label)' });
+  const counter = deps.meter?.createCounter('hookline_processors_events_total', {
+    description:
+      'Handler outcomes: ok, retry, dead_letter, parked (waiting behind an earlier event of its resource); reread (input record skipped by the replay watermark, no handler label)',
+  });
 
   const originOf = (m: InMessage): Position => {
     const o = m.headers[PH.origin];
@@ -71,7 +75,15 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     return i < 0 ? deps.delaysMs.length - 1 : i;
   }
 
-  function laneRecord(m: InMessage, event: DomainEvent, h: ProcessorHandler, attempts: number, level: number, at: number, error?: unknown): OutRecord {
+  function laneRecord(
+    m: InMessage,
+    event: DomainEvent,
+    h: ProcessorHandler,
+    attempts: number,
+    level: number,
+    at: number,
+    error?: unknown,
+  ): OutRecord {
     const origin = originOf(m);
     const headers: Record<string, string> = {
       ...m.headers,
@@ -84,13 +96,22 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     return { topic: deps.retryTopics[level]!, key: event.resourceKey, value: m.value, headers };
   }
 
-  async function deadLetter(m: InMessage, handler: string, error: unknown, attempts: number, eventType: string | undefined): Promise<OutRecord> {
+  async function deadLetter(
+    m: InMessage,
+    handler: string,
+    error: unknown,
+    attempts: number,
+    eventType: string | undefined,
+  ): Promise<OutRecord> {
     const origin = originOf(m);
     const headers: Record<string, string> = { ...m.headers, [PH.handler]: handler };
     delete headers[PH.dueAt];
     delete headers[H.attempt];
     delete headers[PH.origin];
-    const dl = deadLetterOf({ ...m, topic: origin.topic, partition: origin.partition, offset: origin.offset, headers }, { stage: 'processors', error, attempts, eventType });
+    const dl = deadLetterOf(
+      { ...m, topic: origin.topic, partition: origin.partition, offset: origin.offset, headers },
+      { stage: 'processors', error, attempts, eventType },
+    );
     dl.id = `${dl.id}/${handler}`;
     return deadLetterRecord(deps.avro, deps.dlqTopic, dl);
   }
@@ -106,7 +127,14 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     }
   }
 
-  async function runOne(m: InMessage, event: DomainEvent, h: ProcessorHandler, lane: boolean, resolvedHere: Set<string>, out: OutRecord[]): Promise<void> {
+  async function runOne(
+    m: InMessage,
+    event: DomainEvent,
+    h: ProcessorHandler,
+    lane: boolean,
+    resolvedHere: Set<string>,
+    out: OutRecord[],
+  ): Promise<void> {
     const at = now();
     const attemptsSoFar = lane ? Number(m.headers[H.attempt] ?? '0') : 0;
     const head = await deps.parking.head(h.name, event.resourceKey, resolvedHere, deps.committed);
@@ -119,7 +147,9 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     }
     const attempt = attemptsSoFar + 1;
     try {
-      out.push(...withChildTrace(`processors.${h.name}`, m.headers, await h.handle(event, { attempt, topic: m.topic })));
+      out.push(
+        ...withChildTrace(`processors.${h.name}`, m.headers, await h.handle(event, { attempt, topic: m.topic })),
+      );
       counter?.add(1, { handler: h.name, outcome: 'ok' });
       if (lane) {
         await deps.parking.resolve(h.name, event.eventId, { topic: m.topic, partition: m.partition, offset: m.offset });
@@ -132,13 +162,21 @@ export function createProcessor(deps: ProcessorDeps): Processor {
         await deps.parking.setDue(h.name, event.eventId, at + deps.delaysMs[level]!);
         out.push(laneRecord(m, event, h, attempt, level, at, err));
         counter?.add(1, { handler: h.name, outcome: 'retry' });
-        log.info({ handler: h.name, eventId: event.eventId, attempt, delayMs: deps.delaysMs[level], err: messageOf(err) }, 'handler failed, retry scheduled');
+        log.info(
+          { handler: h.name, eventId: event.eventId, attempt, delayMs: deps.delaysMs[level], err: messageOf(err) },
+          'handler failed, retry scheduled',
+        );
         return;
       }
-      const why = isRetriable(err) ? new PermanentError(`retries exhausted after ${attempt} attempts: ${messageOf(err)}`, 'exhausted_retries', err) : err;
+      const why = isRetriable(err)
+        ? new PermanentError(`retries exhausted after ${attempt} attempts: ${messageOf(err)}`, 'exhausted_retries', err)
+        : err;
       out.push(await deadLetter(m, h.name, why, attempt, event.eventType));
       counter?.add(1, { handler: h.name, outcome: 'dead_letter' });
-      log.warn({ handler: h.name, eventId: event.eventId, attempt, err: messageOf(err) }, 'handler failed permanently: dead-lettered');
+      log.warn(
+        { handler: h.name, eventId: event.eventId, attempt, err: messageOf(err) },
+        'handler failed permanently: dead-lettered',
+      );
       if (lane) {
         await deps.parking.resolve(h.name, event.eventId, { topic: m.topic, partition: m.partition, offset: m.offset });
         resolvedHere.add(event.eventId);

@@ -19,7 +19,10 @@ import { redisParking, type Position } from './parking.ts';
 import { createProcessor, type ProcessorDeps } from './processor.ts';
 
 /** What the processor itself takes (handlers, retry topics and delays, DLQ, codec, logs, metrics), plus the wiring. */
-export interface RunnerOptions extends Pick<ProcessorDeps, 'avro' | 'logger' | 'meter' | 'handlers' | 'retryTopics' | 'delaysMs' | 'dlqTopic'> {
+export interface RunnerOptions extends Pick<
+  ProcessorDeps,
+  'avro' | 'logger' | 'meter' | 'handlers' | 'retryTopics' | 'delaysMs' | 'dlqTopic'
+> {
   readonly kafka: Kafka;
   readonly admin: Admin;
   readonly redis: Redis;
@@ -58,7 +61,14 @@ export async function runProcessors(o: RunnerOptions): Promise<RunningProcessors
     dlqTopic: o.dlqTopic,
     committed,
   });
-  const watermarks = (groupId: string) => kafkaWatermarks({ kafka: o.kafka, admin: o.admin, topic: o.watermarkTopic, groupId, restoreTimeoutMs: o.restoreTimeoutMs });
+  const watermarks = (groupId: string) =>
+    kafkaWatermarks({
+      kafka: o.kafka,
+      admin: o.admin,
+      topic: o.watermarkTopic,
+      groupId,
+      restoreTimeoutMs: o.restoreTimeoutMs,
+    });
   const onReread = (n: number) => processor.reread(n);
   const lane = await runLane({
     kafka: o.kafka,

@@ -26,15 +26,23 @@ export const RETRY_TOPICS = ['processors.retry.5s', 'processors.retry.1m', 'proc
 export function parseDelays(raw: readonly string[]): number[] {
   const delays = raw.map(Number);
   if (delays.length !== RETRY_TOPICS.length || delays.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new ConfigError(`PROCESSORS_RETRY_DELAYS_MS must be ${RETRY_TOPICS.length} non-negative integers (ms), got "${raw.join(',')}"`);
+    throw new ConfigError(
+      `PROCESSORS_RETRY_DELAYS_MS must be ${RETRY_TOPICS.length} non-negative integers (ms), got "${raw.join(',')}"`,
+    );
   }
   return delays;
 }
 
-export async function startProcessors(deps: ServiceDeps<ProcessorsConfig & { TOPIC_PREFIX: string }>): Promise<Started> {
+export async function startProcessors(
+  deps: ServiceDeps<ProcessorsConfig & { TOPIC_PREFIX: string }>,
+): Promise<Started> {
   const c = deps.config;
   const handlers = [
-    stateProjector({ redis: deps.redis, redisKey: `hookline:${c.TOPIC_PREFIX}processors:state`, topic: deps.topic('state.resources') }),
+    stateProjector({
+      redis: deps.redis,
+      redisKey: `hookline:${c.TOPIC_PREFIX}processors:state`,
+      topic: deps.topic('state.resources'),
+    }),
     outboundRouter({ avro: deps.avro, topic: deps.topic('outbound.events') }),
   ];
   const running = await runProcessors({
@@ -58,7 +66,10 @@ export async function startProcessors(deps: ServiceDeps<ProcessorsConfig & { TOP
     sessionTimeoutMs: c.PROCESSORS_SESSION_TIMEOUT_MS,
   });
   return {
-    checks: { stage: () => (running.joined ? Promise.resolve() : Promise.reject(new Error('consumers have not joined their groups yet'))) },
+    checks: {
+      stage: () =>
+        running.joined ? Promise.resolve() : Promise.reject(new Error('consumers have not joined their groups yet')),
+    },
     stop: () => running.stop(),
   };
 }

@@ -2,7 +2,14 @@
  * Shared verification and parsing helpers. Provider modules are presets over these:
  * one constant-time comparison, one HMAC, one timestamp rule (both directions).
  */
-import { createHash, createHmac, createPublicKey, timingSafeEqual, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  createPublicKey,
+  timingSafeEqual,
+  verify as cryptoVerify,
+  type KeyObject,
+} from 'node:crypto';
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import {
   NormalizeError,
@@ -245,7 +252,10 @@ export function tokenLocationsOf(source: SourceConfig, defaults: TokenLocations 
   const o = source.options;
   return {
     queryParam: typeof o['tokenParam'] === 'string' ? o['tokenParam'] : (defaults.queryParam ?? 'token'),
-    header: (typeof o['tokenHeader'] === 'string' ? o['tokenHeader'] : (defaults.header ?? DEFAULT_TOKEN_HEADER)).toLowerCase(),
+    header: (typeof o['tokenHeader'] === 'string'
+      ? o['tokenHeader']
+      : (defaults.header ?? DEFAULT_TOKEN_HEADER)
+    ).toLowerCase(),
     pathSegment: typeof o['tokenInPath'] === 'boolean' ? o['tokenInPath'] : (defaults.pathSegment ?? false),
   };
 }
@@ -259,7 +269,10 @@ export function presentedTokens(req: RawRequest, loc: TokenLocations): string[] 
     if (h !== undefined) out.push(h.trim());
   }
   if (loc.pathSegment) {
-    const seg = req.url.pathname.split('/').filter((s) => s !== '').pop();
+    const seg = req.url.pathname
+      .split('/')
+      .filter((s) => s !== '')
+      .pop();
     if (seg !== undefined) {
       try {
         out.push(decodeURIComponent(seg));
@@ -356,7 +369,10 @@ type Reviver = (key: string, value: unknown, context?: { source?: string }) => u
  */
 export function parseJsonLossless(body: Buffer): unknown {
   const reviver: Reviver = (_key, value, context) =>
-    typeof value === 'number' && !Number.isSafeInteger(value) && Number.isInteger(value) && context?.source !== undefined
+    typeof value === 'number' &&
+    !Number.isSafeInteger(value) &&
+    Number.isInteger(value) &&
+    context?.source !== undefined
       ? context.source
       : value;
   try {

@@ -18,7 +18,17 @@
  * Bodies: JSON object, or application/x-www-form-urlencoded (converted to a JSON object).
  */
 import { bodyDigest, isRecord, mediaType, parseForm, parseJson, pick, toEpochMs, tryParseJson } from './core.ts';
-import { NormalizeError, type Extracted, type Interpretation, type NormalizedFields, type Ordering, type RawRecord, type RawRequest, type SourceConfig, type SourceOptions } from './types.ts';
+import {
+  NormalizeError,
+  type Extracted,
+  type Interpretation,
+  type NormalizedFields,
+  type Ordering,
+  type RawRecord,
+  type RawRequest,
+  type SourceConfig,
+  type SourceOptions,
+} from './types.ts';
 
 export interface FieldMapping {
   readonly eventIdPath?: string;
@@ -54,7 +64,8 @@ export function validateMapping(options: SourceOptions): string[] {
   const problems: string[] = [];
   for (const key of STRING_KEYS) {
     const v = options[key];
-    if (v !== undefined && (typeof v !== 'string' || v.trim() === '')) problems.push(`${key} must be a non-empty string`);
+    if (v !== undefined && (typeof v !== 'string' || v.trim() === ''))
+      problems.push(`${key} must be a non-empty string`);
   }
   const orderings = (['sequencePath', 'versionPath', 'statusPath'] as const).filter((k) => options[k] !== undefined);
   if (orderings.length > 1) problems.push(`only one of ${orderings.join(', ')} may be set`);
@@ -171,7 +182,8 @@ function orderingOf(parsed: Record<string, unknown>, m: FieldMapping, occurredAt
       throw new NormalizeError(`missing required field ${m.versionPath}`, 'missing_field');
     }
     // Integers (and integer strings) are versions as-is; other strings are timestamps.
-    const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : toEpochMs(raw);
+    const n =
+      typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : toEpochMs(raw);
     if (!Number.isFinite(n)) throw new NormalizeError(`${m.versionPath} is not a version`, 'invalid_field');
     return { kind: 'VERSION', value: n, statusRank: null };
   }
@@ -222,10 +234,20 @@ export function normalizeMapped(ctx: MapContext, m: FieldMapping): NormalizedFie
 
 /** interpret() of a module whose fields come from the source's mapping options (generic-hmac, shared-token). */
 export function interpretMapped(req: RawRequest, source: SourceConfig): Interpretation {
-  return { items: [{ body: req.body, extracted: extractMapped(req.body, req.headers['content-type'], req.headers, mappingOf(source.options)) }] };
+  return {
+    items: [
+      {
+        body: req.body,
+        extracted: extractMapped(req.body, req.headers['content-type'], req.headers, mappingOf(source.options)),
+      },
+    ],
+  };
 }
 
 /** normalize() of a module whose fields come from the source's mapping options. */
 export function normalizeMappedRecord(record: RawRecord, source: SourceConfig): NormalizedFields {
-  return normalizeMapped({ body: record.body, contentType: record.contentType, headers: record.headers, receivedAt: record.receivedAt }, mappingOf(source.options));
+  return normalizeMapped(
+    { body: record.body, contentType: record.contentType, headers: record.headers, receivedAt: record.receivedAt },
+    mappingOf(source.options),
+  );
 }

@@ -75,5 +75,6 @@ export function rsaSign(privateKey: KeyObject, data: string | Buffer): string {
 
 /** assert.throws matcher: a NormalizeError with this reason. */
 export function normalizeError(reason: string): (err: unknown) => boolean {
-  return (err: unknown) => err instanceof Error && err.name === 'NormalizeError' && (err as { reason?: unknown }).reason === reason;
+  return (err: unknown) =>
+    err instanceof Error && err.name === 'NormalizeError' && (err as { reason?: unknown }).reason === reason;
 }

@@ -32,7 +32,8 @@ export interface RequestInit {
 export function makeRequest(init: RequestInit = {}): RawRequest {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(init.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
-  const body = init.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(init.body) ? init.body : Buffer.from(init.body);
+  const body =
+    init.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(init.body) ? init.body : Buffer.from(init.body);
   return {
     method: init.method ?? 'POST',
     url: new URL(init.url ?? 'https://hooks.example.com/webhooks/src-1'),

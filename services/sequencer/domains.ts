@@ -64,7 +64,9 @@ export function domainMapper(rules: readonly DomainRule[] = DOMAIN_RULES): Domai
     const key = `${provider}\u0000${eventType}`;
     let d = cache.get(key);
     if (d === undefined) {
-      d = compiled.find((r) => (r.provider === '*' || r.provider === provider) && r.type.test(eventType))?.domain ?? 'other';
+      d =
+        compiled.find((r) => (r.provider === '*' || r.provider === provider) && r.type.test(eventType))?.domain ??
+        'other';
       if (cache.size < 10_000) cache.set(key, d);
     }
     return d;

@@ -4,7 +4,10 @@ import { accept, DEFAULT_ORDERING, deadlineOf, emptyState, releaseDue, type Emit
 import type { OrderingKind } from '../providers/types.ts';
 
 const o = { ...DEFAULT_ORDERING, holdBackMs: 1000, maxHeldPerResource: 3, maxHeldBytesPerResource: 1000 };
-const ev = (id: string, kind: OrderingKind, value: number | null, statusRank: number | null = null): Orderable => ({ eventId: id, ordering: { kind, value, statusRank } });
+const ev = (id: string, kind: OrderingKind, value: number | null, statusRank: number | null = null): Orderable => ({
+  eventId: id,
+  ordering: { kind, value, statusRank },
+});
 const applied = (out: Emit<Orderable>[]) => out.filter((e) => e.type === 'apply').map((e) => e.event.eventId);
 const types = (out: Emit<Orderable>[]) => out.map((e) => `${e.type}:${e.event.eventId}`);
 
@@ -15,7 +18,10 @@ describe('sequence ordering', () => {
     assert.deepEqual(types(accept(s, ev('e2', 'SEQUENCE', 2), 0, 10, o)), ['held:e2']);
     const out = accept(s, ev('e1', 'SEQUENCE', 1), 0, 10, o);
     assert.deepEqual(applied(out), ['e1', 'e2', 'e3']);
-    assert.deepEqual(out.map((e) => (e.type === 'apply' ? e.position : -1)), [1, 2, 3]);
+    assert.deepEqual(
+      out.map((e) => (e.type === 'apply' ? e.position : -1)),
+      [1, 2, 3],
+    );
     assert.equal(s.held.length, 0);
   });
 
@@ -31,7 +37,10 @@ describe('sequence ordering', () => {
     assert.deepEqual(out[0]!.type === 'apply' && out[0]!.gap, { expected: 2, received: 3 });
     assert.equal(out[1]!.type === 'apply' && out[1]!.gap, null);
     const late = accept(s, ev('e2', 'SEQUENCE', 2), 2000, 10, o);
-    assert.deepEqual(late.map((e) => e.type === 'stale' && e.reason), ['behind_sequence']);
+    assert.deepEqual(
+      late.map((e) => e.type === 'stale' && e.reason),
+      ['behind_sequence'],
+    );
   });
 
   it('re-deliveries of applied or held events are duplicates', () => {
@@ -84,7 +93,10 @@ describe('version and status ordering', () => {
     accept(s, ev('created', 'STATUS', 100, 1), 0, 1, o);
     accept(s, ev('delivered', 'STATUS', 300, 3), 0, 1, o);
     const out = accept(s, ev('processing', 'STATUS', 200, 2), 0, 1, o);
-    assert.deepEqual(out.map((e) => e.type === 'stale' && e.reason), ['lower_status']);
+    assert.deepEqual(
+      out.map((e) => e.type === 'stale' && e.reason),
+      ['lower_status'],
+    );
     assert.deepEqual(types(accept(s, ev('older-same-rank', 'STATUS', 250, 3), 0, 1, o)), ['stale:older-same-rank']);
     assert.deepEqual(types(accept(s, ev('later-same-rank', 'STATUS', 350, 3), 0, 1, o)), ['apply:later-same-rank']);
   });

@@ -52,7 +52,13 @@ export interface Gap {
 export type StaleReason = 'older_version' | 'lower_status' | 'behind_sequence' | 'conflicting_sequence';
 
 export type Emit<E> =
-  | { readonly type: 'apply'; readonly event: E; readonly position: number; readonly gap: Gap | null; readonly cause: 'in_order' | 'deadline' | 'overflow' }
+  | {
+      readonly type: 'apply';
+      readonly event: E;
+      readonly position: number;
+      readonly gap: Gap | null;
+      readonly cause: 'in_order' | 'deadline' | 'overflow';
+    }
   | { readonly type: 'stale'; readonly event: E; readonly position: number; readonly reason: StaleReason }
   | { readonly type: 'duplicate'; readonly event: E }
   | { readonly type: 'held'; readonly event: E };
@@ -77,7 +83,13 @@ export function emptyState<E>(): ResourceState<E> {
   return { kind: null, value: null, rank: null, position: 0, recent: [], held: [] };
 }
 
-function applyTo<E extends Orderable>(s: ResourceState<E>, ev: E, o: OrderingOptions, gap: Gap | null, cause: 'in_order' | 'deadline' | 'overflow'): Emit<E> {
+function applyTo<E extends Orderable>(
+  s: ResourceState<E>,
+  ev: E,
+  o: OrderingOptions,
+  gap: Gap | null,
+  cause: 'in_order' | 'deadline' | 'overflow',
+): Emit<E> {
   s.kind = ev.ordering.kind;
   if (ev.ordering.value !== null) s.value = ev.ordering.value;
   s.rank = ev.ordering.statusRank;
@@ -100,7 +112,12 @@ function drain<E extends Orderable>(s: ResourceState<E>, o: OrderingOptions, out
 }
 
 /** Releases the lowest held event with a gap marker (deadline passed or a bound was hit), then drains. */
-export function releaseLowest<E extends Orderable>(s: ResourceState<E>, o: OrderingOptions, cause: 'deadline' | 'overflow', out: Emit<E>[]): void {
+export function releaseLowest<E extends Orderable>(
+  s: ResourceState<E>,
+  o: OrderingOptions,
+  cause: 'deadline' | 'overflow',
+  out: Emit<E>[],
+): void {
   const h = s.held.shift();
   if (!h) return;
   const expected = expectedSeq(s, o);
@@ -119,7 +136,13 @@ export function deadlineOf<E>(s: ResourceState<E>, o: OrderingOptions): number |
 }
 
 /** Decides one incoming event. Mutates `s`; returns what to emit, in order. */
-export function accept<E extends Orderable>(s: ResourceState<E>, ev: E, now: number, bytes: number, o: OrderingOptions): Emit<E>[] {
+export function accept<E extends Orderable>(
+  s: ResourceState<E>,
+  ev: E,
+  now: number,
+  bytes: number,
+  o: OrderingOptions,
+): Emit<E>[] {
   const out: Emit<E>[] = [];
   if (s.recent.includes(ev.eventId) || s.held.some((h) => h.event.eventId === ev.eventId)) {
     out.push({ type: 'duplicate', event: ev });
@@ -154,14 +177,18 @@ export function accept<E extends Orderable>(s: ResourceState<E>, ev: E, now: num
         if (idx < 0) s.held.push(entry);
         else s.held.splice(idx, 0, entry);
         out.push({ type: 'held', event: ev });
-        while (s.held.length > o.maxHeldPerResource || (s.held.length > 0 && heldBytes(s) > o.maxHeldBytesPerResource)) {
+        while (
+          s.held.length > o.maxHeldPerResource ||
+          (s.held.length > 0 && heldBytes(s) > o.maxHeldBytesPerResource)
+        ) {
           releaseLowest(s, o, 'overflow', out);
         }
       }
       return out;
     }
     case 'VERSION': {
-      if (s.value !== null && value < s.value) out.push({ type: 'stale', event: ev, position: s.position, reason: 'older_version' });
+      if (s.value !== null && value < s.value)
+        out.push({ type: 'stale', event: ev, position: s.position, reason: 'older_version' });
       else out.push(applyTo(s, ev, o, null, 'in_order'));
       return out;
     }
@@ -181,6 +208,7 @@ export function accept<E extends Orderable>(s: ResourceState<E>, ev: E, now: num
 /** Releases held events whose hold-back deadline passed (oldest held first), in sequence order. */
 export function releaseDue<E extends Orderable>(s: ResourceState<E>, now: number, o: OrderingOptions): Emit<E>[] {
   const out: Emit<E>[] = [];
-  for (let d = deadlineOf(s, o); d !== undefined && d <= now; d = deadlineOf(s, o)) releaseLowest(s, o, 'deadline', out);
+  for (let d = deadlineOf(s, o); d !== undefined && d <= now; d = deadlineOf(s, o))
+    releaseLowest(s, o, 'deadline', out);
   return out;
 }

@@ -45,7 +45,17 @@ import type { AvroCodec } from '../common/schemas.ts';
 import { childTraceHeaders, type HeaderMap } from '../common/telemetry.ts';
 import type { Domain } from '../common/topics.ts';
 import { domainMapper, type DomainOf } from './domains.ts';
-import { accept, deadlineOf, emptyState, heldBytes, releaseDue, releaseLowest, type Emit, type OrderingOptions, type ResourceState } from './ordering.ts';
+import {
+  accept,
+  deadlineOf,
+  emptyState,
+  heldBytes,
+  releaseDue,
+  releaseLowest,
+  type Emit,
+  type OrderingOptions,
+  type ResourceState,
+} from './ordering.ts';
 
 export const TICK_KEY = '__hookline.sequencer.tick__';
 export const TICK_HEADER = 'hookline-tick';
@@ -138,28 +148,63 @@ export function createSequencer(deps: SequencerDeps): Sequencer {
   const domainOf = deps.domainOf ?? domainMapper();
   const partitions = new Map<number, PartitionState>();
   const meter = deps.meter;
-  const events = meter?.createCounter('hookline_sequencer_events_total', { description: 'Input events by outcome: applied, stale, duplicate, held, reread (replayed offset), tick, dead_letter' });
-  const gaps = meter?.createCounter('hookline_sequencer_gaps_total', { description: 'Held events released with a predecessor missing, by cause (deadline, overflow)' });
-  const overflows = meter?.createCounter('hookline_sequencer_overflow_total', { description: 'Hold-back bound hits, by bound (resource, partition)' });
-  const expired = meter?.createCounter('hookline_sequencer_state_expired_total', { description: 'Resource states dropped after SEQUENCER_STATE_TTL_MS without a change' });
-  const restoreMs = meter?.createHistogram('hookline_sequencer_restore_ms', { description: 'Changelog restore time per partition', unit: 'ms' });
-  meter?.createObservableGauge('hookline_sequencer_held_events', { description: 'Events held back, all assigned partitions' }).addCallback((r) => {
-    r.observe([...partitions.values()].reduce((n, p) => n + p.heldCount, 0));
+  const events = meter?.createCounter('hookline_sequencer_events_total', {
+    description:
+      'Input events by outcome: applied, stale, duplicate, held, reread (replayed offset), tick, dead_letter',
   });
-  meter?.createObservableGauge('hookline_sequencer_held_bytes', { description: 'Bytes held back, all assigned partitions' }).addCallback((r) => {
-    r.observe([...partitions.values()].reduce((n, p) => n + p.heldBytes, 0));
+  const gaps = meter?.createCounter('hookline_sequencer_gaps_total', {
+    description: 'Held events released with a predecessor missing, by cause (deadline, overflow)',
   });
+  const overflows = meter?.createCounter('hookline_sequencer_overflow_total', {
+    description: 'Hold-back bound hits, by bound (resource, partition)',
+  });
+  const expired = meter?.createCounter('hookline_sequencer_state_expired_total', {
+    description: 'Resource states dropped after SEQUENCER_STATE_TTL_MS without a change',
+  });
+  const restoreMs = meter?.createHistogram('hookline_sequencer_restore_ms', {
+    description: 'Changelog restore time per partition',
+    unit: 'ms',
+  });
+  meter
+    ?.createObservableGauge('hookline_sequencer_held_events', {
+      description: 'Events held back, all assigned partitions',
+    })
+    .addCallback((r) => {
+      r.observe([...partitions.values()].reduce((n, p) => n + p.heldCount, 0));
+    });
+  meter
+    ?.createObservableGauge('hookline_sequencer_held_bytes', {
+      description: 'Bytes held back, all assigned partitions',
+    })
+    .addCallback((r) => {
+      r.observe([...partitions.values()].reduce((n, p) => n + p.heldBytes, 0));
+    });
 
   function fromStored(s: StoredState): State {
     return { kind: s.kind, value: s.value, rank: s.rank, position: s.position, recent: s.recent, held: s.held };
   }
   function toStored(s: State, seenAt: number): StoredState {
-    return { v: 1, kind: s.kind, value: s.value, rank: s.rank, position: s.position, recent: s.recent, held: s.held.map((h) => ({ ...h })), seenAt };
+    return {
+      v: 1,
+      kind: s.kind,
+      value: s.value,
+      rank: s.rank,
+      position: s.position,
+      recent: s.recent,
+      held: s.held.map((h) => ({ ...h })),
+      seenAt,
+    };
   }
   const sweepEveryMs = Math.min(60_000, Math.max(100, Math.floor(o.stateTtlMs / 10)));
 
   /** Drops resources idle for the TTL with nothing held: tombstones into this chunk's transaction. */
-  function sweep(ps: PartitionState, partition: number, at: number, dirty: ReadonlySet<string>, out: OutRecord[]): void {
+  function sweep(
+    ps: PartitionState,
+    partition: number,
+    at: number,
+    dirty: ReadonlySet<string>,
+    out: OutRecord[],
+  ): void {
     if (at - ps.sweptAt < sweepEveryMs) return;
     let n = 0;
     for (const [key, seen] of ps.seenAt) {
@@ -198,7 +243,17 @@ export function createSequencer(deps: SequencerDeps): Sequencer {
   async function prepare(_topic: string, partition: number): Promise<void> {
     const started = performance.now();
     const restoredAt = now();
-    const ps: PartitionState = { resources: new Map(), withHeld: new Set(), watermark: -1n, heldCount: 0, heldBytes: 0, tickSentAt: undefined, seenAt: new Map(), sweptAt: 0, traces: new Map() };
+    const ps: PartitionState = {
+      resources: new Map(),
+      withHeld: new Set(),
+      watermark: -1n,
+      heldCount: 0,
+      heldBytes: 0,
+      tickSentAt: undefined,
+      seenAt: new Map(),
+      sweptAt: 0,
+      traces: new Map(),
+    };
     const n = await restorePartition({
       kafka: deps.kafka,
       admin: deps.admin,
@@ -226,34 +281,73 @@ export function createSequencer(deps: SequencerDeps): Sequencer {
     for (const [key, s] of ps.resources) account(ps, key, s, 1);
     partitions.set(partition, ps);
     restoreMs?.record(performance.now() - started);
-    log.info({ partition, records: n, resources: ps.resources.size, held: ps.heldCount, watermark: ps.watermark.toString(), ms: Math.round(performance.now() - started) }, 'sequencer state restored');
+    log.info(
+      {
+        partition,
+        records: n,
+        resources: ps.resources.size,
+        held: ps.heldCount,
+        watermark: ps.watermark.toString(),
+        ms: Math.round(performance.now() - started),
+      },
+      'sequencer state restored',
+    );
   }
 
   function release(_topic: string, partition: number): void {
     partitions.delete(partition);
   }
 
-  async function emitRecords(ps: PartitionState, emits: readonly Emit<NormalizedEnvelope>[], at: number, out: OutRecord[]): Promise<void> {
+  async function emitRecords(
+    ps: PartitionState,
+    emits: readonly Emit<NormalizedEnvelope>[],
+    at: number,
+    out: OutRecord[],
+  ): Promise<void> {
     for (const e of emits) {
       const env = e.event;
       // One trace per event: continue the validator's trace, even when the event was held back.
       const parent = ps.traces.get(env.eventId);
       ps.traces.delete(env.eventId);
-      const trace = parent ? childTraceHeaders(`sequencer.${e.type}`, parent, { 'hookline.resource_key': env.resourceKey }) : {};
+      const trace = parent
+        ? childTraceHeaders(`sequencer.${e.type}`, parent, { 'hookline.resource_key': env.resourceKey })
+        : {};
       const headers = { [H.eventId]: env.eventId, [H.source]: env.sourceId, [H.provider]: env.provider, ...trace };
       const base = { ...env, sequencedAt: at, staleReason: null, releasedBy: null, gap: null, stale: false };
       switch (e.type) {
         case 'apply': {
           const domain = domainOf(env.provider, env.eventType);
-          const value = { ...base, domain, position: e.position, gap: e.gap, releasedBy: e.cause === 'in_order' ? null : e.cause };
-          out.push({ topic: topics.domain(domain), key: env.resourceKey, value: await avro.encode(topics.domain(domain), value), headers });
+          const value = {
+            ...base,
+            domain,
+            position: e.position,
+            gap: e.gap,
+            releasedBy: e.cause === 'in_order' ? null : e.cause,
+          };
+          out.push({
+            topic: topics.domain(domain),
+            key: env.resourceKey,
+            value: await avro.encode(topics.domain(domain), value),
+            headers,
+          });
           events?.add(1, { outcome: 'applied', kind: env.ordering.kind });
           if (e.gap) gaps?.add(1, { cause: e.cause });
           break;
         }
         case 'stale': {
-          const value = { ...base, domain: domainOf(env.provider, env.eventType), position: e.position, stale: true, staleReason: e.reason };
-          out.push({ topic: topics.stale, key: env.resourceKey, value: await avro.encode(topics.stale, value), headers });
+          const value = {
+            ...base,
+            domain: domainOf(env.provider, env.eventType),
+            position: e.position,
+            stale: true,
+            staleReason: e.reason,
+          };
+          out.push({
+            topic: topics.stale,
+            key: env.resourceKey,
+            value: await avro.encode(topics.stale, value),
+            headers,
+          });
           events?.add(1, { outcome: 'stale', kind: env.ordering.kind, reason: e.reason });
           break;
         }
@@ -292,12 +386,18 @@ export function createSequencer(deps: SequencerDeps): Sequencer {
         env = await avro.decode<NormalizedEnvelope>(m.value);
       } catch (err) {
         if (isRetriable(err)) throw err;
-        out.push(await deadLetterRecord(avro, topics.dlq, deadLetterOf(m, { stage: 'sequencer', error: err, attempts: 1 })));
+        out.push(
+          await deadLetterRecord(avro, topics.dlq, deadLetterOf(m, { stage: 'sequencer', error: err, attempts: 1 })),
+        );
         events?.add(1, { outcome: 'dead_letter' });
         continue;
       }
       const traceparent = m.headers[H.traceparent];
-      if (traceparent) ps.traces.set(env.eventId, { ...(m.headers[H.tracestate] ? { [H.tracestate]: m.headers[H.tracestate] } : {}), [H.traceparent]: traceparent });
+      if (traceparent)
+        ps.traces.set(env.eventId, {
+          ...(m.headers[H.tracestate] ? { [H.tracestate]: m.headers[H.tracestate] } : {}),
+          [H.traceparent]: traceparent,
+        });
       const key = env.resourceKey;
       const s = ps.resources.get(key) ?? emptyState<NormalizedEnvelope>();
       ps.resources.set(key, s);
@@ -340,12 +440,22 @@ export function createSequencer(deps: SequencerDeps): Sequencer {
 
     for (const key of dirty) {
       ps.seenAt.set(key, at);
-      out.push({ topic: topics.changelog, partition: ctx.partition, key, value: Buffer.from(JSON.stringify(toStored(ps.resources.get(key)!, at))) });
+      out.push({
+        topic: topics.changelog,
+        partition: ctx.partition,
+        key,
+        value: Buffer.from(JSON.stringify(toStored(ps.resources.get(key)!, at))),
+      });
     }
     sweep(ps, ctx.partition, at, dirty, out);
     if (last > ps.watermark) {
       ps.watermark = last;
-      out.push({ topic: topics.changelog, partition: ctx.partition, key: WATERMARK_KEY, value: Buffer.from(JSON.stringify({ offset: last.toString() })) });
+      out.push({
+        topic: topics.changelog,
+        partition: ctx.partition,
+        key: WATERMARK_KEY,
+        value: Buffer.from(JSON.stringify({ offset: last.toString() })),
+      });
     }
     return out;
   }

@@ -78,7 +78,10 @@ export async function startSequencer(deps: ServiceDeps<SequencerConfig>): Promis
   });
   seq.start();
   return {
-    checks: { stage: () => (stage.joined ? Promise.resolve() : Promise.reject(new Error('consumer has not joined its group yet'))) },
+    checks: {
+      stage: () =>
+        stage.joined ? Promise.resolve() : Promise.reject(new Error('consumer has not joined its group yet')),
+    },
     async stop() {
       seq.stop();
       await stage.stop();

@@ -42,7 +42,8 @@ export interface DedupeStore {
   claim(claims: readonly Claim[]): Promise<boolean[]>;
 }
 
-export const positionOf = (topic: string, partition: number, offset: string): string => `${topic}/${partition}/${offset}`;
+export const positionOf = (topic: string, partition: number, offset: string): string =>
+  `${topic}/${partition}/${offset}`;
 
 export const CLAIM_SCRIPT = `
 local out = {}

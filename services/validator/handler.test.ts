@@ -55,12 +55,19 @@ function setup(over: Partial<ValidatorDeps> = {}) {
 }
 
 const stripeMsg = (offset: number, body: Buffer = stripeBody, sourceId = 'stripe-eu', partition = 0): InMessage =>
-  rawMessage({ sourceId, provider: 'stripe', body, deliveryId: 'evt_x' }, { offset, partition }, { traceparent: TRACEPARENT });
+  rawMessage(
+    { sourceId, provider: 'stripe', body, deliveryId: 'evt_x' },
+    { offset, partition },
+    { traceparent: TRACEPARENT },
+  );
 
 const withId = (id: string) => Buffer.from(stripeBody.toString().replace(stripeEvent.id, id));
 const ctx = (attempt = 0) => ({ topic: 'webhooks.raw', partition: 0, attempt });
 
-async function decodeAll<T = NormalizedEnvelope>(avro: ReturnType<typeof fakeAvro>, out: readonly OutRecord[]): Promise<{ record: OutRecord; value: T }[]> {
+async function decodeAll<T = NormalizedEnvelope>(
+  avro: ReturnType<typeof fakeAvro>,
+  out: readonly OutRecord[],
+): Promise<{ record: OutRecord; value: T }[]> {
   return Promise.all(out.map(async (r) => ({ record: r, value: await avro.decode<T>(r.value!) })));
 }
 
@@ -92,24 +99,53 @@ describe('validator handler', () => {
   test('drops secrets from the audit headers even if a raw record carries them', async () => {
     const { handler, avro } = setup();
     const m = rawMessage(
-      { sourceId: 'stripe-eu', provider: 'stripe', body: stripeBody, deliveryId: 'evt_x', requestHeaders: { authorization: 'Bearer s3cr3t', 'stripe-signature': 't=1,v1=ab' } },
+      {
+        sourceId: 'stripe-eu',
+        provider: 'stripe',
+        body: stripeBody,
+        deliveryId: 'evt_x',
+        requestHeaders: { authorization: 'Bearer s3cr3t', 'stripe-signature': 't=1,v1=ab' },
+      },
       { offset: 1 },
     );
-    const [{ value }] = (await decodeAll(avro, await handler.handle([m], ctx()))) as [{ record: OutRecord; value: NormalizedEnvelope }];
+    const [{ value }] = (await decodeAll(avro, await handler.handle([m], ctx()))) as [
+      { record: OutRecord; value: NormalizedEnvelope },
+    ];
     assert.deepEqual(value.headers, { 'stripe-signature': 't=1,v1=ab' });
   });
 
   const poison: { name: string; msg: () => InMessage; reason: string }[] = [
     { name: 'unparseable body', msg: () => stripeMsg(3, Buffer.from('{"id": "evt_1", ')), reason: 'unparseable' },
-    { name: 'missing field', msg: () => stripeMsg(3, Buffer.from('{"id":"evt_1","type":"x.y","created":1}')), reason: 'missing_field' },
+    {
+      name: 'missing field',
+      msg: () => stripeMsg(3, Buffer.from('{"id":"evt_1","type":"x.y","created":1}')),
+      reason: 'missing_field',
+    },
     { name: 'unknown source', msg: () => stripeMsg(3, stripeBody, 'gone-source'), reason: 'unknown_source' },
-    { name: 'unknown provider', msg: () => rawMessage({ sourceId: 'stripe-eu', provider: 'nope', body: stripeBody, deliveryId: 'd' }, { offset: 3 }), reason: 'unknown_provider' },
+    {
+      name: 'unknown provider',
+      msg: () =>
+        rawMessage({ sourceId: 'stripe-eu', provider: 'nope', body: stripeBody, deliveryId: 'd' }, { offset: 3 }),
+      reason: 'unknown_provider',
+    },
     {
       name: 'raw record without hookline headers',
-      msg: () => ({ topic: 'webhooks.raw', partition: 0, offset: '3', key: null, value: stripeBody, headers: {}, timestamp: 0 }),
+      msg: () => ({
+        topic: 'webhooks.raw',
+        partition: 0,
+        offset: '3',
+        key: null,
+        value: stripeBody,
+        headers: {},
+        timestamp: 0,
+      }),
       reason: 'missing_header',
     },
-    { name: 'provider bug (TypeError)', msg: () => rawMessage({ sourceId: 'bug', provider: 'buggy', body: stripeBody, deliveryId: 'd' }, { offset: 3 }), reason: 'provider_error' },
+    {
+      name: 'provider bug (TypeError)',
+      msg: () => rawMessage({ sourceId: 'bug', provider: 'buggy', body: stripeBody, deliveryId: 'd' }, { offset: 3 }),
+      reason: 'provider_error',
+    },
   ];
   for (const p of poison) {
     test(`dead-letters ${p.name} with the full bytes, reason, stage, attempts and trace id`, async () => {
@@ -118,7 +154,9 @@ describe('validator handler', () => {
       m.headers.traceparent = TRACEPARENT;
       const out = await handler.handle([m], ctx(2));
       assert.equal(out.length, 1);
-      const [{ record, value }] = (await decodeAll<DeadLetter>(avro, out)) as [{ record: OutRecord; value: DeadLetter }];
+      const [{ record, value }] = (await decodeAll<DeadLetter>(avro, out)) as [
+        { record: OutRecord; value: DeadLetter },
+      ];
       assert.equal(record.topic, 'webhooks.dlq');
       assert.equal(record.key, m.key);
       assert.equal(value.reason, p.reason);
@@ -135,8 +173,14 @@ describe('validator handler', () => {
 
   test('a poison record in the middle does not stop the chunk; output keeps offset order', async () => {
     const { handler } = setup();
-    const out = await handler.handle([stripeMsg(0, withId('evt_a')), stripeMsg(1, Buffer.from('nope')), stripeMsg(2, withId('evt_b'))], ctx());
-    assert.deepEqual(out.map((r) => r.topic), ['webhooks.normalized', 'webhooks.dlq', 'webhooks.normalized']);
+    const out = await handler.handle(
+      [stripeMsg(0, withId('evt_a')), stripeMsg(1, Buffer.from('nope')), stripeMsg(2, withId('evt_b'))],
+      ctx(),
+    );
+    assert.deepEqual(
+      out.map((r) => r.topic),
+      ['webhooks.normalized', 'webhooks.dlq', 'webhooks.normalized'],
+    );
   });
 
   test('two copies of one provider event in one chunk → one normalized event, one duplicate counted', async () => {
@@ -153,7 +197,10 @@ describe('validator handler', () => {
     const first = await handler.handle(chunk, ctx(0));
     // The transaction of `first` aborted: its claims stay in Redis. The retry must not see its own claims as duplicates.
     const retry = await handler.handle(chunk, ctx(1));
-    assert.deepEqual(retry.map((r) => r.headers!['hookline-event-id']), first.map((r) => r.headers!['hookline-event-id']));
+    assert.deepEqual(
+      retry.map((r) => r.headers!['hookline-event-id']),
+      first.map((r) => r.headers!['hookline-event-id']),
+    );
     assert.equal(retry.length, 2);
   });
 
@@ -161,7 +208,11 @@ describe('validator handler', () => {
     const { handler, metrics } = setup();
     assert.equal((await handler.handle([stripeMsg(5)], ctx())).length, 1);
     assert.equal((await handler.handle([stripeMsg(900)], ctx())).length, 0, 'provider retry dropped');
-    assert.equal((await handler.handle([stripeMsg(5)], ctx())).length, 1, 'replay of the claiming record re-emits the same event id');
+    assert.equal(
+      (await handler.handle([stripeMsg(5)], ctx())).length,
+      1,
+      'replay of the claiming record re-emits the same event id',
+    );
     assert.equal(metrics.counts.get('duplicate stripe-eu'), 1);
   });
 
@@ -174,7 +225,10 @@ describe('validator handler', () => {
   test('claims use the source window, else the provider default', async () => {
     const { handler, dedupe } = setup();
     await handler.handle([stripeMsg(0), stripeMsg(1, withId('evt_s'), 'stripe-short')], ctx());
-    assert.equal(dedupe.keys.get(eventIdOf('stripe-eu', stripeEvent.id))?.windowSeconds, getProvider('stripe')!.defaultIdempotencyWindowSeconds);
+    assert.equal(
+      dedupe.keys.get(eventIdOf('stripe-eu', stripeEvent.id))?.windowSeconds,
+      getProvider('stripe')!.defaultIdempotencyWindowSeconds,
+    );
     assert.equal(dedupe.keys.get(eventIdOf('stripe-short', 'evt_s'))?.windowSeconds, 60);
     assert.equal(dedupe.calls, 1, 'one dedupe round trip per chunk');
   });
@@ -184,7 +238,10 @@ describe('validator handler', () => {
     dedupe.failNext = 1;
     await assert.rejects(handler.handle([stripeMsg(0), stripeMsg(1, Buffer.from('x'))], ctx()), /redis unavailable/);
     const out = await handler.handle([stripeMsg(0), stripeMsg(1, Buffer.from('x'))], ctx(1));
-    assert.deepEqual(out.map((r) => r.topic), ['webhooks.normalized', 'webhooks.dlq']);
+    assert.deepEqual(
+      out.map((r) => r.topic),
+      ['webhooks.normalized', 'webhooks.dlq'],
+    );
   });
 
   test('registry down → the chunk throws a TransientError, even for a record bound for the DLQ', async () => {
@@ -213,7 +270,13 @@ describe('validator handler', () => {
     const body = fixture('github', 'issues.opened.json');
     const gh = (offset: number) =>
       rawMessage(
-        { sourceId: 'gh', provider: 'github', body, deliveryId: 'd-1', requestHeaders: { 'x-github-event': 'issues', 'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958' } },
+        {
+          sourceId: 'gh',
+          provider: 'github',
+          body,
+          deliveryId: 'd-1',
+          requestHeaders: { 'x-github-event': 'issues', 'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958' },
+        },
         { offset },
       );
     const out = await handler.handle([gh(0), gh(1)], ctx());

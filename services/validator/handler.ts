@@ -49,7 +49,14 @@ export interface ValidatorDeps {
 }
 
 type Decision =
-  | { readonly kind: 'event'; readonly m: InMessage; readonly span: Span; readonly out: OutRecord; readonly envelope: NormalizedEnvelope; readonly windowSeconds: number }
+  | {
+      readonly kind: 'event';
+      readonly m: InMessage;
+      readonly span: Span;
+      readonly out: OutRecord;
+      readonly envelope: NormalizedEnvelope;
+      readonly windowSeconds: number;
+    }
   | { readonly kind: 'dead'; readonly m: InMessage; readonly span: Span; readonly error: unknown };
 
 /** Errors that retrying cannot fix: the record goes to the DLQ. Everything else aborts the chunk. */
@@ -102,7 +109,10 @@ export function createValidatorHandler(deps: ValidatorDeps): StageHandler {
     span.setAttributes({ 'hookline.event_id': eventId, 'hookline.event_type': fields.eventType });
     const value = await deps.avro.encode(deps.topics.normalized, envelope);
     if (value.length > deps.maxRecordBytes) {
-      throw new PermanentError(`normalized record is ${value.length} bytes, limit ${deps.maxRecordBytes}`, 'record_too_large');
+      throw new PermanentError(
+        `normalized record is ${value.length} bytes, limit ${deps.maxRecordBytes}`,
+        'record_too_large',
+      );
     }
     const headers: HeaderMap = {
       [H.eventId]: eventId,
@@ -112,11 +122,22 @@ export function createValidatorHandler(deps: ValidatorDeps): StageHandler {
     };
     injectTrace(headers, trace.setSpan(extractTrace(m.headers), span));
     const windowSeconds = source.options.idempotencyWindowSeconds ?? provider.defaultIdempotencyWindowSeconds;
-    return { kind: 'event', m, span, envelope, windowSeconds, out: { topic: deps.topics.normalized, key: resourceKey, value, headers } };
+    return {
+      kind: 'event',
+      m,
+      span,
+      envelope,
+      windowSeconds,
+      out: { topic: deps.topics.normalized, key: resourceKey, value, headers },
+    };
   }
 
   async function decide(m: InMessage): Promise<Decision> {
-    const span = deps.tracer.startSpan('validator.normalize', { attributes: { 'messaging.kafka.offset': m.offset } }, extractTrace(m.headers));
+    const span = deps.tracer.startSpan(
+      'validator.normalize',
+      { attributes: { 'messaging.kafka.offset': m.offset } },
+      extractTrace(m.headers),
+    );
     try {
       return await prepareEvent(m, span);
     } catch (err) {
@@ -135,7 +156,11 @@ export function createValidatorHandler(deps: ValidatorDeps): StageHandler {
         for (const m of messages) decisions.push(await decide(m));
         const events = decisions.filter((d) => d.kind === 'event');
         const emit = await deps.dedupe.claim(
-          events.map((d) => ({ eventId: d.envelope.eventId, position: positionOf(d.m.topic, d.m.partition, d.m.offset), windowSeconds: d.windowSeconds })),
+          events.map((d) => ({
+            eventId: d.envelope.eventId,
+            position: positionOf(d.m.topic, d.m.partition, d.m.offset),
+            windowSeconds: d.windowSeconds,
+          })),
         );
         const verdict = new Map(events.map((d, i) => [d, emit[i] === true]));
         const out: OutRecord[] = [];
@@ -148,7 +173,10 @@ export function createValidatorHandler(deps: ValidatorDeps): StageHandler {
             } else {
               d.span.setAttribute('hookline.duplicate', true);
               deps.metrics.duplicate(sourceId);
-              log.debug({ sourceId, eventId, offset: d.m.offset, partition: d.m.partition }, 'provider duplicate dropped');
+              log.debug(
+                { sourceId, eventId, offset: d.m.offset, partition: d.m.partition },
+                'provider duplicate dropped',
+              );
             }
           } else {
             const dl = deadLetterOf(d.m, { stage: STAGE, error: d.error, attempts: ctx.attempt + 1 });
@@ -156,7 +184,10 @@ export function createValidatorHandler(deps: ValidatorDeps): StageHandler {
             const reason = reasonOf(d.error);
             d.span.setAttribute('hookline.dlq_reason', reason);
             deps.metrics.deadLettered(dl.sourceId ?? 'unknown', reason);
-            log.warn({ sourceId: dl.sourceId, reason, error: dl.error, partition: d.m.partition, offset: d.m.offset }, 'raw record dead-lettered');
+            log.warn(
+              { sourceId: dl.sourceId, reason, error: dl.error, partition: d.m.partition, offset: d.m.offset },
+              'raw record dead-lettered',
+            );
           }
         }
         return out;

@@ -2,4 +2,9 @@
 import { runMain } from '../common/service.ts';
 import { startValidator, validatorSpec } from './service.ts';
 
-runMain({ name: 'validator', spec: validatorSpec, env: process.env, start: (deps) => startValidator(deps, { env: process.env }) });
+runMain({
+  name: 'validator',
+  spec: validatorSpec,
+  env: process.env,
+  start: (deps) => startValidator(deps, { env: process.env }),
+});

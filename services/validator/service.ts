@@ -74,10 +74,14 @@ export async function startValidator(
     sessionTimeoutMs: config.VALIDATOR_SESSION_TIMEOUT_MS,
     transactionTimeoutMs: config.VALIDATOR_TRANSACTION_TIMEOUT_MS,
   });
-  deps.logger.info({ topic: raw, sources: sources.list().length, chunkSize: config.VALIDATOR_CHUNK_SIZE }, 'validator consuming');
+  deps.logger.info(
+    { topic: raw, sources: sources.list().length, chunkSize: config.VALIDATOR_CHUNK_SIZE },
+    'validator consuming',
+  );
   return {
     checks: {
-      stage: () => (stage.joined ? Promise.resolve() : Promise.reject(new Error('consumer has not joined its group yet'))),
+      stage: () =>
+        stage.joined ? Promise.resolve() : Promise.reject(new Error('consumer has not joined its group yet')),
     },
     async stop() {
       await stage.stop();

@@ -12,7 +12,8 @@ import { AvroCodec, SCHEMA_DIR } from '../common/schemas.ts';
 import type { Claim, DedupeStore } from './dedupe.ts';
 import type { ValidatorMetrics } from './metrics.ts';
 
-const typeOf = (file: string) => avro.Type.forSchema(JSON.parse(readFileSync(`${SCHEMA_DIR}${file}`, 'utf8')) as avro.Schema);
+const typeOf = (file: string) =>
+  avro.Type.forSchema(JSON.parse(readFileSync(`${SCHEMA_DIR}${file}`, 'utf8')) as avro.Schema);
 
 /** Subject → schema file; subjects ending in webhooks.normalized-value / webhooks.dlq-value. */
 export function fakeAvro(o: { down?: () => boolean } = {}): AvroCodec {
@@ -39,7 +40,11 @@ export function fakeAvro(o: { down?: () => boolean } = {}): AvroCodec {
 }
 
 /** Same rule as CLAIM_SCRIPT: no key → claim; own position → emit; other position → duplicate. */
-export function memoryDedupe(): DedupeStore & { readonly keys: Map<string, { position: string; windowSeconds: number }>; calls: number; failNext: number } {
+export function memoryDedupe(): DedupeStore & {
+  readonly keys: Map<string, { position: string; windowSeconds: number }>;
+  calls: number;
+  failNext: number;
+} {
   const keys = new Map<string, { position: string; windowSeconds: number }>();
   const store = {
     keys,
@@ -49,7 +54,9 @@ export function memoryDedupe(): DedupeStore & { readonly keys: Map<string, { pos
       store.calls++;
       if (store.failNext > 0) {
         store.failNext--;
-        return Promise.reject(Object.assign(new Error('redis unavailable'), { retriable: true, reason: 'redis_unavailable' }));
+        return Promise.reject(
+          Object.assign(new Error('redis unavailable'), { retriable: true, reason: 'redis_unavailable' }),
+        );
       }
       return Promise.resolve(
         claims.map((c) => {
@@ -76,12 +83,19 @@ export function countingMetrics(): ValidatorMetrics & { readonly counts: Map<str
 
 /** A webhooks.raw message as the validator receives it (toRawRecord, then a position). */
 export function rawMessage(
-  input: Omit<RawInput, 'topic' | 'contentType' | 'requestHeaders' | 'receivedAt'> & Partial<Pick<RawInput, 'contentType' | 'requestHeaders' | 'receivedAt'>>,
+  input: Omit<RawInput, 'topic' | 'contentType' | 'requestHeaders' | 'receivedAt'> &
+    Partial<Pick<RawInput, 'contentType' | 'requestHeaders' | 'receivedAt'>>,
   pos: { topic?: string; partition?: number; offset: number },
   extraHeaders: Record<string, string> = {},
 ): InMessage {
   const topic = pos.topic ?? 'webhooks.raw';
-  const rec = toRawRecord({ contentType: 'application/json', requestHeaders: {}, receivedAt: new Date('2024-05-01T12:00:00Z'), ...input, topic });
+  const rec = toRawRecord({
+    contentType: 'application/json',
+    requestHeaders: {},
+    receivedAt: new Date('2024-05-01T12:00:00Z'),
+    ...input,
+    topic,
+  });
   return {
     topic,
     partition: pos.partition ?? 0,

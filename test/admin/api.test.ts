@@ -70,10 +70,11 @@ describe('admin API', () => {
       const refs: string[] = [];
       const walk = (v: unknown) => {
         if (Array.isArray(v)) v.forEach(walk);
-        else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) {
-          if (k === '$ref') refs.push(x as string);
-          else walk(x);
-        }
+        else if (v && typeof v === 'object')
+          for (const [k, x] of Object.entries(v)) {
+            if (k === '$ref') refs.push(x as string);
+            else walk(x);
+          }
       };
       walk(doc);
       for (const r of refs) {
@@ -91,7 +92,8 @@ describe('admin API', () => {
           const all: { in: string; name: string }[] = [...((item as Json).parameters ?? []), ...(o.parameters ?? [])];
           const declared = all.filter((p) => p.in === 'path').map((p) => p.name);
           assert.deepEqual(declared.sort(), [...params].sort(), `${method} ${path} declares its path parameters`);
-          for (const s of o.security ?? []) for (const k of Object.keys(s)) assert.ok((doc.components.securitySchemes as Json)[k]);
+          for (const s of o.security ?? [])
+            for (const k of Object.keys(s)) assert.ok((doc.components.securitySchemes as Json)[k]);
         }
       }
     });
@@ -99,21 +101,52 @@ describe('admin API', () => {
     it('lists exactly the routes the app serves', () => {
       const keys = parseApiKeys(`${KEYS.all}:*`);
       const stub = {} as never;
-      const app = createAdminApp({ keys, store: stub, catalogue: stub, sources: stub, log: stub, retry: stub, allowHttp: false, graceMs: 0, maxRecover: 1, logger: testLogger });
-      const served = new Set(app.routes.filter((r) => r.method !== 'ALL' && r.path.startsWith('/v1')).map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, '{$1}')}`));
-      const documented = new Set(Object.entries(openapi.paths).flatMap(([p, item]) => Object.keys(item).filter((m) => m !== 'parameters').map((m) => `${m} ${p}`)));
+      const app = createAdminApp({
+        keys,
+        store: stub,
+        catalogue: stub,
+        sources: stub,
+        log: stub,
+        retry: stub,
+        allowHttp: false,
+        graceMs: 0,
+        maxRecover: 1,
+        logger: testLogger,
+      });
+      const served = new Set(
+        app.routes
+          .filter((r) => r.method !== 'ALL' && r.path.startsWith('/v1'))
+          .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, '{$1}')}`),
+      );
+      const documented = new Set(
+        Object.entries(openapi.paths).flatMap(([p, item]) =>
+          Object.keys(item)
+            .filter((m) => m !== 'parameters')
+            .map((m) => `${m} ${p}`),
+        ),
+      );
       assert.deepEqual([...served].sort(), [...documented].sort());
     });
   });
 
   describe('endpoints', () => {
     it('validates with clear messages', async () => {
-      const r = await call('POST', '/v1/endpoints', { url: 'ftp://x', eventTypes: ['ok.type', 'bad type'], headers: { 'webhook-id': 'x' }, rateLimitPerSecond: 0, colour: 'red' });
+      const r = await call('POST', '/v1/endpoints', {
+        url: 'ftp://x',
+        eventTypes: ['ok.type', 'bad type'],
+        headers: { 'webhook-id': 'x' },
+        rateLimitPerSecond: 0,
+        colour: 'red',
+      });
       assert.equal(r.status, 400);
       assert.equal(r.body.error.code, 'invalid_request');
       const paths = r.body.error.details.map((d: { path: string }) => d.path).sort();
       assert.deepEqual(paths, ['colour', 'eventTypes[1]', 'headers.webhook-id', 'rateLimitPerSecond', 'url']);
-      const notJson = await fetch(`${base}/v1/endpoints`, { method: 'POST', headers: { authorization: `Bearer ${KEYS.all}`, 'content-type': 'application/json' }, body: '{nope' });
+      const notJson = await fetch(`${base}/v1/endpoints`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEYS.all}`, 'content-type': 'application/json' },
+        body: '{nope',
+      });
       assert.equal(notJson.status, 400);
       assert.equal(((await notJson.json()) as Json).error.code, 'invalid_json');
     });
@@ -121,8 +154,23 @@ describe('admin API', () => {
     it('requires https unless the deployment allows http', async () => {
       const keys = parseApiKeys(`${KEYS.all}:*`);
       const store = { create: () => Promise.reject(new Error('not reached')) } as never;
-      const app = createAdminApp({ keys, store, catalogue: {} as never, sources: {} as never, log: {} as never, retry: {} as never, allowHttp: false, graceMs: 0, maxRecover: 1, logger: testLogger });
-      const res = await app.request('/v1/endpoints', { method: 'POST', headers: { authorization: `Bearer ${KEYS.all}`, 'content-type': 'application/json' }, body: JSON.stringify({ url: 'http://example.com/h' }) });
+      const app = createAdminApp({
+        keys,
+        store,
+        catalogue: {} as never,
+        sources: {} as never,
+        log: {} as never,
+        retry: {} as never,
+        allowHttp: false,
+        graceMs: 0,
+        maxRecover: 1,
+        logger: testLogger,
+      });
+      const res = await app.request('/v1/endpoints', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEYS.all}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ url: 'http://example.com/h' }),
+      });
       assert.equal(res.status, 400);
       assert.equal(((await res.json()) as Json).error.message, 'url: must be an https URL');
     });
@@ -130,7 +178,13 @@ describe('admin API', () => {
     it('create, get, list with pagination, update, pause/resume, delete', async () => {
       const created: Json[] = [];
       for (let i = 0; i < 5; i++) {
-        const r = await call('POST', '/v1/endpoints', { url: `https://example.com/hook/${i}`, description: `n${i}`, eventTypes: ['payment.*', 'refund.created'], headers: { 'X-Tenant': 't' }, rateLimitPerSecond: 10 });
+        const r = await call('POST', '/v1/endpoints', {
+          url: `https://example.com/hook/${i}`,
+          description: `n${i}`,
+          eventTypes: ['payment.*', 'refund.created'],
+          headers: { 'X-Tenant': 't' },
+          rateLimitPerSecond: 10,
+        });
         assert.equal(r.status, 201, JSON.stringify(r.body));
         assert.match(r.body.secret, /^whsec_[A-Za-z0-9+/]{43}=$/);
         assert.ok(Buffer.from(r.body.secret.slice(6), 'base64').length >= 24);
@@ -140,7 +194,10 @@ describe('admin API', () => {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const page: { status: number; body: Json } = await call('GET', `/v1/endpoints?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        const page: { status: number; body: Json } = await call(
+          'GET',
+          `/v1/endpoints?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        );
         assert.equal(page.status, 200);
         assert.ok(page.body.data.length <= 2);
         assert.equal(page.body.data[0]?.secret, undefined, 'no secret in listings');
@@ -148,10 +205,18 @@ describe('admin API', () => {
         cursor = page.body.nextCursor;
       } while (cursor);
       const createdIds: string[] = created.map((c: { id: string }) => c.id);
-      assert.deepEqual(seen.filter((id) => createdIds.includes(id)), createdIds, 'every endpoint once, in creation order');
+      assert.deepEqual(
+        seen.filter((id) => createdIds.includes(id)),
+        createdIds,
+        'every endpoint once, in creation order',
+      );
 
       const id = created[0].id;
-      const patched = await call('PATCH', `/v1/endpoints/${id}`, { description: 'changed', eventTypes: ['*'], rateLimitPerSecond: null });
+      const patched = await call('PATCH', `/v1/endpoints/${id}`, {
+        description: 'changed',
+        eventTypes: ['*'],
+        rateLimitPerSecond: null,
+      });
       assert.equal(patched.status, 200);
       assert.equal(patched.body.description, 'changed');
       assert.deepEqual(patched.body.eventTypes, ['*']);
@@ -173,7 +238,11 @@ describe('admin API', () => {
       const c = await call('POST', '/v1/endpoints', { url: 'https://example.com/rot' });
       const shown = await call('GET', `/v1/endpoints/${c.body.id}/secret`);
       assert.deepEqual(shown.body, { secret: c.body.secret, previous: [] });
-      assert.equal((await call('GET', `/v1/endpoints/${c.body.id}/secret`, undefined, KEYS.read)).status, 403, 'read scope cannot see secrets');
+      assert.equal(
+        (await call('GET', `/v1/endpoints/${c.body.id}/secret`, undefined, KEYS.read)).status,
+        403,
+        'read scope cannot see secrets',
+      );
       const rotated = await call('POST', `/v1/endpoints/${c.body.id}/secret/rotate`);
       assert.equal(rotated.status, 200);
       assert.notEqual(rotated.body.secret, c.body.secret);
@@ -182,31 +251,52 @@ describe('admin API', () => {
       assert.ok(grace > 86_300_000 && grace <= 86_400_000, `grace ${grace}`);
       const short = await call('POST', `/v1/endpoints/${c.body.id}/secret/rotate`, { graceSeconds: 60 });
       assert.equal(short.body.previous.length, 2);
-      assert.ok(short.body.previous.every((p: { expiresAt: string }) => Date.parse(p.expiresAt) - Date.now() <= 60_000));
+      assert.ok(
+        short.body.previous.every((p: { expiresAt: string }) => Date.parse(p.expiresAt) - Date.now() <= 60_000),
+      );
     });
   });
 
   it('keeps an event type catalogue', async () => {
-    assert.equal((await call('PUT', '/v1/event-types/payment.succeeded', { description: 'A payment went through' })).status, 200);
+    assert.equal(
+      (await call('PUT', '/v1/event-types/payment.succeeded', { description: 'A payment went through' })).status,
+      200,
+    );
     await call('PUT', '/v1/event-types/refund.created', { description: 'A refund was created' });
     const list = await call('GET', '/v1/event-types', undefined, KEYS.read);
-    assert.deepEqual(list.body.data.map((t: { name: string }) => t.name), ['payment.succeeded', 'refund.created']);
+    assert.deepEqual(
+      list.body.data.map((t: { name: string }) => t.name),
+      ['payment.succeeded', 'refund.created'],
+    );
     assert.equal((await call('PUT', '/v1/event-types/bad name', { description: '' })).status, 400);
     assert.equal((await call('DELETE', '/v1/event-types/refund.created')).status, 204);
     assert.equal((await call('DELETE', '/v1/event-types/refund.created')).status, 404);
   });
 
   it('manages sources through the store the ingress reads; secrets are write-only', async () => {
-    const put = await call('PUT', '/v1/sources/stripe-eu', { provider: 'stripe', secrets: ['whsec_test_secret'], options: { toleranceSeconds: 300 } });
+    const put = await call('PUT', '/v1/sources/stripe-eu', {
+      provider: 'stripe',
+      secrets: ['whsec_test_secret'],
+      options: { toleranceSeconds: 300 },
+    });
     assert.equal(put.status, 201, JSON.stringify(put.body));
-    assert.deepEqual(put.body, { id: 'stripe-eu', provider: 'stripe', secretCount: 1, options: { toleranceSeconds: 300 }, url: '/webhooks/stripe-eu' });
+    assert.deepEqual(put.body, {
+      id: 'stripe-eu',
+      provider: 'stripe',
+      secretCount: 1,
+      options: { toleranceSeconds: 300 },
+      url: '/webhooks/stripe-eu',
+    });
     const bad = await call('PUT', '/v1/sources/nope', { provider: 'no-such-provider' });
     assert.equal(bad.status, 400);
     assert.match(bad.body.error.message, /unknown provider "no-such-provider"/);
     const noSecret = await call('PUT', '/v1/sources/stripe-x', { provider: 'stripe' });
     assert.equal(noSecret.status, 400);
     assert.match(noSecret.body.error.message, /no secret/);
-    const update = await call('PUT', '/v1/sources/stripe-eu', { provider: 'stripe', options: { toleranceSeconds: 120 } });
+    const update = await call('PUT', '/v1/sources/stripe-eu', {
+      provider: 'stripe',
+      options: { toleranceSeconds: 120 },
+    });
     assert.equal(update.status, 200);
     assert.equal(update.body.secretCount, 1, 'omitted secrets are kept');
 

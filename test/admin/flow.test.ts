@@ -21,7 +21,10 @@ describe('admin + dispatcher: delivery log, rotation, manual retry, bulk recover
   before(async () => {
     k = await kit(uniquePrefix('admin-flow'));
     admin = await startAdminInProcess(k.prefix, k.redisPrefix);
-    dispatcher = await startInProcess(k, { DISPATCHER_RETRY_SCHEDULE: '0,300ms,300ms', DISPATCHER_BREAKER_FAILURES: '1000' });
+    dispatcher = await startInProcess(k, {
+      DISPATCHER_RETRY_SCHEDULE: '0,300ms,300ms',
+      DISPATCHER_BREAKER_FAILURES: '1000',
+    });
     call = api(`http://127.0.0.1:${admin.port}`);
   });
   after(async () => {
@@ -33,7 +36,9 @@ describe('admin + dispatcher: delivery log, rotation, manual retry, bulk recover
 
   it('shows a failed delivery retried and recovered, rotates the secret, retries by hand', async () => {
     let failFirst = 2;
-    const r = await receiver(() => (failFirst-- > 0 ? { status: 500, body: 'database down' } : { status: 200, body: 'ok' }));
+    const r = await receiver(() =>
+      failFirst-- > 0 ? { status: 500, body: 'database down' } : { status: 200, body: 'ok' },
+    );
     receivers.push(r);
     const created = await call('POST', '/v1/endpoints', { url: r.url, eventTypes: ['order.*'], description: 'shop' });
     assert.equal(created.status, 201);
@@ -46,23 +51,44 @@ describe('admin + dispatcher: delivery log, rotation, manual retry, bulk recover
     await eventually(() => (r.got.length >= 1 ? true : undefined), 20_000, 'delivered after two failures');
     assert.deepEqual(r.got[0]!.verifiedBy, [0]);
 
-    const detail = await eventually(async () => {
-      const d = await call('GET', `/v1/endpoints/${id}/messages/${e1.messageId}`);
-      return d.status === 200 && d.body.status === 'SUCCEEDED' ? (d.body as Record<string, Json>) : undefined;
-    }, 20_000, 'log shows success');
+    const detail = await eventually(
+      async () => {
+        const d = await call('GET', `/v1/endpoints/${id}/messages/${e1.messageId}`);
+        return d.status === 200 && d.body.status === 'SUCCEEDED' ? (d.body as Record<string, Json>) : undefined;
+      },
+      20_000,
+      'log shows success',
+    );
     assert.equal(detail.attempts, 3);
-    assert.deepEqual(detail.attemptLog.map((a: Json): unknown[] => [a.attempt as number, a.outcome as string, a.statusCode as number, a.responseExcerpt as string]), [
-      [1, 'FAILED', 500, 'database down'],
-      [2, 'FAILED', 500, 'database down'],
-      [3, 'SUCCEEDED', 200, 'ok'],
-    ]);
-    assert.ok(detail.attemptLog.every((a: Json) => typeof a.durationMs === 'number' && typeof a.attemptedAt === 'string'));
+    assert.deepEqual(
+      detail.attemptLog.map((a: Json): unknown[] => [
+        a.attempt as number,
+        a.outcome as string,
+        a.statusCode as number,
+        a.responseExcerpt as string,
+      ]),
+      [
+        [1, 'FAILED', 500, 'database down'],
+        [2, 'FAILED', 500, 'database down'],
+        [3, 'SUCCEEDED', 200, 'ok'],
+      ],
+    );
+    assert.ok(
+      detail.attemptLog.every((a: Json) => typeof a.durationMs === 'number' && typeof a.attemptedAt === 'string'),
+    );
     assert.equal(detail.payload, e1.payload);
 
     const log = await call('GET', `/v1/deliveries?endpointId=${id}&status=SUCCEEDED&eventType=order.created`);
-    assert.deepEqual(log.body.data.map((s: Json): string => s.messageId as string), [e1.messageId]);
+    assert.deepEqual(
+      log.body.data.map((s: Json): string => s.messageId as string),
+      [e1.messageId],
+    );
     assert.deepEqual((await call('GET', `/v1/deliveries?endpointId=${id}&status=FAILED,DEAD`)).body.data, []);
-    assert.deepEqual((await call('GET', `/v1/deliveries?endpointId=${id}&since=${new Date(Date.now() + 60_000).toISOString()}`)).body.data, []);
+    assert.deepEqual(
+      (await call('GET', `/v1/deliveries?endpointId=${id}&since=${new Date(Date.now() + 60_000).toISOString()}`)).body
+        .data,
+      [],
+    );
     assert.equal((await call('GET', '/v1/deliveries?status=LOST')).status, 400);
 
     // Rotate: during the grace period both signatures are sent and each verifies.
@@ -81,10 +107,14 @@ describe('admin + dispatcher: delivery log, rotation, manual retry, bulk recover
     assert.equal(r.got[2]!.id, e1.messageId);
     assert.equal(r.got[2]!.body, e1.payload);
     assert.deepEqual(r.got[2]!.verifiedBy, [0, 1]);
-    const after = await eventually(async () => {
-      const d = await call('GET', `/v1/endpoints/${id}/messages/${e1.messageId}`);
-      return d.body.attempts === 4 ? (d.body as Record<string, Json>) : undefined;
-    }, 20_000, 'manual attempt logged');
+    const after = await eventually(
+      async () => {
+        const d = await call('GET', `/v1/endpoints/${id}/messages/${e1.messageId}`);
+        return d.body.attempts === 4 ? (d.body as Record<string, Json>) : undefined;
+      },
+      20_000,
+      'manual attempt logged',
+    );
     assert.equal(after.attemptLog.at(-1).trigger, 'manual');
     assert.equal((await call('POST', `/v1/endpoints/${id}/messages/msg_nope/retry`)).status, 404);
   });
@@ -100,10 +130,14 @@ describe('admin + dispatcher: delivery log, rotation, manual retry, bulk recover
     const since = new Date().toISOString();
     const events = [0, 1, 2, 3].map((n) => event(n < 2 ? 'inv-a' : 'inv-b', n % 2, { eventType: 'invoice.sent' }));
     await k.send(events);
-    const dead = await eventually(async () => {
-      const d = await call('GET', `/v1/deliveries?endpointId=${id}&status=DEAD`);
-      return d.body.data.length === 4 ? (d.body.data as Json[]) : undefined;
-    }, 30_000, 'all four DEAD after 3 attempts');
+    const dead = await eventually(
+      async () => {
+        const d = await call('GET', `/v1/deliveries?endpointId=${id}&status=DEAD`);
+        return d.body.data.length === 4 ? (d.body.data as Json[]) : undefined;
+      },
+      30_000,
+      'all four DEAD after 3 attempts',
+    );
     assert.ok(dead.every((s: Json) => s.attempts === 3 && s.lastStatusCode === 500));
 
     healthy = true;
@@ -113,10 +147,18 @@ describe('admin + dispatcher: delivery log, rotation, manual retry, bulk recover
     assert.equal(rec.body.queued, 4);
     await eventually(() => (r.got.length >= 4 ? true : undefined), 20_000, 'recovered deliveries');
     assert.deepEqual(r.got.map((g) => g.id).sort(), events.map((e) => e.messageId).sort());
-    for (const res of ['inv-a', 'inv-b']) assert.deepEqual(r.got.filter((g) => g.json.resource === res).map((g) => g.json.seq), [0, 1]);
-    await eventually(async () => {
-      const d = await call('GET', `/v1/deliveries?endpointId=${id}&status=SUCCEEDED`);
-      return d.body.data.length === 4 ? true : undefined;
-    }, 20_000, 'log shows them succeeded');
+    for (const res of ['inv-a', 'inv-b'])
+      assert.deepEqual(
+        r.got.filter((g) => g.json.resource === res).map((g) => g.json.seq),
+        [0, 1],
+      );
+    await eventually(
+      async () => {
+        const d = await call('GET', `/v1/deliveries?endpointId=${id}&status=SUCCEEDED`);
+        return d.body.data.length === 4 ? true : undefined;
+      },
+      20_000,
+      'log shows them succeeded',
+    );
   });
 });

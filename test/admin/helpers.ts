@@ -11,11 +11,21 @@ export const KEYS = {
 };
 export const API_KEYS = `${KEYS.all}:*;${KEYS.read}:endpoints:read,sources:read,deliveries:read;${KEYS.deliveries}:deliveries:read,deliveries:retry`;
 
-export function startAdminInProcess(prefix: string, redisPrefix: string, extra: Record<string, string> = {}): Promise<RunningService> {
+export function startAdminInProcess(
+  prefix: string,
+  redisPrefix: string,
+  extra: Record<string, string> = {},
+): Promise<RunningService> {
   return startService({
     name: 'admin',
     spec: adminSpec,
-    env: serviceEnv(prefix, { REDIS_KEY_PREFIX: redisPrefix, HTTP_PORT: '0', ADMIN_API_KEYS: API_KEYS, ADMIN_ALLOW_HTTP: 'true', ...extra }),
+    env: serviceEnv(prefix, {
+      REDIS_KEY_PREFIX: redisPrefix,
+      HTTP_PORT: '0',
+      ADMIN_API_KEYS: API_KEYS,
+      ADMIN_ALLOW_HTTP: 'true',
+      ...extra,
+    }),
     start: startAdmin,
   });
 }
@@ -25,7 +35,12 @@ export function startAdminInProcess(prefix: string, redisPrefix: string, extra: 
 export type Json = any;
 
 export interface Api {
-  (method: string, path: string, body?: unknown, key?: string): Promise<{ status: number; body: Json; headers: Headers }>;
+  (
+    method: string,
+    path: string,
+    body?: unknown,
+    key?: string,
+  ): Promise<{ status: number; body: Json; headers: Headers }>;
 }
 
 /** curl-like: JSON in, JSON out, bearer key. */
@@ -34,7 +49,11 @@ export function api(base: string): Api {
     const headers: Record<string, string> = {};
     if (key) headers.authorization = `Bearer ${key}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? null : JSON.stringify(body) });
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? null : JSON.stringify(body),
+    });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
   };

@@ -26,11 +26,18 @@ describe('admin: consumer lag and DLQ depth', () => {
   const admin = kafka.admin();
 
   before(async () => {
-    await provision(prefix, TOPICS.filter((t) => OUTBOUND_TOPICS.includes(t) || t.name.startsWith('webhooks.') || t.name.endsWith('.dlq')));
+    await provision(
+      prefix,
+      TOPICS.filter((t) => OUTBOUND_TOPICS.includes(t) || t.name.startsWith('webhooks.') || t.name.endsWith('.dlq')),
+    );
     const producer = createProducer(kafka);
     await producer.connect();
-    await producer.send(Array.from({ length: 30 }, (_, i) => ({ topic: raw, partition: 0, key: `k${i}`, value: Buffer.from(String(i)) })));
-    await producer.send(Array.from({ length: 3 }, (_, i) => ({ topic: dlq, key: `d${i}`, value: Buffer.from(String(i)) })));
+    await producer.send(
+      Array.from({ length: 30 }, (_, i) => ({ topic: raw, partition: 0, key: `k${i}`, value: Buffer.from(String(i)) })),
+    );
+    await producer.send(
+      Array.from({ length: 3 }, (_, i) => ({ topic: dlq, key: `d${i}`, value: Buffer.from(String(i)) })),
+    );
     await producer.disconnect();
     await admin.connect();
     await admin.setOffsets({ groupId: mine, topic: raw, partitions: [{ partition: 0, offset: '10' }] });
@@ -45,24 +52,43 @@ describe('admin: consumer lag and DLQ depth', () => {
   });
 
   const metrics = async () => (await fetch(`http://127.0.0.1:${svc.port}/metrics`)).text();
-  const lagLine = (text: string, group: string) => text.split('\n').find((l) => l.startsWith('hookline_consumer_lag{') && l.includes(`group="${group}"`) && l.includes(`topic="${raw}"`));
+  const lagLine = (text: string, group: string) =>
+    text
+      .split('\n')
+      .find(
+        (l) => l.startsWith('hookline_consumer_lag{') && l.includes(`group="${group}"`) && l.includes(`topic="${raw}"`),
+      );
 
   it('reports each group of this deployment by topic, and each dead-letter topic', async () => {
-    const text = await eventually(async () => {
-      const t = await metrics();
-      return lagLine(t, mine) ? t : undefined;
-    }, 30_000, 'the lag of the group');
+    const text = await eventually(
+      async () => {
+        const t = await metrics();
+        return lagLine(t, mine) ? t : undefined;
+      },
+      30_000,
+      'the lag of the group',
+    );
     assert.match(lagLine(text, mine)!, / 20$/, 'committed 10 of 30 on partition 0, nothing elsewhere');
     assert.equal(lagLine(text, foreign), undefined, "another deployment's group is not reported");
     assert.match(text, new RegExp(`hookline_dlq_records\\{topic="${dlq.replace(/\./g, '\\.')}"[^}]*\\} 3\\n`));
     assert.match(text, /hookline_lag_scrape_age_seconds\{[^}]*\} \d/);
 
     await admin.setOffsets({ groupId: mine, topic: raw, partitions: [{ partition: 0, offset: '30' }] });
-    await eventually(async () => (/ 0$/.test(lagLine(await metrics(), mine) ?? '') ? true : undefined), 30_000, 'the lag back to 0 after consuming');
+    await eventually(
+      async () => (/ 0$/.test(lagLine(await metrics(), mine) ?? '') ? true : undefined),
+      30_000,
+      'the lag back to 0 after consuming',
+    );
   });
 
   it('skips a dead-letter topic that does not exist instead of failing the whole read', async () => {
-    const monitor = startLagMonitor({ admin, groupPrefix: `hookline-test.${prefix}`, dlqTopics: [dlq, `${prefix}no-such.dlq`], intervalMs: 60_000, logger: testLogger });
+    const monitor = startLagMonitor({
+      admin,
+      groupPrefix: `hookline-test.${prefix}`,
+      dlqTopics: [dlq, `${prefix}no-such.dlq`],
+      intervalMs: 60_000,
+      logger: testLogger,
+    });
     try {
       const figures = await monitor.refresh();
       assert.deepEqual(figures.dlq, [{ topic: dlq, records: 3 }]);

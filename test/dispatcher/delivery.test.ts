@@ -29,17 +29,44 @@ describe('dispatcher deliveries', () => {
     const all = await receiver();
     const other = await receiver();
     receivers.push(all, other);
-    const epAll = await k.store.create({ url: all.url, description: 'all payments', eventTypes: ['payment.*'], headers: { 'x-tenant': 't1', 'webhook-id': 'forged' }, rateLimitPerSecond: null });
-    const epOther = await k.store.create({ url: other.url, description: 'only refunds', eventTypes: ['refund.created'], headers: {}, rateLimitPerSecond: null });
+    const epAll = await k.store.create({
+      url: all.url,
+      description: 'all payments',
+      eventTypes: ['payment.*'],
+      headers: { 'x-tenant': 't1', 'webhook-id': 'forged' },
+      rateLimitPerSecond: null,
+    });
+    const epOther = await k.store.create({
+      url: other.url,
+      description: 'only refunds',
+      eventTypes: ['refund.created'],
+      headers: {},
+      rateLimitPerSecond: null,
+    });
     all.secrets = [epAll.secrets[0]!.key];
     other.secrets = [epOther.secrets[0]!.key];
     await new Promise((r) => setTimeout(r, 300));
-    const events = [event('a', 0), event('a', 1), event('b', 0, { eventType: 'payment.failed' }), event('c', 0, { eventType: 'refund.created' })];
+    const events = [
+      event('a', 0),
+      event('a', 1),
+      event('b', 0, { eventType: 'payment.failed' }),
+      event('c', 0, { eventType: 'refund.created' }),
+    ];
     await k.send(events);
     await eventually(() => (all.got.length >= 3 && other.got.length >= 1 ? true : undefined), 20_000, 'deliveries');
-    for (const g of [...all.got, ...other.got]) assert.deepEqual(g.verifiedBy, [0], `${g.id} verified by standardwebhooks`);
-    assert.deepEqual(all.got.map((g) => g.id).sort(), events.slice(0, 3).map((e) => e.messageId).sort());
-    assert.deepEqual(other.got.map((g) => g.id), [events[3]!.messageId]);
+    for (const g of [...all.got, ...other.got])
+      assert.deepEqual(g.verifiedBy, [0], `${g.id} verified by standardwebhooks`);
+    assert.deepEqual(
+      all.got.map((g) => g.id).sort(),
+      events
+        .slice(0, 3)
+        .map((e) => e.messageId)
+        .sort(),
+    );
+    assert.deepEqual(
+      other.got.map((g) => g.id),
+      [events[3]!.messageId],
+    );
     const a0 = all.got.find((g) => g.id === events[0]!.messageId)!;
     assert.equal(a0.body, events[0]!.payload, 'body is the payload, byte for byte');
     assert.equal(a0.headers['x-tenant'], 't1');
@@ -52,7 +79,13 @@ describe('dispatcher deliveries', () => {
   it('carries both signatures during a secret rotation; each secret verifies alone', async () => {
     const r = await receiver();
     receivers.push(r);
-    const ep = await k.store.create({ url: r.url, description: 'rotating', eventTypes: ['rotation.*'], headers: {}, rateLimitPerSecond: null });
+    const ep = await k.store.create({
+      url: r.url,
+      description: 'rotating',
+      eventTypes: ['rotation.*'],
+      headers: {},
+      rateLimitPerSecond: null,
+    });
     const oldSecret = ep.secrets[0]!.key;
     r.secrets = [oldSecret];
     await new Promise((res) => setTimeout(res, 300));
@@ -80,19 +113,37 @@ describe('dispatcher deliveries', () => {
   it('refuses addresses outside the allowlist (SSRF) and records the refusal', async () => {
     const attempts = await collect(testKafka(), k.t('outbound.attempts'));
     try {
-      const ep = await k.store.create({ url: 'http://127.0.0.2:9/hook', description: 'loopback not allowed', eventTypes: ['ssrf.test'], headers: {}, rateLimitPerSecond: null });
-      const meta = await k.store.create({ url: 'http://169.254.169.254/latest/meta-data', description: 'metadata', eventTypes: ['ssrf.test'], headers: {}, rateLimitPerSecond: null });
+      const ep = await k.store.create({
+        url: 'http://127.0.0.2:9/hook',
+        description: 'loopback not allowed',
+        eventTypes: ['ssrf.test'],
+        headers: {},
+        rateLimitPerSecond: null,
+      });
+      const meta = await k.store.create({
+        url: 'http://169.254.169.254/latest/meta-data',
+        description: 'metadata',
+        eventTypes: ['ssrf.test'],
+        headers: {},
+        rateLimitPerSecond: null,
+      });
       await new Promise((res) => setTimeout(res, 300));
       const e = event('ssrf', 0, { eventType: 'ssrf.test' });
       await k.send([e]);
-      const decoded = await eventually(async () => {
-        const mine: DeliveryAttempt[] = [];
-        for (const m of attempts.messages) {
-          const a = await k.avro.decode<DeliveryAttempt>(m.value!);
-          if (a.messageId === e.messageId) mine.push(a);
-        }
-        return mine.some((a) => a.endpointId === ep.id) && mine.some((a) => a.endpointId === meta.id) ? mine : undefined;
-      }, 20_000, 'attempt records');
+      const decoded = await eventually(
+        async () => {
+          const mine: DeliveryAttempt[] = [];
+          for (const m of attempts.messages) {
+            const a = await k.avro.decode<DeliveryAttempt>(m.value!);
+            if (a.messageId === e.messageId) mine.push(a);
+          }
+          return mine.some((a) => a.endpointId === ep.id) && mine.some((a) => a.endpointId === meta.id)
+            ? mine
+            : undefined;
+        },
+        20_000,
+        'attempt records',
+      );
       const first = decoded.find((a) => a.endpointId === ep.id && a.attempt === 1)!;
       assert.equal(first.outcome, 'FAILED');
       assert.equal(first.statusCode, null);
@@ -109,8 +160,20 @@ describe('dispatcher deliveries', () => {
     const a = await receiver();
     const b = await receiver();
     receivers.push(a, b);
-    const epA = await k.store.create({ url: a.url, description: 'a', eventTypes: ['manual.*'], headers: {}, rateLimitPerSecond: null });
-    await k.store.create({ url: b.url, description: 'b', eventTypes: ['manual.*'], headers: {}, rateLimitPerSecond: null });
+    const epA = await k.store.create({
+      url: a.url,
+      description: 'a',
+      eventTypes: ['manual.*'],
+      headers: {},
+      rateLimitPerSecond: null,
+    });
+    await k.store.create({
+      url: b.url,
+      description: 'b',
+      eventTypes: ['manual.*'],
+      headers: {},
+      rateLimitPerSecond: null,
+    });
     await new Promise((res) => setTimeout(res, 300));
     const e = event('man', 0, { eventType: 'manual.test' });
     await k.send([e]);

@@ -38,7 +38,11 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export type Answer = (req: IncomingMessage, body: string, n: number) => { status: number; headers?: Record<string, string>; body?: string; delayMs?: number } | 'hang';
+export type Answer = (
+  req: IncomingMessage,
+  body: string,
+  n: number,
+) => { status: number; headers?: Record<string, string>; body?: string; delayMs?: number } | 'hang';
 
 export async function receiver(answer: Answer = () => ({ status: 200 })): Promise<Receiver> {
   const got: Received[] = [];
@@ -61,7 +65,8 @@ export async function receiver(answer: Answer = () => ({ status: 200 })): Promis
             return [];
           }
         });
-        if (a.status >= 200 && a.status < 300) got.push({ id: headers['webhook-id']!, body, json: JSON.parse(body), headers, at: Date.now(), verifiedBy });
+        if (a.status >= 200 && a.status < 300)
+          got.push({ id: headers['webhook-id']!, body, json: JSON.parse(body), headers, at: Date.now(), verifiedBy });
         res.writeHead(a.status, a.headers ?? {});
         res.end(a.body ?? '');
       };
@@ -107,7 +112,14 @@ export function event(resource: string, n: number, o: Partial<OutboundEvent> = {
     sourceEventId: `evt_${messageId}`,
     occurredAt: Date.now(),
     createdAt: Date.now(),
-    payload: JSON.stringify({ id: messageId, type: eventType, resource, seq: n, timestamp: new Date().toISOString(), data: { id: resource, n } }),
+    payload: JSON.stringify({
+      id: messageId,
+      type: eventType,
+      resource,
+      seq: n,
+      timestamp: new Date().toISOString(),
+      data: { id: resource, n },
+    }),
     endpointId: null,
     ...o,
   };
@@ -134,7 +146,11 @@ export async function kit(prefix: string): Promise<Kit> {
       const records = await Promise.all(
         events.map(async (e) => {
           const full = { ...event('x', 0), ...e };
-          return { topic: t('outbound.events'), key: full.resourceKey, value: await avro.encode(t('outbound.events'), full) };
+          return {
+            topic: t('outbound.events'),
+            key: full.resourceKey,
+            value: await avro.encode(t('outbound.events'), full),
+          };
         }),
       );
       await producer.send(records);
@@ -157,12 +173,29 @@ export const FAST_ENV = {
   DISPATCHER_REGISTRY_REFRESH_MS: '1000',
 };
 
-export function dispatcherEnv(k: Pick<Kit, 'prefix' | 'redisPrefix'>, extra: Record<string, string> = {}): Record<string, string> {
-  return serviceEnv(k.prefix, { REDIS_KEY_PREFIX: k.redisPrefix, HTTP_PORT: '0', INSTANCE_ID: `test-${process.pid}`, ...FAST_ENV, ...extra });
+export function dispatcherEnv(
+  k: Pick<Kit, 'prefix' | 'redisPrefix'>,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return serviceEnv(k.prefix, {
+    REDIS_KEY_PREFIX: k.redisPrefix,
+    HTTP_PORT: '0',
+    INSTANCE_ID: `test-${process.pid}`,
+    ...FAST_ENV,
+    ...extra,
+  });
 }
 
-export function startInProcess(k: Pick<Kit, 'prefix' | 'redisPrefix'>, extra: Record<string, string> = {}): Promise<RunningService> {
-  return startService({ name: 'dispatcher', spec: dispatcherSpec, env: dispatcherEnv(k, extra), start: startDispatcher });
+export function startInProcess(
+  k: Pick<Kit, 'prefix' | 'redisPrefix'>,
+  extra: Record<string, string> = {},
+): Promise<RunningService> {
+  return startService({
+    name: 'dispatcher',
+    spec: dispatcherSpec,
+    env: dispatcherEnv(k, extra),
+    start: startDispatcher,
+  });
 }
 
 /** Resolves once every resource's sequence numbers arrived in increasing order (repeats allowed). */

@@ -25,7 +25,8 @@ async function phase(type: string, fast: Receiver): Promise<{ rate: number; p95:
   const total = RATE * SECONDS;
   for (let i = 0; i < total; i += RATE / 10) {
     const batch: OutboundEvent[] = [];
-    for (let j = i; j < i + RATE / 10; j++) batch.push(event(`${type}-${j % RESOURCES}`, Math.floor(j / RESOURCES), { eventType: type }));
+    for (let j = i; j < i + RATE / 10; j++)
+      batch.push(event(`${type}-${j % RESOURCES}`, Math.floor(j / RESOURCES), { eventType: type }));
     const at = Date.now();
     await k.send(batch);
     for (const e of batch) sent.set(e.messageId, at);
@@ -33,7 +34,11 @@ async function phase(type: string, fast: Receiver): Promise<{ rate: number; p95:
     await new Promise((res) => setTimeout(res, Math.max(0, next - Date.now())));
   }
   const mine = () => fast.got.filter((g) => sent.has(g.id));
-  await eventually(() => (new Set(mine().map((g) => g.id)).size >= total ? true : undefined), 30_000, `${type}: all delivered to the fast endpoint`);
+  await eventually(
+    () => (new Set(mine().map((g) => g.id)).size >= total ? true : undefined),
+    30_000,
+    `${type}: all delivered to the fast endpoint`,
+  );
   const got = mine();
   const last = Math.max(...got.map((g) => g.at));
   const lat = got.map((g) => g.at - sent.get(g.id)!).sort((a, b) => a - b);
@@ -55,13 +60,30 @@ describe('dispatcher isolation', () => {
     const fast = await receiver(() => ({ status: 200 }));
     const hang = await receiver(() => 'hang');
     receivers.push(fast, hang);
-    await k.store.create({ url: fast.url, description: 'fast', eventTypes: ['alone.*', 'together.*'], headers: {}, rateLimitPerSecond: null });
+    await k.store.create({
+      url: fast.url,
+      description: 'fast',
+      eventTypes: ['alone.*', 'together.*'],
+      headers: {},
+      rateLimitPerSecond: null,
+    });
     await new Promise((res) => setTimeout(res, 300));
     const alone = await phase('alone.test', fast);
-    await k.store.create({ url: hang.url, description: 'hangs', eventTypes: ['together.*'], headers: {}, rateLimitPerSecond: null });
+    await k.store.create({
+      url: hang.url,
+      description: 'hangs',
+      eventTypes: ['together.*'],
+      headers: {},
+      rateLimitPerSecond: null,
+    });
     await new Promise((res) => setTimeout(res, 300));
     const together = await phase('together.test', fast);
-    console.log(`isolation: fast alone ${alone.rate.toFixed(1)}/s p95 ${alone.p95} ms; with a hanging endpoint ${together.rate.toFixed(1)}/s p95 ${together.p95} ms`);
-    assert.ok(together.rate >= alone.rate * 0.9, `throughput ${together.rate.toFixed(1)}/s vs ${alone.rate.toFixed(1)}/s alone`);
+    console.log(
+      `isolation: fast alone ${alone.rate.toFixed(1)}/s p95 ${alone.p95} ms; with a hanging endpoint ${together.rate.toFixed(1)}/s p95 ${together.p95} ms`,
+    );
+    assert.ok(
+      together.rate >= alone.rate * 0.9,
+      `throughput ${together.rate.toFixed(1)}/s vs ${alone.rate.toFixed(1)}/s alone`,
+    );
   });
 });

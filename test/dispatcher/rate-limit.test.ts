@@ -21,9 +21,16 @@ describe('dispatcher rate limit across instances', () => {
 
   before(async () => {
     k = await kit(uniquePrefix('dsp-ratelimit'));
-    for (const id of ['a', 'b']) instances.push(await startInProcess(k, { INSTANCE_ID: `rl-${id}-${process.pid}`, DISPATCHER_MAX_RATE_WAIT_MS: '300' }));
+    for (const id of ['a', 'b'])
+      instances.push(
+        await startInProcess(k, { INSTANCE_ID: `rl-${id}-${process.pid}`, DISPATCHER_MAX_RATE_WAIT_MS: '300' }),
+      );
     for (const svc of instances) {
-      await eventually(async () => ((await fetch(`http://127.0.0.1:${svc.port}/readyz`)).ok ? true : undefined), 60_000, 'dispatcher ready');
+      await eventually(
+        async () => ((await fetch(`http://127.0.0.1:${svc.port}/readyz`)).ok ? true : undefined),
+        60_000,
+        'dispatcher ready',
+      );
     }
     await new Promise((res) => setTimeout(res, 2000)); // the group settles with both members
   });
@@ -35,7 +42,13 @@ describe('dispatcher rate limit across instances', () => {
 
   it(`two instances together stay within the endpoint's ${RATE}/s`, async () => {
     r = await receiver(() => ({ status: 200 }));
-    await k.store.create({ url: r.url, description: 'limited', eventTypes: ['limited.*'], headers: {}, rateLimitPerSecond: RATE });
+    await k.store.create({
+      url: r.url,
+      description: 'limited',
+      eventTypes: ['limited.*'],
+      headers: {},
+      rateLimitPerSecond: RATE,
+    });
     await new Promise((res) => setTimeout(res, 300));
     await k.send(Array.from({ length: N }, (_, i) => event(`rl-${i}`, 1, { eventType: 'limited.test' })));
     await eventually(() => (new Set(r.got.map((g) => g.id)).size >= N ? true : undefined), 90_000, 'all delivered');
@@ -47,7 +60,9 @@ describe('dispatcher rate limit across instances', () => {
       busiest = Math.max(busiest, i - j + 1);
     }
     const span = at[at.length - 1]! - at[0]!;
-    console.log(`rate limit ${RATE}/s, 2 instances: ${at.length} deliveries over ${span} ms, busiest second ${busiest}`);
+    console.log(
+      `rate limit ${RATE}/s, 2 instances: ${at.length} deliveries over ${span} ms, busiest second ${busiest}`,
+    );
     // burst + rate = 8; 2 more for arrival jitter (an admission's request can arrive late).
     assert.ok(busiest <= 2 * RATE + 2, `at most ${2 * RATE + 2} in any second, got ${busiest}`);
     // (N - burst) / rate = 9 s at the shared limit; per-instance buckets would take ~4 s.

@@ -9,7 +9,16 @@ import { collect, type Collector } from '../helpers/collect.ts';
 import { eventually, testKafka, uniquePrefix } from '../helpers/env.ts';
 import type { RunningService } from '../../services/common/service.ts';
 import type { DeliveryAttempt, OutboundEvent } from '../../services/dispatcher/types.ts';
-import { event, inOrderPerResource, isOrdered, kit, receiver, startInProcess, type Kit, type Receiver } from './helpers.ts';
+import {
+  event,
+  inOrderPerResource,
+  isOrdered,
+  kit,
+  receiver,
+  startInProcess,
+  type Kit,
+  type Receiver,
+} from './helpers.ts';
 
 let k: Kit;
 let svc: RunningService;
@@ -17,7 +26,8 @@ let attempts: Collector;
 let ops: Collector;
 let dlq: Collector;
 const receivers: Receiver[] = [];
-const ep = (url: string, type: string) => k.store.create({ url, description: type, eventTypes: [type], headers: {}, rateLimitPerSecond: null });
+const ep = (url: string, type: string) =>
+  k.store.create({ url, description: type, eventTypes: [type], headers: {}, rateLimitPerSecond: null });
 const settle = () => new Promise((r) => setTimeout(r, 300));
 
 async function attemptsOf(endpointId: string): Promise<DeliveryAttempt[]> {
@@ -32,7 +42,11 @@ async function attemptsOf(endpointId: string): Promise<DeliveryAttempt[]> {
 describe('dispatcher retries', () => {
   before(async () => {
     k = await kit(uniquePrefix('dsp-retries'));
-    svc = await startInProcess(k, { DISPATCHER_RETRY_SCHEDULE: '0,150ms,150ms,150ms,150ms', DISPATCHER_DISABLE_AFTER_MS: '2500', DISPATCHER_BREAKER_FAILURES: '1000' });
+    svc = await startInProcess(k, {
+      DISPATCHER_RETRY_SCHEDULE: '0,150ms,150ms,150ms,150ms',
+      DISPATCHER_DISABLE_AFTER_MS: '2500',
+      DISPATCHER_BREAKER_FAILURES: '1000',
+    });
     attempts = await collect(testKafka(), k.t('outbound.attempts'));
     ops = await collect(testKafka(), k.t('ops.events'));
     dlq = await collect(testKafka(), k.t('outbound.dlq'));
@@ -60,7 +74,8 @@ describe('dispatcher retries', () => {
     r.secrets = [e.secrets[0]!.key];
     await settle();
     const events: OutboundEvent[] = [];
-    for (let i = 0; i < 10; i++) events.push(event('slow', i, { eventType: 'order.test' }), event('fast', i, { eventType: 'order.test' }));
+    for (let i = 0; i < 10; i++)
+      events.push(event('slow', i, { eventType: 'order.test' }), event('fast', i, { eventType: 'order.test' }));
     await k.send(events);
     await eventually(() => (new Set(r.got.map((g) => g.id)).size >= 20 ? true : undefined), 30_000, 'all 20 delivered');
     const by = inOrderPerResource(r.got);
@@ -71,12 +86,24 @@ describe('dispatcher retries', () => {
     const slowFirst = r.got.find((g) => g.json.resource === 'slow')!.at;
     assert.ok(fastDone <= slowFirst + 50, 'the fast resource did not wait for the slow one');
     for (const g of r.got) assert.deepEqual(g.verifiedBy, [0]);
-    const log = await eventually(async () => {
-      const l = await attemptsOf(e.id);
-      return l.filter((a) => a.outcome === 'SUCCEEDED').length >= 20 ? l : undefined;
-    }, 10_000, 'attempt log');
+    const log = await eventually(
+      async () => {
+        const l = await attemptsOf(e.id);
+        return l.filter((a) => a.outcome === 'SUCCEEDED').length >= 20 ? l : undefined;
+      },
+      10_000,
+      'attempt log',
+    );
     const slow0 = log.filter((a) => a.messageId === events[0]!.messageId);
-    assert.deepEqual(slow0.map((a) => [a.attempt, a.outcome, a.statusCode]), [[1, 'FAILED', 500], [2, 'FAILED', 500], [3, 'FAILED', 500], [4, 'SUCCEEDED', 200]]);
+    assert.deepEqual(
+      slow0.map((a) => [a.attempt, a.outcome, a.statusCode]),
+      [
+        [1, 'FAILED', 500],
+        [2, 'FAILED', 500],
+        [3, 'FAILED', 500],
+        [4, 'SUCCEEDED', 200],
+      ],
+    );
     assert.equal(slow0[0]!.responseExcerpt, 'not yet');
     assert.ok(slow0[0]!.nextAttemptAt! >= slow0[0]!.attemptedAt);
   });
@@ -87,14 +114,34 @@ describe('dispatcher retries', () => {
     const e = await ep(r.url, 'gone.test');
     await settle();
     await k.send([event('g', 0, { eventType: 'gone.test' }), event('g', 1, { eventType: 'gone.test' })]);
-    await eventually(async () => ((await k.store.get(e.id))?.state.enabled === false ? true : undefined), 20_000, 'endpoint disabled');
+    await eventually(
+      async () => ((await k.store.get(e.id))?.state.enabled === false ? true : undefined),
+      20_000,
+      'endpoint disabled',
+    );
     assert.equal((await k.store.get(e.id))!.state.reason, 'gone');
-    await eventually(() => (ops.messages.some((m) => m.value!.toString().includes(e.id) && m.value!.toString().includes('endpoint.disabled')) ? true : undefined), 10_000, 'ops event');
-    const log = await eventually(async () => {
-      const l = await attemptsOf(e.id);
-      return l.length >= 2 ? l : undefined;
-    }, 10_000, 'attempts');
-    assert.deepEqual(log.map((a) => a.outcome), ['DEAD', 'DEAD']);
+    await eventually(
+      () =>
+        ops.messages.some(
+          (m) => m.value!.toString().includes(e.id) && m.value!.toString().includes('endpoint.disabled'),
+        )
+          ? true
+          : undefined,
+      10_000,
+      'ops event',
+    );
+    const log = await eventually(
+      async () => {
+        const l = await attemptsOf(e.id);
+        return l.length >= 2 ? l : undefined;
+      },
+      10_000,
+      'attempts',
+    );
+    assert.deepEqual(
+      log.map((a) => a.outcome),
+      ['DEAD', 'DEAD'],
+    );
     assert.equal(log[0]!.statusCode, 410);
     assert.match(log[1]!.error ?? '', /endpoint disabled \(gone\)/);
   });
@@ -120,18 +167,29 @@ describe('dispatcher retries', () => {
     await settle();
     const msg = event('d', 0, { eventType: 'dead.test' });
     await k.send([msg]);
-    const log = await eventually(async () => {
-      const l = await attemptsOf(e.id);
-      return l.some((a) => a.outcome === 'DEAD') ? l : undefined;
-    }, 20_000, 'dead attempt');
-    assert.deepEqual(log.map((a) => a.outcome), ['FAILED', 'FAILED', 'FAILED', 'FAILED', 'DEAD']);
-    const dl = await eventually(async () => {
-      for (const m of dlq.messages) {
-        const d = await k.avro.decode<{ id: string; reason: string; attempts: number; value: Buffer }>(m.value!);
-        if (d.id === `${msg.messageId}/${e.id}`) return d;
-      }
-      return undefined;
-    }, 10_000, 'dlq record');
+    const log = await eventually(
+      async () => {
+        const l = await attemptsOf(e.id);
+        return l.some((a) => a.outcome === 'DEAD') ? l : undefined;
+      },
+      20_000,
+      'dead attempt',
+    );
+    assert.deepEqual(
+      log.map((a) => a.outcome),
+      ['FAILED', 'FAILED', 'FAILED', 'FAILED', 'DEAD'],
+    );
+    const dl = await eventually(
+      async () => {
+        for (const m of dlq.messages) {
+          const d = await k.avro.decode<{ id: string; reason: string; attempts: number; value: Buffer }>(m.value!);
+          if (d.id === `${msg.messageId}/${e.id}`) return d;
+        }
+        return undefined;
+      },
+      10_000,
+      'dlq record',
+    );
     assert.equal(dl.reason, 'max_attempts');
     assert.equal(dl.attempts, 5);
     const original = await k.avro.decode<{ messageId: string; endpointId: string; payload: string }>(dl.value);
@@ -148,7 +206,18 @@ describe('dispatcher retries', () => {
       await k.send([event(`f${i}`, 0, { eventType: 'failing.test' })]);
       await new Promise((res) => setTimeout(res, 500));
     }
-    await eventually(async () => ((await k.store.get(e.id))?.state.reason === 'failing' ? true : undefined), 20_000, 'disabled as failing');
-    await eventually(() => (ops.messages.some((m) => m.value!.toString().includes(e.id) && m.value!.toString().includes('"failing"')) ? true : undefined), 10_000, 'ops event');
+    await eventually(
+      async () => ((await k.store.get(e.id))?.state.reason === 'failing' ? true : undefined),
+      20_000,
+      'disabled as failing',
+    );
+    await eventually(
+      () =>
+        ops.messages.some((m) => m.value!.toString().includes(e.id) && m.value!.toString().includes('"failing"'))
+          ? true
+          : undefined,
+      10_000,
+      'ops event',
+    );
   });
 });

@@ -54,8 +54,15 @@ describe('end to end: provider POST → customer endpoint', () => {
     for (const d of result.deliveries) assert.ok(d.verified, `delivery ${d.webhookId} verified`);
     const payment = result.deliveries.filter((d) => d.type.startsWith('payment.'));
     // created → succeeded; the late "processing" is stale (not applied), the retry is a duplicate.
-    assert.deepEqual(payment.map((d) => d.type), ['payment.updated', 'payment.succeeded']);
-    assert.equal(new Set(result.deliveries.map((d) => d.webhookId)).size, result.deliveries.length, 'no webhook-id twice');
+    assert.deepEqual(
+      payment.map((d) => d.type),
+      ['payment.updated', 'payment.succeeded'],
+    );
+    assert.equal(
+      new Set(result.deliveries.map((d) => d.webhookId)).size,
+      result.deliveries.length,
+      'no webhook-id twice',
+    );
     assert.equal(result.deliveries.filter((d) => d.type.startsWith('issue')).length, 1, 'the GitHub issue event once');
     const state = (payment[1]!.body.data as { state: { data: { object: { status: string } } } }).state;
     assert.equal(state.data.object.status, 'succeeded', 'self-contained body carries the full state');
@@ -93,7 +100,12 @@ describe('end to end: provider POST → customer endpoint', () => {
     }
     assert.deepEqual(
       codes,
-      Object.fromEntries([...ORDER].reverse().filter((n) => services.has(n)).map((n) => [n, 0])),
+      Object.fromEntries(
+        [...ORDER]
+          .reverse()
+          .filter((n) => services.has(n))
+          .map((n) => [n, 0]),
+      ),
       'every service exits 0 on SIGTERM',
     );
   });

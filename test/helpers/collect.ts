@@ -8,9 +8,16 @@ export interface Collector {
   stop(): Promise<void>;
 }
 
-export async function collect(kafka: Kafka, topic: string, opts: { readUncommitted?: boolean } = {}): Promise<Collector> {
+export async function collect(
+  kafka: Kafka,
+  topic: string,
+  opts: { readUncommitted?: boolean } = {},
+): Promise<Collector> {
   const messages: InMessage[] = [];
-  const consumer = kafka.consumer({ groupId: `collector-${topic}-${Math.random().toString(36).slice(2)}`, readUncommitted: opts.readUncommitted ?? false });
+  const consumer = kafka.consumer({
+    groupId: `collector-${topic}-${Math.random().toString(36).slice(2)}`,
+    readUncommitted: opts.readUncommitted ?? false,
+  });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await consumer.run({

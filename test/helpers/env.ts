@@ -46,7 +46,11 @@ export function serviceEnv(prefix: string, extra: Record<string, string> = {}): 
 }
 
 /** Polls until `fn` returns a value that is not undefined, or throws after `ms`. */
-export async function eventually<T>(fn: () => Promise<T | undefined> | T | undefined, ms = 30_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined> | T | undefined,
+  ms = 30_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + ms;
   let last: unknown;
   while (Date.now() < deadline) {

@@ -24,7 +24,11 @@ export interface ServiceProcess {
   stop(ms?: number): Promise<number | null>;
 }
 
-export async function startServiceProcess(name: string, prefix: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
+export async function startServiceProcess(
+  name: string,
+  prefix: string,
+  env: Record<string, string> = {},
+): Promise<ServiceProcess> {
   const port = await freePort();
   const output: string[] = [];
   const child = spawn(process.execPath, [`${ROOT}services/${name}/main.ts`], {

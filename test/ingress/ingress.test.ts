@@ -23,7 +23,10 @@ import { collect, type Collector } from '../helpers/collect.ts';
 import { eventually, provision, serviceEnv, testKafka, uniquePrefix } from '../helpers/env.ts';
 
 const spans = new InMemorySpanExporter();
-const telemetry = startTelemetry({ serviceName: 'hookline-ingress-it', spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] });
+const telemetry = startTelemetry({
+  serviceName: 'hookline-ingress-it',
+  spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
+});
 const prefix = uniquePrefix('ingress');
 const kafka = testKafka();
 const stripe = new Stripe('sk_test_unused');
@@ -38,7 +41,15 @@ function stripeEvent(id: string, pad = 2500): string {
 
 function signed(body: string, secret = SECRET): RequestInit {
   const sig = stripe.webhooks.generateTestHeaderString({ payload: body, secret });
-  return { method: 'POST', body, headers: { 'content-type': 'application/json', 'stripe-signature': sig, 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)' } };
+  return {
+    method: 'POST',
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'stripe-signature': sig,
+      'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+    },
+  };
 }
 
 describe('ingress on the real stack', () => {
@@ -47,19 +58,34 @@ describe('ingress on the real stack', () => {
   let base: string;
 
   before(async () => {
-    await provision(prefix, TOPICS.filter((t) => t.name === 'webhooks.raw'));
+    await provision(
+      prefix,
+      TOPICS.filter((t) => t.name === 'webhooks.raw'),
+    );
     writeFileSync(
       sourcesFile,
       JSON.stringify({
         sources: [
           { id: 'stripe-it', provider: 'stripe', secrets: [SECRET] },
-          { id: 'stripe-limited', provider: 'stripe', secrets: [SECRET], options: { rateLimitPerSecond: 0.5, rateLimitBurst: 2 } },
+          {
+            id: 'stripe-limited',
+            provider: 'stripe',
+            secrets: [SECRET],
+            options: { rateLimitPerSecond: 0.5, rateLimitBurst: 2 },
+          },
         ],
       }),
     );
-    svc = await startService({ ...ingressService(serviceEnv(prefix, { SOURCES_FILE: sourcesFile, HTTP_PORT: '0' })), telemetry });
+    svc = await startService({
+      ...ingressService(serviceEnv(prefix, { SOURCES_FILE: sourcesFile, HTTP_PORT: '0' })),
+      telemetry,
+    });
     base = `http://127.0.0.1:${svc.port}`;
-    await eventually(async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined), 30_000, 'ingress ready');
+    await eventually(
+      async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined),
+      30_000,
+      'ingress ready',
+    );
     raw = await collect(kafka, topicName(prefix, 'webhooks.raw'));
   });
 
@@ -76,7 +102,11 @@ describe('ingress on the real stack', () => {
     const eventId = rawEventId('stripe-it', 'evt_it_1');
     assert.deepEqual(await res.json(), { received: true, ids: [eventId] });
 
-    const m = await eventually(() => raw.messages.find((x) => x.headers[H.eventId] === eventId), 30_000, 'the raw record');
+    const m = await eventually(
+      () => raw.messages.find((x) => x.headers[H.eventId] === eventId),
+      30_000,
+      'the raw record',
+    );
     assert.ok(m.value!.equals(Buffer.from(body, 'utf8')), 'body byte-exact');
     assert.equal(m.key, 'stripe-it:payment_intent:pi_evt_it_1');
     assert.equal(m.headers[H.source], 'stripe-it');
@@ -90,24 +120,36 @@ describe('ingress on the real stack', () => {
     assert.equal(back.eventId, eventId);
     assert.ok(Math.abs(back.receivedAt.getTime() - Date.now()) < 60_000);
 
-    const span = spans.getFinishedSpans().find((s) => s.name === SPAN_REQUEST && s.spanContext().traceId === m.headers[H.traceparent]?.split('-')[1]);
+    const span = spans
+      .getFinishedSpans()
+      .find((s) => s.name === SPAN_REQUEST && s.spanContext().traceId === m.headers[H.traceparent]?.split('-')[1]);
     assert.ok(span, `the traceparent on Kafka (${m.headers[H.traceparent]}) is the ingress request span's trace`);
     assert.equal(m.headers[H.traceparent]!.split('-')[2], span.spanContext().spanId);
   });
 
   it('60 concurrent webhooks: all acknowledged, each stored once, each with its own trace', async () => {
     const ids = Array.from({ length: 60 }, (_, i) => `evt_conc_${i}`);
-    const statuses = await Promise.all(ids.map(async (id) => (await fetch(`${base}/webhooks/stripe-it`, signed(stripeEvent(id, 3000)))).status));
+    const statuses = await Promise.all(
+      ids.map(async (id) => (await fetch(`${base}/webhooks/stripe-it`, signed(stripeEvent(id, 3000)))).status),
+    );
     assert.deepEqual(new Set(statuses), new Set([200]));
-    const records = await eventually(() => {
-      const got = raw.messages.filter((m) => m.headers[H.deliveryId]?.startsWith('evt_conc_'));
-      return got.length >= ids.length ? got : undefined;
-    }, 30_000, 'all concurrent records');
+    const records = await eventually(
+      () => {
+        const got = raw.messages.filter((m) => m.headers[H.deliveryId]?.startsWith('evt_conc_'));
+        return got.length >= ids.length ? got : undefined;
+      },
+      30_000,
+      'all concurrent records',
+    );
     await new Promise((r) => setTimeout(r, 500));
     const again = raw.messages.filter((m) => m.headers[H.deliveryId]?.startsWith('evt_conc_'));
     assert.equal(again.length, ids.length, 'no duplicates');
     assert.deepEqual(new Set(records.map((m) => m.headers[H.deliveryId])), new Set(ids));
-    assert.equal(new Set(records.map((m) => m.headers[H.traceparent]!.split('-')[1])).size, ids.length, 'one trace per request');
+    assert.equal(
+      new Set(records.map((m) => m.headers[H.traceparent]!.split('-')[1])).size,
+      ids.length,
+      'one trace per request',
+    );
   });
 
   it('a bad signature is refused 401 with no detail, counted per source and reason, and nothing is stored', async () => {
@@ -138,7 +180,11 @@ describe('ingress on the real stack', () => {
   });
 
   it('413 for a declared body over 1 MiB, 404 unknown source, 405 wrong method', async () => {
-    const big = await fetch(`${base}/webhooks/stripe-it`, { method: 'POST', body: 'x'.repeat(1024 * 1024 + 1), headers: { 'content-type': 'application/json' } });
+    const big = await fetch(`${base}/webhooks/stripe-it`, {
+      method: 'POST',
+      body: 'x'.repeat(1024 * 1024 + 1),
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(big.status, 413);
     assert.equal((await fetch(`${base}/webhooks/nope`, signed('{}'))).status, 404);
     const get = await fetch(`${base}/webhooks/stripe-it`);

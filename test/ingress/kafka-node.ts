@@ -23,7 +23,11 @@ export function findKafkaLibs(env: NodeJS.ProcessEnv = process.env): string | un
   if (env.HOOKLINE_KAFKA_LIBS) candidates.push(env.HOOKLINE_KAFKA_LIBS);
   const cache = env.HOOKLINE_CACHE ?? join(homedir(), '.cache', 'hookline');
   if (existsSync(cache)) {
-    for (const d of readdirSync(cache).filter((n) => /^kafka-\d/.test(n)).sort().reverse()) candidates.push(join(cache, d, 'libs'));
+    for (const d of readdirSync(cache)
+      .filter((n) => /^kafka-\d/.test(n))
+      .sort()
+      .reverse())
+      candidates.push(join(cache, d, 'libs'));
   }
   candidates.push(...runningBrokerLibs());
   return candidates.find((c) => existsSync(c) && readdirSync(c).some((f) => /^kafka_2\.\d+-.*\.jar$/.test(f)));
@@ -74,7 +78,9 @@ function run(cmd: string, args: string[]): Promise<string> {
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.stderr.on('data', (d: Buffer) => (out += d.toString()));
     p.on('error', reject);
-    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${out.slice(-2000)}`))));
+    p.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${out.slice(-2000)}`)),
+    );
   });
 }
 
@@ -117,7 +123,15 @@ export async function createKafkaNode(libs: string): Promise<KafkaNode> {
       '',
     ].join('\n'),
   );
-  const jvm = ['-Xms128m', '-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${LOG4J}`, '-cp', `${libs}/*`];
+  const jvm = [
+    '-Xms128m',
+    '-Xmx512m',
+    '-XX:+UseSerialGC',
+    '-XX:TieredStopAtLevel=1',
+    `-Dlog4j2.configurationFile=${LOG4J}`,
+    '-cp',
+    `${libs}/*`,
+  ];
   const clusterId = randomBytes(16).toString('base64url').replace(/^-/, 'A');
   await run(java, [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props]);
 
@@ -157,7 +171,8 @@ export async function createKafkaNode(libs: string): Promise<KafkaNode> {
       const deadline = Date.now() + 90_000;
       while (!(await portOpen())) {
         if (!proc) throw new Error(`second kafka exited during start-up:\n${output.slice(-3000)}`);
-        if (Date.now() > deadline) throw new Error(`second kafka did not open ${port} within 90 s:\n${output.slice(-3000)}`);
+        if (Date.now() > deadline)
+          throw new Error(`second kafka did not open ${port} within 90 s:\n${output.slice(-3000)}`);
         await new Promise((r) => setTimeout(r, 200));
       }
     },

@@ -18,7 +18,15 @@ import { getProvider } from '../../services/providers/index.ts';
 import { api, startAdminInProcess, type Api } from '../admin/helpers.ts';
 import { OUTBOUND_TOPICS } from '../dispatcher/helpers.ts';
 import { collect, type Collector } from '../helpers/collect.ts';
-import { clearRedisPrefix, eventually, provision, serviceEnv, stackConfig, testKafka, uniquePrefix } from '../helpers/env.ts';
+import {
+  clearRedisPrefix,
+  eventually,
+  provision,
+  serviceEnv,
+  stackConfig,
+  testKafka,
+  uniquePrefix,
+} from '../helpers/env.ts';
 
 const prefix = uniquePrefix('ingress-src');
 const redisPrefix = `${prefix}hl:`;
@@ -27,9 +35,19 @@ const OLD = 'whsec_test_sources_redis_old';
 const NEW = 'whsec_test_sources_redis_new';
 
 function post(base: string, source: string, id: string, secret: string): Promise<Response> {
-  const body = JSON.stringify({ id, object: 'event', type: 'payment_intent.succeeded', created: 1700000000, data: { object: { id: `pi_${id}`, object: 'payment_intent', status: 'succeeded' } } });
+  const body = JSON.stringify({
+    id,
+    object: 'event',
+    type: 'payment_intent.succeeded',
+    created: 1700000000,
+    data: { object: { id: `pi_${id}`, object: 'payment_intent', status: 'succeeded' } },
+  });
   const sig = stripe.webhooks.generateTestHeaderString({ payload: body, secret });
-  return fetch(`${base}/webhooks/${source}`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'stripe-signature': sig } });
+  return fetch(`${base}/webhooks/${source}`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', 'stripe-signature': sig },
+  });
 }
 
 describe('ingress reading sources the admin API manages (SOURCES_STORE=redis)', () => {
@@ -43,9 +61,15 @@ describe('ingress reading sources the admin API manages (SOURCES_STORE=redis)', 
     await provision(prefix, [...OUTBOUND_TOPICS, ...TOPICS.filter((t) => t.name === 'webhooks.raw')]);
     admin = await startAdminInProcess(prefix, redisPrefix);
     call = api(`http://127.0.0.1:${admin.port}`);
-    ingress = await startService(ingressService(serviceEnv(prefix, { SOURCES_STORE: 'redis', REDIS_KEY_PREFIX: redisPrefix, HTTP_PORT: '0' })));
+    ingress = await startService(
+      ingressService(serviceEnv(prefix, { SOURCES_STORE: 'redis', REDIS_KEY_PREFIX: redisPrefix, HTTP_PORT: '0' })),
+    );
     base = `http://127.0.0.1:${ingress.port}`;
-    await eventually(async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined), 30_000, 'ingress ready');
+    await eventually(
+      async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined),
+      30_000,
+      'ingress ready',
+    );
     raw = await collect(testKafka(), topicName(prefix, 'webhooks.raw'));
   });
 
@@ -63,21 +87,43 @@ describe('ingress reading sources the admin API manages (SOURCES_STORE=redis)', 
     // Immediately, no wait: the change notification, or else the re-read on a miss (next test).
     const first = await post(base, 'stripe-live', 'evt_first', OLD);
     assert.equal(first.status, 200);
-    assert.equal((await post(base, 'stripe-live', 'evt_wrong', NEW)).status, 401, 'the new secret is not configured yet');
+    assert.equal(
+      (await post(base, 'stripe-live', 'evt_wrong', NEW)).status,
+      401,
+      'the new secret is not configured yet',
+    );
 
-    assert.equal((await call('PUT', '/v1/sources/stripe-live', { provider: 'stripe', secrets: [OLD, NEW] })).status, 200);
+    assert.equal(
+      (await call('PUT', '/v1/sources/stripe-live', { provider: 'stripe', secrets: [OLD, NEW] })).status,
+      200,
+    );
     // An update arrives by the change notification (the source exists, so no miss triggers a re-read).
-    await eventually(async () => ((await post(base, 'stripe-live', 'evt_new', NEW)).status === 200 ? true : undefined), 10_000, 'the new secret accepted');
+    await eventually(
+      async () => ((await post(base, 'stripe-live', 'evt_new', NEW)).status === 200 ? true : undefined),
+      10_000,
+      'the new secret accepted',
+    );
     assert.equal((await post(base, 'stripe-live', 'evt_old', OLD)).status, 200, 'the old secret still accepted');
 
     const eventId = rawEventId('stripe-live', 'evt_first');
-    const m = await eventually(() => raw.messages.find((x) => x.headers[H.eventId] === eventId), 30_000, 'the raw record');
+    const m = await eventually(
+      () => raw.messages.find((x) => x.headers[H.eventId] === eventId),
+      30_000,
+      'the raw record',
+    );
     assert.equal(m.headers[H.source], 'stripe-live');
 
     assert.equal((await call('DELETE', '/v1/sources/stripe-live')).status, 204);
-    await eventually(async () => ((await post(base, 'stripe-live', 'evt_after', OLD)).status === 404 ? true : undefined), 10_000, '404 after the deletion');
+    await eventually(
+      async () => ((await post(base, 'stripe-live', 'evt_after', OLD)).status === 404 ? true : undefined),
+      10_000,
+      '404 after the deletion',
+    );
     const stored = new Set(raw.messages.map((x) => x.headers[H.eventId]));
-    assert.ok(!stored.has(rawEventId('stripe-live', 'evt_wrong')) && !stored.has(rawEventId('stripe-live', 'evt_before')), 'refused requests wrote nothing');
+    assert.ok(
+      !stored.has(rawEventId('stripe-live', 'evt_wrong')) && !stored.has(rawEventId('stripe-live', 'evt_before')),
+      'refused requests wrote nothing',
+    );
   });
 
   it('a miss re-reads the store without a change notification, at most once a second', async () => {
@@ -85,12 +131,18 @@ describe('ingress reading sources the admin API manages (SOURCES_STORE=redis)', 
     await redis.connect();
     const store = await openRedisSourceStore({ redis, prefix: redisPrefix, lookup: getProvider, refreshMs: 3_600_000 }); // no subscriber
     try {
-      assert.equal((await call('PUT', '/v1/sources/gh-late', { provider: 'github', secrets: ['gh-secret-1'] })).status, 201);
+      assert.equal(
+        (await call('PUT', '/v1/sources/gh-late', { provider: 'github', secrets: ['gh-secret-1'] })).status,
+        201,
+      );
       assert.equal(store.get('gh-late'), undefined, 'not seen without a notification');
       await new Promise((r) => setTimeout(r, 1100)); // the read at open counts as the last re-read
       await store.refresh!();
       assert.deepEqual(store.get('gh-late')?.secrets, ['gh-secret-1']);
-      assert.equal((await call('PUT', '/v1/sources/gh-later', { provider: 'github', secrets: ['gh-secret-2'] })).status, 201);
+      assert.equal(
+        (await call('PUT', '/v1/sources/gh-later', { provider: 'github', secrets: ['gh-secret-2'] })).status,
+        201,
+      );
       await store.refresh!();
       assert.equal(store.get('gh-later'), undefined, 'a second miss within the second does not re-read');
       await new Promise((r) => setTimeout(r, 1100));

@@ -24,7 +24,10 @@ function sources(dir: string): string[] {
 const code = sources(join(root, 'services')).join('\n');
 
 const declared = new Map<string, string>();
-for (const m of code.matchAll(/create(Counter|Histogram|ObservableGauge|UpDownCounter|Gauge)\(\s*'(hookline_[a-z_]+)'/g)) declared.set(m[2]!, m[1]!);
+for (const m of code.matchAll(
+  /create(Counter|Histogram|ObservableGauge|UpDownCounter|Gauge)\(\s*'(hookline_[a-z_]+)'/g,
+))
+  declared.set(m[2]!, m[1]!);
 
 const exprs = [...rules.matchAll(/^\s+expr: (.+)$/gm)].map((m) => m[1]!);
 
@@ -37,7 +40,8 @@ describe('alert rules', () => {
       const base = series.replace(/_(bucket|sum|count)$/, '');
       const kind = declared.get(series) ?? declared.get(base);
       assert.ok(kind, `${series} is not declared by any service`);
-      if (series !== base && !declared.has(series)) assert.equal(kind, 'Histogram', `${series}: only histograms have _bucket/_sum/_count`);
+      if (series !== base && !declared.has(series))
+        assert.equal(kind, 'Histogram', `${series}: only histograms have _bucket/_sum/_count`);
     }
   });
 
@@ -47,7 +51,10 @@ describe('alert rules', () => {
       for (const m of e.matchAll(/hookline_[a-z_]+\{([^}]*)\}/g)) {
         for (const matcher of m[1]!.matchAll(/(\w+)(=~|=)"([^"]*)"/g)) {
           for (const value of matcher[3]!.split('|')) {
-            assert.ok(code.includes(`'${value}'`), `label ${matcher[1]}="${value}" in "${e}" is never written by the services`);
+            assert.ok(
+              code.includes(`'${value}'`),
+              `label ${matcher[1]}="${value}" in "${e}" is never written by the services`,
+            );
             checked++;
           }
         }
@@ -66,7 +73,11 @@ describe('alert rules', () => {
       assert.ok(!names.has(name), `${name} defined twice`);
       names.add(name);
       const expr = /^\s+expr: (.+)$/m.exec(b)![1]!;
-      for (const [open, close] of [['(', ')'], ['{', '}'], ['[', ']']] as const) {
+      for (const [open, close] of [
+        ['(', ')'],
+        ['{', '}'],
+        ['[', ']'],
+      ] as const) {
         assert.equal(expr.split(open).length, expr.split(close).length, `${name}: unbalanced ${open}${close}`);
       }
       assert.match(b, /^\s+severity: (critical|warning)$/m, `${name}: severity`);

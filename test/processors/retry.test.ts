@@ -33,7 +33,16 @@ const stripe = SPECS.find((s) => s.provider === 'stripe')!;
 const group = `hookline-test.${prefix}processors`;
 
 function domainEvent(r: number, i: number): DomainEvent {
-  return { ...envelope(stripe, r, i), domain: 'payments', position: i + 1, gap: null, stale: false, sequencedAt: Date.now(), staleReason: null, releasedBy: null };
+  return {
+    ...envelope(stripe, r, i),
+    domain: 'payments',
+    position: i + 1,
+    gap: null,
+    stale: false,
+    sequencedAt: Date.now(),
+    staleReason: null,
+    releasedBy: null,
+  };
 }
 
 describe('processors: retry topics, parked resources, DLQ and redrive', () => {
@@ -69,12 +78,26 @@ describe('processors: retry topics, parked resources, DLQ and redrive', () => {
     const p = createProducer(kafka);
     await p.connect();
     const topic = t('events.payments');
-    await p.send(await Promise.all(events.map(async (e) => ({ topic, key: e.resourceKey, value: await avro.encode(topic, e) }))));
+    await p.send(
+      await Promise.all(events.map(async (e) => ({ topic, key: e.resourceKey, value: await avro.encode(topic, e) }))),
+    );
     await p.disconnect();
   }
 
   before(async () => {
-    await provision(prefix, TOPICS.filter((x) => ['events.payments', 'processors.dlq', 'processors.watermarks', 'state.resources', 'ops.events', ...RETRY_TOPICS].includes(x.name)));
+    await provision(
+      prefix,
+      TOPICS.filter((x) =>
+        [
+          'events.payments',
+          'processors.dlq',
+          'processors.watermarks',
+          'state.resources',
+          'ops.events',
+          ...RETRY_TOPICS,
+        ].includes(x.name),
+      ),
+    );
     await redis.connect();
     await admin.connect();
     effects = await collect(kafka, t('state.resources'));
@@ -121,7 +144,15 @@ describe('processors: retry topics, parked resources, DLQ and redrive', () => {
     assert.deepEqual(a, [a1!.eventId, a2!.eventId, a3!.eventId], 'resource 1 in order, each once');
     assert.equal(effectIds().filter((id) => id === b1.eventId).length, 1);
     const attempts = calls.filter((c) => c.eventId === a1!.eventId);
-    assert.deepEqual(attempts.map((c) => [c.attempt, c.ok]), [[1, false], [2, false], [3, false], [4, true]]);
+    assert.deepEqual(
+      attempts.map((c) => [c.attempt, c.ok]),
+      [
+        [1, false],
+        [2, false],
+        [3, false],
+        [4, true],
+      ],
+    );
     for (let i = 1; i < attempts.length; i++) {
       const gap = attempts[i]!.at - attempts[i - 1]!.at;
       assert.ok(gap >= DELAYS[i - 1]! - 50, `attempt ${i + 1} waited ${gap} ms ≥ ${DELAYS[i - 1]} ms`);
@@ -140,22 +171,41 @@ describe('processors: retry topics, parked resources, DLQ and redrive', () => {
     await eventually(() => (effectIds().includes(p2.eventId) ? true : undefined), 60_000, 'p2 after p1 dead-lettered');
 
     const env = serviceEnv(prefix, { LOG_LEVEL: 'error' });
-    const list = await eventually(async () => {
-      const r = await exec(process.execPath, [CLI, 'dlq', 'list', '--topic', t('processors.dlq'), '--reason', 'test_permanent', '--json'], { env });
-      const lines = r.stdout.trim().split('\n').filter(Boolean);
-      return lines.length > 0 ? lines.map((l) => JSON.parse(l) as { id: string; attempts: number; error: string; sourceTopic: string; stage: string }) : undefined;
-    }, 30_000, 'dlq record');
+    const list = await eventually(
+      async () => {
+        const r = await exec(
+          process.execPath,
+          [CLI, 'dlq', 'list', '--topic', t('processors.dlq'), '--reason', 'test_permanent', '--json'],
+          { env },
+        );
+        const lines = r.stdout.trim().split('\n').filter(Boolean);
+        return lines.length > 0
+          ? lines.map(
+              (l) =>
+                JSON.parse(l) as { id: string; attempts: number; error: string; sourceTopic: string; stage: string },
+            )
+          : undefined;
+      },
+      30_000,
+      'dlq record',
+    );
     assert.equal(list.length, 1);
     assert.equal(list[0]!.attempts, 1);
     assert.equal(list[0]!.stage, 'processors');
     assert.equal(list[0]!.sourceTopic, t('events.payments'));
     assert.match(list[0]!.error, /cannot handle/);
 
-    const show = await exec(process.execPath, [CLI, 'dlq', 'show', list[0]!.id, '--topic', t('processors.dlq')], { env });
+    const show = await exec(process.execPath, [CLI, 'dlq', 'show', list[0]!.id, '--topic', t('processors.dlq')], {
+      env,
+    });
     assert.match(show.stdout, /test_permanent/);
 
     permanent.delete(p1.eventId);
-    const r1 = await exec(process.execPath, [CLI, 'dlq', 'redrive', '--topic', t('processors.dlq'), '--ids', list[0]!.id], { env });
+    const r1 = await exec(
+      process.execPath,
+      [CLI, 'dlq', 'redrive', '--topic', t('processors.dlq'), '--ids', list[0]!.id],
+      { env },
+    );
     assert.match(r1.stdout, /redriven 1\/1/);
     assert.match(r1.stdout, /1 redriven now/);
     const r2 = await exec(process.execPath, [CLI, 'dlq', 'redrive', '--topic', t('processors.dlq')], { env });
@@ -170,11 +220,20 @@ describe('processors: retry topics, parked resources, DLQ and redrive', () => {
     await running.stop();
     const callsBefore = calls.length;
     const effectsBefore = effectIds().length;
-    const resets: [string, string[]][] = [[group, [t('events.payments')]], [`${group}.retry`, RETRY_TOPICS.map(t)]];
+    const resets: [string, string[]][] = [
+      [group, [t('events.payments')]],
+      [`${group}.retry`, RETRY_TOPICS.map(t)],
+    ];
     // Committed offsets before the reset (retry topics are written transactionally: their end offset
     // is past the last commit marker, so "caught up" = back where the group was). Partitions the group
     // had never committed (-1) are left out: the reset puts them at their low offset.
-    const committed = async (g: string, topic: string) => new Map(((await admin.fetchOffsets({ groupId: g, topics: [topic] }))[0]?.partitions ?? []).map((p) => [p.partition, p.offset]));
+    const committed = async (g: string, topic: string) =>
+      new Map(
+        ((await admin.fetchOffsets({ groupId: g, topics: [topic] }))[0]?.partitions ?? []).map((p) => [
+          p.partition,
+          p.offset,
+        ]),
+      );
     const was = new Map<string, Map<number, string>>();
     for (const [g, topics] of resets) {
       for (const topic of topics) {
@@ -183,17 +242,22 @@ describe('processors: retry topics, parked resources, DLQ and redrive', () => {
       }
     }
     running = await start();
-    await eventually(async () => {
-      for (const [g, topics] of resets) {
-        for (const topic of topics) {
-          const now = await committed(g, topic);
-          for (const [partition, offset] of was.get(`${g} ${topic}`)!) {
-            if (offset !== '-1' && now.get(partition) !== offset) throw new Error(`${g} on ${topic}/${partition} at ${now.get(partition)}, was ${offset}`);
+    await eventually(
+      async () => {
+        for (const [g, topics] of resets) {
+          for (const topic of topics) {
+            const now = await committed(g, topic);
+            for (const [partition, offset] of was.get(`${g} ${topic}`)!) {
+              if (offset !== '-1' && now.get(partition) !== offset)
+                throw new Error(`${g} on ${topic}/${partition} at ${now.get(partition)}, was ${offset}`);
+            }
           }
         }
-      }
-      return true;
-    }, 60_000, 'both groups re-read everything');
+        return true;
+      },
+      60_000,
+      'both groups re-read everything',
+    );
     await new Promise((r) => setTimeout(r, 1000));
     assert.deepEqual(calls.slice(callsBefore), [], 'no handler ran for a re-read record');
     assert.equal(effectIds().length, effectsBefore, 'no effect twice');

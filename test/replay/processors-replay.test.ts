@@ -42,17 +42,35 @@ interface Timed {
 
 async function domainRecord(spec: typeof stripe, r: number, i: number, at: number): Promise<Timed> {
   const domain = spec === stripe ? 'payments' : 'commerce';
-  const e: DomainEvent = { ...envelope(spec, r, i, { occurredAt: at, receivedAt: at + 5 }), domain, position: i + 1, gap: null, stale: false, sequencedAt: at + 10, staleReason: null, releasedBy: null };
+  const e: DomainEvent = {
+    ...envelope(spec, r, i, { occurredAt: at, receivedAt: at + 5 }),
+    domain,
+    position: i + 1,
+    gap: null,
+    stale: false,
+    sequencedAt: at + 10,
+    staleReason: null,
+    releasedBy: null,
+  };
   const topic = t(`events.${domain}`);
   return { topic, key: e.resourceKey, value: await avro.encode(topic, e), timestamp: at };
 }
 
 async function produceTimed(records: readonly Timed[]): Promise<void> {
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
   await producer.connect();
   try {
     // One send per record, in time order: per partition, record timestamps increase with offsets.
-    for (const r of records) await producer.send({ topic: r.topic, acks: -1, messages: [{ key: r.key, value: r.value, timestamp: String(r.timestamp) }] });
+    for (const r of records)
+      await producer.send({
+        topic: r.topic,
+        acks: -1,
+        messages: [{ key: r.key, value: r.value, timestamp: String(r.timestamp) }],
+      });
   } finally {
     await producer.disconnect();
   }
@@ -60,7 +78,11 @@ async function produceTimed(records: readonly Timed[]): Promise<void> {
 
 function startProcessorsProcess(): ChildProcess {
   return spawn(process.execPath, [MAIN], {
-    env: serviceEnv(prefix, { PROCESSORS_DOMAINS: 'payments,commerce', PROCESSORS_SESSION_TIMEOUT_MS: '6000', PROCESSORS_CHUNK_SIZE: '25' }),
+    env: serviceEnv(prefix, {
+      PROCESSORS_DOMAINS: 'payments,commerce',
+      PROCESSORS_SESSION_TIMEOUT_MS: '6000',
+      PROCESSORS_CHUNK_SIZE: '25',
+    }),
     stdio: ['ignore', 'inherit', 'inherit'],
   });
 }
@@ -74,8 +96,19 @@ describe('replay: processors re-read an hour of events through the CLI and dupli
   let dlq: Collector;
 
   before(async () => {
-    const wanted = [...DOMAIN_TOPICS, 'outbound.events', 'state.resources', 'processors.dlq', 'processors.watermarks', 'ops.events', ...RETRY_TOPICS];
-    await provision(prefix, TOPICS.filter((x) => wanted.includes(x.name)));
+    const wanted = [
+      ...DOMAIN_TOPICS,
+      'outbound.events',
+      'state.resources',
+      'processors.dlq',
+      'processors.watermarks',
+      'ops.events',
+      ...RETRY_TOPICS,
+    ];
+    await provision(
+      prefix,
+      TOPICS.filter((x) => wanted.includes(x.name)),
+    );
     await admin.connect();
     await redis.connect();
     outbound = await collect(kafka, t('outbound.events'));
@@ -109,19 +142,29 @@ describe('replay: processors re-read an hour of events through the CLI and dupli
     const now = Date.now();
     const start = now - 125 * MIN;
     const plan: { spec: typeof stripe; r: number; i: number }[] = [];
-    for (let i = 0; i < 6; i++) for (let r = 0; r < 24; r++) for (const spec of [stripe, shop]) plan.push({ spec, r, i });
+    for (let i = 0; i < 6; i++)
+      for (let r = 0; r < 24; r++) for (const spec of [stripe, shop]) plan.push({ spec, r, i });
     const step = (120 * MIN) / plan.length;
     const records = await Promise.all(plan.map((p, n) => domainRecord(p.spec, p.r, p.i, Math.round(start + n * step))));
     const cutoff = now - 65 * MIN;
     // An undecodable record inside the replayed hour: dead-lettered once, not twice.
-    const poison: Timed = { topic: t('events.payments'), key: 'poison', value: Buffer.from('not avro'), timestamp: cutoff + 10 * MIN };
+    const poison: Timed = {
+      topic: t('events.payments'),
+      key: 'poison',
+      value: Buffer.from('not avro'),
+      timestamp: cutoff + 10 * MIN,
+    };
     const timed = [...records, poison].sort((a, b) => a.timestamp - b.timestamp);
     const inWindow = (topic: string) => timed.filter((x) => x.topic === topic && x.timestamp >= cutoff).length;
 
     let child = startProcessorsProcess();
     try {
       await produceTimed(timed);
-      await eventually(() => (outbound.messages.length >= records.length && dlq.messages.length >= 1 ? true : undefined), 90_000, 'first pass: every event routed');
+      await eventually(
+        () => (outbound.messages.length >= records.length && dlq.messages.length >= 1 ? true : undefined),
+        90_000,
+        'first pass: every event routed',
+      );
       await eventually(caughtUp, 30_000, 'first pass committed');
     } finally {
       await stopProcess(child);
@@ -138,11 +181,19 @@ describe('replay: processors re-read an hour of events through the CLI and dupli
     const at = new Date(cutoff).toISOString();
     let window = 0;
     for (const topic of DOMAIN_TOPICS.map(t)) {
-      const dry = await exec(process.execPath, [CLI, 'replay', '--group', group, '--topic', topic, '--to-datetime', at, '--dry-run'], { env });
+      const dry = await exec(
+        process.execPath,
+        [CLI, 'replay', '--group', group, '--topic', topic, '--to-datetime', at, '--dry-run'],
+        { env },
+      );
       const total = Number(/total: (\d+) message/.exec(dry.stdout)![1]);
       assert.equal(total, inWindow(topic), `the dry run counts the last hour of ${topic} (${dry.stdout})`);
       window += total;
-      const applied = await exec(process.execPath, [CLI, 'replay', '--group', group, '--topic', topic, '--to-datetime', at, '--wait'], { env });
+      const applied = await exec(
+        process.execPath,
+        [CLI, 'replay', '--group', group, '--topic', topic, '--to-datetime', at, '--wait'],
+        { env },
+      );
       assert.match(applied.stdout, /reset/);
     }
     assert.ok(window >= 140 && window <= 150, `about an hour of events is re-read (${window})`);
@@ -151,7 +202,11 @@ describe('replay: processors re-read an hour of events through the CLI and dupli
     try {
       const fresh = await Promise.all([domainRecord(stripe, 99, 0, Date.now()), domainRecord(shop, 99, 0, Date.now())]);
       await produceTimed(fresh);
-      await eventually(() => (outbound.messages.length >= counts.outbound + fresh.length ? true : undefined), 90_000, 'events after the replay');
+      await eventually(
+        () => (outbound.messages.length >= counts.outbound + fresh.length ? true : undefined),
+        90_000,
+        'events after the replay',
+      );
       await eventually(caughtUp, 60_000, 'replayed window committed');
       await new Promise((r) => setTimeout(r, 1500));
 
@@ -159,12 +214,17 @@ describe('replay: processors re-read an hour of events through the CLI and dupli
       const twice = ids.filter((id, n) => ids.indexOf(id) !== n);
       assert.deepEqual(twice, [], 'no messageId twice on outbound.events');
       assert.equal(ids.length, counts.outbound + fresh.length, 'the replayed hour added nothing to outbound.events');
-      assert.equal(state.messages.length, counts.state + fresh.length, 'the replayed hour rewrote nothing on state.resources');
+      assert.equal(
+        state.messages.length,
+        counts.state + fresh.length,
+        'the replayed hour rewrote nothing on state.resources',
+      );
       assert.equal(dlq.messages.length, counts.dlq, 'the poison record was not dead-lettered again');
       const stateAfter = latestState();
       for (const [key, value] of stateBefore) assert.equal(stateAfter.get(key), value, `state of ${key} unchanged`);
       const redisAfter = await redis.hgetall(stateKey);
-      for (const [key, value] of Object.entries(redisBefore)) assert.equal(redisAfter[key], value, `projected state of ${key} unchanged`);
+      for (const [key, value] of Object.entries(redisBefore))
+        assert.equal(redisAfter[key], value, `projected state of ${key} unchanged`);
     } finally {
       await stopProcess(child);
     }

@@ -12,7 +12,14 @@ import { topicName } from '../../services/common/topics.ts';
 import { collect, type Collector } from '../helpers/collect.ts';
 import { eventually, serviceEnv, testKafka, uniquePrefix } from '../helpers/env.ts';
 import { envelope, SPECS } from '../sequencer/fixtures.ts';
-import { avro, produceEnvelopes, provisionSequencer, startSequencerProcess, stopProcess, type DomainOut } from '../sequencer/helpers.ts';
+import {
+  avro,
+  produceEnvelopes,
+  provisionSequencer,
+  startSequencerProcess,
+  stopProcess,
+  type DomainOut,
+} from '../sequencer/helpers.ts';
 
 const exec = promisify(execFile);
 const CLI = fileURLToPath(new URL('../../scripts/hookline.ts', import.meta.url));
@@ -25,7 +32,11 @@ describe('replay: offset reset through the CLI', () => {
   let outs: Collector[] = [];
   before(async () => {
     await provisionSequencer(prefix);
-    outs = [await collect(kafka, t('events.commerce')), await collect(kafka, t('events.payments')), await collect(kafka, t('events.stale'))];
+    outs = [
+      await collect(kafka, t('events.commerce')),
+      await collect(kafka, t('events.payments')),
+      await collect(kafka, t('events.stale')),
+    ];
   });
   after(async () => {
     await Promise.all(outs.map((c) => c.stop()));
@@ -50,15 +61,28 @@ describe('replay: offset reset through the CLI', () => {
     await eventually(() => (seen() >= first.length + second.length ? true : undefined), 90_000, 'all outputs');
 
     // Refused while the sequencer is a member of its group.
-    await assert.rejects(exec(process.execPath, [CLI, 'replay', '--group', group, '--topic', t('webhooks.normalized'), '--to-earliest'], { env }), (err: { stderr: string }) => /active member/.test(err.stderr));
+    await assert.rejects(
+      exec(process.execPath, [CLI, 'replay', '--group', group, '--topic', t('webhooks.normalized'), '--to-earliest'], {
+        env,
+      }),
+      (err: { stderr: string }) => /active member/.test(err.stderr),
+    );
     await stopProcess(child);
 
-    const dry = await exec(process.execPath, [CLI, 'replay', '--group', group, '--topic', t('webhooks.normalized'), '--to-datetime', middle, '--dry-run'], { env });
+    const dry = await exec(
+      process.execPath,
+      [CLI, 'replay', '--group', group, '--topic', t('webhooks.normalized'), '--to-datetime', middle, '--dry-run'],
+      { env },
+    );
     assert.match(dry.stdout, /dry run: nothing changed/);
     const total = Number(/total: (\d+) message/.exec(dry.stdout)![1]);
     assert.equal(total, second.length, `dry run counts the window (${dry.stdout})`);
 
-    const applied = await exec(process.execPath, [CLI, 'replay', '--group', group, '--topic', t('webhooks.normalized'), '--to-datetime', middle, '--wait'], { env });
+    const applied = await exec(
+      process.execPath,
+      [CLI, 'replay', '--group', group, '--topic', t('webhooks.normalized'), '--to-datetime', middle, '--wait'],
+      { env },
+    );
     assert.match(applied.stdout, /reset/);
 
     const before = seen();
@@ -66,7 +90,11 @@ describe('replay: offset reset through the CLI', () => {
     try {
       const fresh = [envelope(shop, 99, 0), envelope(stripe, 99, 0)];
       await produceEnvelopes(kafka, prefix, fresh);
-      await eventually(() => (seen() >= before + fresh.length ? true : undefined), 90_000, 'new events after the replay');
+      await eventually(
+        () => (seen() >= before + fresh.length ? true : undefined),
+        90_000,
+        'new events after the replay',
+      );
       await new Promise((r) => setTimeout(r, 2000));
       assert.equal(seen(), before + fresh.length, 'the replayed window produced nothing');
       const ids = [];

@@ -40,18 +40,28 @@ function processed(): { partition: number; offset: number }[] {
 
 describe('consumer killed with SIGKILL', () => {
   it('resumes from its last committed offset and loses nothing', async () => {
-    await provision(prefix, TOPICS.filter((t) => t.name === 'webhooks.raw'));
+    await provision(
+      prefix,
+      TOPICS.filter((t) => t.name === 'webhooks.raw'),
+    );
     const kafka = testKafka();
     const producer = createProducer(kafka);
     await producer.connect();
-    await producer.send(Array.from({ length: N }, (_, i) => ({ topic, key: `res-${i % 17}`, value: Buffer.from(String(i)) })));
+    await producer.send(
+      Array.from({ length: N }, (_, i) => ({ topic, key: `res-${i % 17}`, value: Buffer.from(String(i)) })),
+    );
     await producer.disconnect();
 
     const admin = kafka.admin();
     await admin.connect();
     const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
     const fetchCommitted = async () =>
-      new Map((await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions.map((p) => [p.partition, Number(p.offset)]));
+      new Map(
+        (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions.map((p) => [
+          p.partition,
+          Number(p.offset),
+        ]),
+      );
 
     // Kill only once a commit is visible in the middle of a partition (not at 0, not near its
     // end): killing before the first auto-commit (every 1 s) would leave nothing to resume
@@ -74,10 +84,14 @@ describe('consumer killed with SIGKILL', () => {
 
     const second = startConsumer();
     try {
-      await eventually(() => {
-        const seen = new Set(processed().map((r) => `${r.partition}/${r.offset}`));
-        return seen.size >= N ? true : undefined;
-      }, 120_000, 'all records processed after restart');
+      await eventually(
+        () => {
+          const seen = new Set(processed().map((r) => `${r.partition}/${r.offset}`));
+          return seen.size >= N ? true : undefined;
+        },
+        120_000,
+        'all records processed after restart',
+      );
     } finally {
       second.kill('SIGTERM');
       await new Promise((r) => second.once('exit', r));

@@ -19,14 +19,20 @@ import { collect } from '../helpers/collect.ts';
 import { eventually, provision, stackConfig, testKafka, testLogger, uniquePrefix } from '../helpers/env.ts';
 
 const spans = new InMemorySpanExporter();
-const telemetry = startTelemetry({ serviceName: 'hookline-test', spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] });
+const telemetry = startTelemetry({
+  serviceName: 'hookline-test',
+  spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
+});
 const prefix = uniquePrefix('runtime');
 const kafka = testKafka();
 const t = (logical: string) => topicName(prefix, logical);
 
 describe('runtime against the real stack', () => {
   before(async () => {
-    await provision(prefix, TOPICS.filter((x) => ['webhooks.raw', 'webhooks.normalized', 'webhooks.dlq'].includes(x.name)));
+    await provision(
+      prefix,
+      TOPICS.filter((x) => ['webhooks.raw', 'webhooks.normalized', 'webhooks.dlq'].includes(x.name)),
+    );
   });
 
   it('produces and consumes with the W3C trace context carried in headers', async () => {
@@ -35,7 +41,9 @@ describe('runtime against the real stack', () => {
     const span = telemetry.tracer.startSpan('test.produce');
     const traceId = span.spanContext().traceId;
     await context.with(trace.setSpan(context.active(), span), () =>
-      Promise.all([1, 2, 3].map((i) => producer.enqueue({ topic: t('webhooks.raw'), key: `k${i}`, value: Buffer.from(`v${i}`) }))),
+      Promise.all(
+        [1, 2, 3].map((i) => producer.enqueue({ topic: t('webhooks.raw'), key: `k${i}`, value: Buffer.from(`v${i}`) })),
+      ),
     );
     span.end();
     await producer.disconnect();
@@ -64,9 +72,16 @@ describe('runtime against the real stack', () => {
     await producer.connect();
     // 12 × 800 kB on one key (one partition): one request would be a 9.6 MB record batch, over the
     // topics' 8 MiB max.message.bytes; the group commit must split it.
-    const big = Array.from({ length: 12 }, (_, i) => producer.enqueue({ topic: t('webhooks.raw'), key: 'one-partition', value: Buffer.alloc(800_000, i) }));
+    const big = Array.from({ length: 12 }, (_, i) =>
+      producer.enqueue({ topic: t('webhooks.raw'), key: 'one-partition', value: Buffer.alloc(800_000, i) }),
+    );
     // A 1 MiB body (the ingress default limit) plus headers exceeds Kafka's default 1 MB.
-    const max = producer.enqueue({ topic: t('webhooks.raw'), key: 'max', value: Buffer.alloc(1024 * 1024, 7), headers: { 'hookline-request-headers': 'x'.repeat(4000) } });
+    const max = producer.enqueue({
+      topic: t('webhooks.raw'),
+      key: 'max',
+      value: Buffer.alloc(1024 * 1024, 7),
+      headers: { 'hookline-request-headers': 'x'.repeat(4000) },
+    });
     await Promise.all([...big, max]);
     await producer.disconnect();
     const admin = kafka.admin();
@@ -80,7 +95,13 @@ describe('runtime against the real stack', () => {
     const producer = createProducer(kafka);
     await producer.connect();
     const n = 50;
-    await producer.send(Array.from({ length: n }, (_, i) => ({ topic: t('webhooks.raw'), key: `r${i % 5}`, value: Buffer.from(`in-${i}`) })));
+    await producer.send(
+      Array.from({ length: n }, (_, i) => ({
+        topic: t('webhooks.raw'),
+        key: `r${i % 5}`,
+        value: Buffer.from(`in-${i}`),
+      })),
+    );
     await producer.disconnect();
 
     const stage = await runStage({
@@ -111,7 +132,11 @@ describe('runtime against the real stack', () => {
     for (const end of ends) {
       const committed = offsets[0]!.partitions.find((p) => p.partition === end.partition)!.offset;
       // -1 = nothing committed, which is right only for an empty partition.
-      assert.equal(committed === '-1' ? '0' : committed, end.high, `partition ${end.partition}: input offsets committed through the transaction`);
+      assert.equal(
+        committed === '-1' ? '0' : committed,
+        end.high,
+        `partition ${end.partition}: input offsets committed through the transaction`,
+      );
     }
   });
 
@@ -160,7 +185,12 @@ describe('runtime against the real stack', () => {
     try {
       const raw = TOPICS.find((x) => x.name === 'webhooks.raw')!;
       await assert.rejects(
-        applyTopics(admin, { prefix, replicationFactor: 1, minInsyncReplicas: 1, topics: [{ ...raw, partitions: raw.partitions - 2 }] }),
+        applyTopics(admin, {
+          prefix,
+          replicationFactor: 1,
+          minInsyncReplicas: 1,
+          topics: [{ ...raw, partitions: raw.partitions - 2 }],
+        }),
         (err: Error) => err.message.includes(t('webhooks.raw')) && /cannot reduce partitions/.test(err.message),
       );
     } finally {
@@ -188,7 +218,11 @@ describe('runtime against the real stack', () => {
       assert.deepEqual(body.checks, { kafka: 'ok', registry: 'ok', redis: 'ok' });
       const res = await fetch(`${base}/metrics`);
       assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
-      assert.match(await res.text(), /^hookline_probe_checks_total\{kind="probe"[^}]*\} 3$/m, "the service's own counter, in Prometheus text format");
+      assert.match(
+        await res.text(),
+        /^hookline_probe_checks_total\{kind="probe"[^}]*\} 3$/m,
+        "the service's own counter, in Prometheus text format",
+      );
     } finally {
       await svc.stop();
     }

@@ -39,8 +39,16 @@ describe('sequencer: state expiry', () => {
       const key = idle[0]!.resourceKey;
       await produceEnvelopes(kafka, prefix, idle);
       await eventually(() => (trades.messages.length >= 2 ? true : undefined), 60_000, 'both events applied');
-      const state = await eventually(() => changelog.messages.find((m) => m.key === key && m.value !== null), 30_000, 'state of the resource');
-      assert.equal(changelog.messages.filter((m) => m.key === key && m.value === null).length, 0, 'no tombstone while fresh');
+      const state = await eventually(
+        () => changelog.messages.find((m) => m.key === key && m.value !== null),
+        30_000,
+        'state of the resource',
+      );
+      assert.equal(
+        changelog.messages.filter((m) => m.key === key && m.value === null).length,
+        0,
+        'no tombstone while fresh',
+      );
       const stored = JSON.parse(state.value!.toString('utf8')) as { seenAt?: number; position: number };
       assert.equal(typeof stored.seenAt, 'number', 'the state records when it last changed');
 
@@ -50,15 +58,34 @@ describe('sequencer: state expiry', () => {
       const other = envelope(trading, 2, 0);
       const producer = createProducer(kafka);
       await producer.connect();
-      await producer.send([{ topic: t('webhooks.normalized'), partition: state.partition, key: other.resourceKey, value: await avro.encode(t('webhooks.normalized'), other) }]);
+      await producer.send([
+        {
+          topic: t('webhooks.normalized'),
+          partition: state.partition,
+          key: other.resourceKey,
+          value: await avro.encode(t('webhooks.normalized'), other),
+        },
+      ]);
       await producer.disconnect();
 
-      const tomb = await eventually(() => changelog.messages.find((m) => m.key === key && m.value === null), 30_000, 'a tombstone for the idle resource');
+      const tomb = await eventually(
+        () => changelog.messages.find((m) => m.key === key && m.value === null),
+        30_000,
+        'a tombstone for the idle resource',
+      );
       assert.equal(tomb.partition, state.partition, 'on the changelog partition of the input partition');
       assert.ok(BigInt(tomb.offset) > BigInt(state.offset));
-      const kept = await eventually(() => changelog.messages.find((m) => m.key === other.resourceKey && m.value !== null), 30_000, 'state of the fresh resource');
+      const kept = await eventually(
+        () => changelog.messages.find((m) => m.key === other.resourceKey && m.value !== null),
+        30_000,
+        'state of the fresh resource',
+      );
       assert.equal(kept.partition, state.partition);
-      assert.equal(changelog.messages.filter((m) => m.key === other.resourceKey && m.value === null).length, 0, 'the resource that just changed is kept');
+      assert.equal(
+        changelog.messages.filter((m) => m.key === other.resourceKey && m.value === null).length,
+        0,
+        'the resource that just changed is kept',
+      );
       assert.equal(trades.messages.length, 3, 'the fresh event was applied');
     } finally {
       await stopProcess(child);

@@ -14,9 +14,28 @@ export interface Spec {
 }
 
 export const SPECS: readonly Spec[] = [
-  { provider: 'stripe', sourceId: 'stripe-eu', resourceType: 'payment_intent', kind: 'STATUS', eventType: (i) => (i < 3 ? 'payment_intent.created' : i < 8 ? 'payment_intent.processing' : 'payment_intent.succeeded') },
-  { provider: 'shopify', sourceId: 'shop-nl', resourceType: 'order', kind: 'VERSION', eventType: () => 'orders/updated' },
-  { provider: 'standard-webhooks', sourceId: 'exchange-1', resourceType: 'order', kind: 'SEQUENCE', eventType: () => 'trade.executed' },
+  {
+    provider: 'stripe',
+    sourceId: 'stripe-eu',
+    resourceType: 'payment_intent',
+    kind: 'STATUS',
+    eventType: (i) =>
+      i < 3 ? 'payment_intent.created' : i < 8 ? 'payment_intent.processing' : 'payment_intent.succeeded',
+  },
+  {
+    provider: 'shopify',
+    sourceId: 'shop-nl',
+    resourceType: 'order',
+    kind: 'VERSION',
+    eventType: () => 'orders/updated',
+  },
+  {
+    provider: 'standard-webhooks',
+    sourceId: 'exchange-1',
+    resourceType: 'order',
+    kind: 'SEQUENCE',
+    eventType: () => 'trade.executed',
+  },
   { provider: 'github', sourceId: 'gh-org', resourceType: 'issue', kind: 'VERSION', eventType: () => 'issues' },
   { provider: 'teams', sourceId: 'teams-1', resourceType: 'conversation', kind: 'NONE', eventType: () => 'message' },
 ];
@@ -24,7 +43,12 @@ export const SPECS: readonly Spec[] = [
 export const T0 = 1_750_000_000_000;
 
 /** Event i (0-based) of resource r of a spec: ordering values increase with i. */
-export function envelope(spec: Spec, r: number, i: number, overrides: Partial<NormalizedEnvelope> = {}): NormalizedEnvelope {
+export function envelope(
+  spec: Spec,
+  r: number,
+  i: number,
+  overrides: Partial<NormalizedEnvelope> = {},
+): NormalizedEnvelope {
   const resourceId = `${spec.resourceType}-${r}`;
   const dedupeKey = `${spec.sourceId}-${r}-${i}`;
   const occurredAt = T0 + r * 1000 + i * 10;
@@ -56,7 +80,6 @@ export function envelope(spec: Spec, r: number, i: number, overrides: Partial<No
     ...overrides,
   };
 }
-
 
 export function shuffle<T>(xs: T[], random: () => number): T[] {
   for (let i = xs.length - 1; i > 0; i--) {

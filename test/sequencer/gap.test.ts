@@ -8,7 +8,14 @@ import { topicName } from '../../services/common/topics.ts';
 import { collect, type Collector } from '../helpers/collect.ts';
 import { eventually, testKafka, uniquePrefix } from '../helpers/env.ts';
 import { envelope, SPECS } from './fixtures.ts';
-import { avro, produceEnvelopes, provisionSequencer, startSequencerProcess, stopProcess, type DomainOut } from './helpers.ts';
+import {
+  avro,
+  produceEnvelopes,
+  provisionSequencer,
+  startSequencerProcess,
+  stopProcess,
+  type DomainOut,
+} from './helpers.ts';
 
 const prefix = uniquePrefix('seqgap');
 const kafka = testKafka('hookline-test-seqgap');
@@ -33,10 +40,18 @@ describe('sequencer: hold-back deadline', () => {
     try {
       const [e1, e2, e3] = [0, 1, 2].map((i) => envelope(trading, 7, i));
       await produceEnvelopes(kafka, prefix, [e1!, e3!]);
-      const first = await eventually(() => (trades.messages.length >= 1 ? trades.messages[0] : undefined), 60_000, 'seq 1');
+      const first = await eventually(
+        () => (trades.messages.length >= 1 ? trades.messages[0] : undefined),
+        60_000,
+        'seq 1',
+      );
       const heldSince = Date.now();
       assert.equal((await avro.decode<DomainOut>(first.value!)).eventId, e1!.eventId);
-      const released = await eventually(() => (trades.messages.length >= 2 ? trades.messages[1] : undefined), 30_000, 'seq 3 released by the deadline');
+      const released = await eventually(
+        () => (trades.messages.length >= 2 ? trades.messages[1] : undefined),
+        30_000,
+        'seq 3 released by the deadline',
+      );
       const waited = Date.now() - heldSince;
       const v = await avro.decode<DomainOut>(released.value!);
       assert.equal(v.eventId, e3!.eventId);

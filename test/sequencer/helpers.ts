@@ -8,7 +8,10 @@ import { AvroCodec, createRegistry } from '../../services/common/schemas.ts';
 import { TOPICS, topicName } from '../../services/common/topics.ts';
 import { provision, serviceEnv, stackConfig } from '../helpers/env.ts';
 
-export const SEQUENCER_TOPICS = TOPICS.filter((t) => t.name.startsWith('events.') || ['webhooks.normalized', 'webhooks.dlq', 'sequencer.changelog'].includes(t.name));
+export const SEQUENCER_TOPICS = TOPICS.filter(
+  (t) =>
+    t.name.startsWith('events.') || ['webhooks.normalized', 'webhooks.dlq', 'sequencer.changelog'].includes(t.name),
+);
 
 export const avro = new AvroCodec(createRegistry(stackConfig.SCHEMA_REGISTRY_URL));
 
@@ -19,7 +22,10 @@ export async function provisionSequencer(prefix: string): Promise<void> {
 const MAIN = fileURLToPath(new URL('../../services/sequencer/main.ts', import.meta.url));
 
 export function startSequencerProcess(prefix: string, extra: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [MAIN], { env: serviceEnv(prefix, { SEQUENCER_SESSION_TIMEOUT_MS: '6000', ...extra }), stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, [MAIN], {
+    env: serviceEnv(prefix, { SEQUENCER_SESSION_TIMEOUT_MS: '6000', ...extra }),
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   return child;
 }
 
@@ -30,12 +36,18 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 
   await exited;
 }
 
-export async function produceEnvelopes(kafka: Kafka, prefix: string, envs: readonly NormalizedEnvelope[]): Promise<void> {
+export async function produceEnvelopes(
+  kafka: Kafka,
+  prefix: string,
+  envs: readonly NormalizedEnvelope[],
+): Promise<void> {
   const topic = topicName(prefix, 'webhooks.normalized');
   const producer = createProducer(kafka);
   await producer.connect();
   try {
-    const records = await Promise.all(envs.map(async (e) => ({ topic, key: e.resourceKey, value: await avro.encode(topic, e) })));
+    const records = await Promise.all(
+      envs.map(async (e) => ({ topic, key: e.resourceKey, value: await avro.encode(topic, e) })),
+    );
     for (let i = 0; i < records.length; i += 500) await producer.send(records.slice(i, i + 500));
   } finally {
     await producer.disconnect();

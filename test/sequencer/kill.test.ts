@@ -14,7 +14,14 @@ import { accept, DEFAULT_ORDERING, emptyState, type ResourceState } from '../../
 import { collect, type Collector } from '../helpers/collect.ts';
 import { eventually, testKafka, uniquePrefix } from '../helpers/env.ts';
 import { envelope, rng, shuffle, SPECS } from './fixtures.ts';
-import { avro, produceEnvelopes, provisionSequencer, startSequencerProcess, stopProcess, type DomainOut } from './helpers.ts';
+import {
+  avro,
+  produceEnvelopes,
+  provisionSequencer,
+  startSequencerProcess,
+  stopProcess,
+  type DomainOut,
+} from './helpers.ts';
 
 const RESOURCES_PER_SPEC = 60;
 const EVENTS_PER_RESOURCE = 10;
@@ -35,7 +42,9 @@ describe('sequencer: shuffled, duplicated input, SIGKILL mid-stream', () => {
   it('emits every resource in provider order, stale to events.stale, no duplicates, across two kills', async () => {
     const random = rng(SEED);
     const distinct: NormalizedEnvelope[] = [];
-    for (const spec of SPECS) for (let r = 0; r < RESOURCES_PER_SPEC; r++) for (let i = 0; i < EVENTS_PER_RESOURCE; i++) distinct.push(envelope(spec, r, i));
+    for (const spec of SPECS)
+      for (let r = 0; r < RESOURCES_PER_SPEC; r++)
+        for (let i = 0; i < EVENTS_PER_RESOURCE; i++) distinct.push(envelope(spec, r, i));
     const input = shuffle([...distinct, ...distinct.filter(() => random() < 0.1)], random);
     assert.ok(distinct.length >= 3000);
 
@@ -48,7 +57,8 @@ describe('sequencer: shuffled, duplicated input, SIGKILL mid-stream', () => {
       const s = states.get(e.resourceKey) ?? emptyState<NormalizedEnvelope>();
       states.set(e.resourceKey, s);
       for (const x of accept(s, e, 0, 100, o)) {
-        if (x.type === 'apply') expectDomain.set(e.resourceKey, [...(expectDomain.get(e.resourceKey) ?? []), x.event.eventId]);
+        if (x.type === 'apply')
+          expectDomain.set(e.resourceKey, [...(expectDomain.get(e.resourceKey) ?? []), x.event.eventId]);
         if (x.type === 'stale') expectStale.push(x.event.eventId); // a re-delivered stale event is stale again (audit)
       }
     }
@@ -96,20 +106,41 @@ describe('sequencer: shuffled, duplicated input, SIGKILL mid-stream', () => {
     assert.deepEqual(staleOut.map((v) => v.eventId).sort(), [...expectStale].sort(), 'stale records as the model says');
     for (const [key, ids] of expectDomain) {
       const got = domainOut.get(key) ?? [];
-      assert.deepEqual(got.map((v) => v.eventId), ids, `resource ${key}: domain output as the model says`);
-      assert.deepEqual(got.map((v) => v.position), ids.map((_, i) => i + 1), `resource ${key}: positions 1..n`);
+      assert.deepEqual(
+        got.map((v) => v.eventId),
+        ids,
+        `resource ${key}: domain output as the model says`,
+      );
+      assert.deepEqual(
+        got.map((v) => v.position),
+        ids.map((_, i) => i + 1),
+        `resource ${key}: positions 1..n`,
+      );
       const kind = got[0]?.ordering.kind;
-      if (kind === 'SEQUENCE') assert.deepEqual(got.map((v) => v.ordering.value), Array.from({ length: EVENTS_PER_RESOURCE }, (_, i) => i + 1), `${key}: contiguous sequence, no gap`);
-      if (kind === 'VERSION') for (let i = 1; i < got.length; i++) assert.ok(got[i]!.ordering.value! >= got[i - 1]!.ordering.value!, `${key}: versions never go back`);
-      if (kind === 'STATUS') for (let i = 1; i < got.length; i++) {
-        const [a, b] = [got[i - 1]!.ordering, got[i]!.ordering];
-        assert.ok(b.statusRank! > a.statusRank! || (b.statusRank === a.statusRank && b.value! >= a.value!), `${key}: status never goes back`);
-      }
+      if (kind === 'SEQUENCE')
+        assert.deepEqual(
+          got.map((v) => v.ordering.value),
+          Array.from({ length: EVENTS_PER_RESOURCE }, (_, i) => i + 1),
+          `${key}: contiguous sequence, no gap`,
+        );
+      if (kind === 'VERSION')
+        for (let i = 1; i < got.length; i++)
+          assert.ok(got[i]!.ordering.value! >= got[i - 1]!.ordering.value!, `${key}: versions never go back`);
+      if (kind === 'STATUS')
+        for (let i = 1; i < got.length; i++) {
+          const [a, b] = [got[i - 1]!.ordering, got[i]!.ordering];
+          assert.ok(
+            b.statusRank! > a.statusRank! || (b.statusRank === a.statusRank && b.value! >= a.value!),
+            `${key}: status never goes back`,
+          );
+        }
     }
     // Every distinct event is accounted for exactly once: applied or stale.
     const accounted = new Set([...allIds, ...staleOut.map((v) => v.eventId)]);
     assert.equal(accounted.size, distinct.length, 'nothing lost');
     for (const v of staleOut) assert.ok(v.stale && v.staleReason, 'stale records say why');
-    console.log(`kill test: ${distinct.length} distinct events (+${input.length - distinct.length} re-deliveries), ${states.size} resources, domain ${allIds.length}, stale ${staleOut.length}, 2 SIGKILLs`);
+    console.log(
+      `kill test: ${distinct.length} distinct events (+${input.length - distinct.length} re-deliveries), ${states.size} resources, domain ${allIds.length}, stale ${staleOut.length}, 2 SIGKILLs`,
+    );
   });
 });

@@ -45,9 +45,21 @@ describe('stack restart', () => {
     const [registered] = await registerSchemas(registryUrl, '', spec);
     const avro = new AvroCodec(createRegistry(registryUrl));
     const letter = {
-      id: 'webhooks.raw/0/1', stage: 'validator', reason: 'missing_field', error: 'missing required field id', attempts: 1,
-      sourceTopic: 'webhooks.raw', sourcePartition: 0, sourceOffset: 1, sourceId: 'stripe-test', eventType: null,
-      key: 'k', value: Buffer.from('{"broken":'), headers: { a: 'b' }, traceId: null, failedAt: 1_700_000_000_000,
+      id: 'webhooks.raw/0/1',
+      stage: 'validator',
+      reason: 'missing_field',
+      error: 'missing required field id',
+      attempts: 1,
+      sourceTopic: 'webhooks.raw',
+      sourcePartition: 0,
+      sourceOffset: 1,
+      sourceId: 'stripe-test',
+      eventType: null,
+      key: 'k',
+      value: Buffer.from('{"broken":'),
+      headers: { a: 'b' },
+      traceId: null,
+      failedAt: 1_700_000_000_000,
     };
     const producer = createProducer(kafka);
     await producer.connect();
@@ -61,7 +73,11 @@ describe('stack restart', () => {
     assert.match(status.stdout, /kafka\s+healthy/);
     assert.match(status.stdout, /registry\s+healthy/);
     const fresh = new SchemaRegistry({ host: registryUrl });
-    assert.equal(await fresh.getLatestSchemaId('webhooks.dlq-value'), registered!.id, 'same schema id after the restart');
+    assert.equal(
+      await fresh.getLatestSchemaId('webhooks.dlq-value'),
+      registered!.id,
+      'same schema id after the restart',
+    );
     const kafka2 = createKafka({ brokers, clientId: 'restart-test-2', logger: testLogger });
     const c = await collect(kafka2, 'webhooks.dlq');
     const deadline = Date.now() + 30_000;

@@ -16,16 +16,23 @@ export const SOURCES_FILE = fileURLToPath(new URL('../fixtures/validator/sources
 const FIX = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const json = <T>(p: string) => JSON.parse(readFileSync(`${FIX}${p}`, 'utf8')) as T;
 
-interface StripeEvent { id: string; data: { object: { id: string; object: string } } }
-interface GithubIssueEvent { issue: { number: number; updated_at: string }; repository: { full_name: string } }
-interface SwEvent { data: { id: string } }
+interface StripeEvent {
+  id: string;
+  data: { object: { id: string; object: string } };
+}
+interface GithubIssueEvent {
+  issue: { number: number; updated_at: string };
+  repository: { full_name: string };
+}
+interface SwEvent {
+  data: { id: string };
+}
 const stripePi = json<StripeEvent>('stripe/payment_intent.succeeded.json');
 const stripeSi = json<StripeEvent>('stripe/setup_intent.created.json');
 const ghIssue = json<GithubIssueEvent>('github/issues.opened.json');
 const swContact = json<SwEvent>('standard-webhooks/contact.created.json');
 
 type Input = Omit<RawInput, 'topic'>;
-
 
 export interface GoodEvent {
   readonly input: Input;
@@ -48,7 +55,11 @@ export function goodEvent(i: number, tag: string, receivedAt = new Date()): Good
         provider: 'stripe',
         body: Buffer.from(JSON.stringify(ev)),
         contentType: 'application/json',
-        requestHeaders: { 'content-type': 'application/json', 'stripe-signature': `t=${Math.floor(receivedAt.getTime() / 1000)},v1=${'ab'.repeat(32)}`, 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)' },
+        requestHeaders: {
+          'content-type': 'application/json',
+          'stripe-signature': `t=${Math.floor(receivedAt.getTime() / 1000)},v1=${'ab'.repeat(32)}`,
+          'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+        },
         receivedAt,
         deliveryId: ev.id,
         resourceType: ev.data.object.object,
@@ -68,7 +79,13 @@ export function goodEvent(i: number, tag: string, receivedAt = new Date()): Good
         provider: 'github',
         body: Buffer.from(JSON.stringify(ev)),
         contentType: 'application/json',
-        requestHeaders: { 'content-type': 'application/json', 'x-github-event': 'issues', 'x-github-delivery': delivery, 'x-hub-signature-256': `sha256=${'cd'.repeat(32)}`, 'user-agent': 'GitHub-Hookshot/044aadd' },
+        requestHeaders: {
+          'content-type': 'application/json',
+          'x-github-event': 'issues',
+          'x-github-delivery': delivery,
+          'x-hub-signature-256': `sha256=${'cd'.repeat(32)}`,
+          'user-agent': 'GitHub-Hookshot/044aadd',
+        },
         receivedAt,
         deliveryId: delivery,
         resourceType: 'issue',
@@ -86,7 +103,12 @@ export function goodEvent(i: number, tag: string, receivedAt = new Date()): Good
       provider: 'standard-webhooks',
       body: Buffer.from(JSON.stringify(ev)),
       contentType: 'application/json',
-      requestHeaders: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(receivedAt.getTime() / 1000)), 'webhook-signature': 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=' },
+      requestHeaders: {
+        'content-type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': String(Math.floor(receivedAt.getTime() / 1000)),
+        'webhook-signature': 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=',
+      },
       receivedAt,
       deliveryId: id,
       resourceType: 'contact',
@@ -101,8 +123,26 @@ export const POISON_REASONS = ['unparseable', 'missing_field', 'unknown_source']
 export function poisonEvent(i: number, tag: string): { input: Input; reason: (typeof POISON_REASONS)[number] } {
   const kind = POISON_REASONS[i % POISON_REASONS.length]!;
   const good = goodEvent(i, `${tag}p`).input;
-  if (kind === 'unparseable') return { reason: kind, input: { ...good, sourceId: 'stripe-v', provider: 'stripe', body: Buffer.from(`{"id":"evt_${tag}_poison_${i}","type":`) } };
-  if (kind === 'missing_field') return { reason: kind, input: { ...good, sourceId: 'stripe-v', provider: 'stripe', body: Buffer.from(JSON.stringify({ id: `evt_${tag}_nf_${i}`, type: 'charge.succeeded' })) } };
+  if (kind === 'unparseable')
+    return {
+      reason: kind,
+      input: {
+        ...good,
+        sourceId: 'stripe-v',
+        provider: 'stripe',
+        body: Buffer.from(`{"id":"evt_${tag}_poison_${i}","type":`),
+      },
+    };
+  if (kind === 'missing_field')
+    return {
+      reason: kind,
+      input: {
+        ...good,
+        sourceId: 'stripe-v',
+        provider: 'stripe',
+        body: Buffer.from(JSON.stringify({ id: `evt_${tag}_nf_${i}`, type: 'charge.succeeded' })),
+      },
+    };
   return { reason: kind, input: { ...good, sourceId: 'deleted-source' } };
 }
 
@@ -120,7 +160,10 @@ export interface Stream {
  * offset; half of them under the delivery key instead of the resource key, so on another
  * partition), plus `poisonRate` poison records.
  */
-export function makeStream(topic: string, o: { distinct: number; dupRate: number; poisonRate: number; seed: number; tag: string }): Stream {
+export function makeStream(
+  topic: string,
+  o: { distinct: number; dupRate: number; poisonRate: number; seed: number; tag: string },
+): Stream {
   const rand = rng(o.seed);
   const records: OutRecord[] = [];
   const expected = new Set<string>();

@@ -63,10 +63,19 @@ describe('validator on the real stack', () => {
   let dlq: Awaited<ReturnType<typeof collect>>;
 
   before(async () => {
-    await provision(prefix, TOPICS.filter((x) => ['webhooks.raw', 'webhooks.normalized', 'webhooks.dlq'].includes(x.name)));
+    await provision(
+      prefix,
+      TOPICS.filter((x) => ['webhooks.raw', 'webhooks.normalized', 'webhooks.dlq'].includes(x.name)),
+    );
     await redis.connect();
     const env = serviceEnv(prefix, { SOURCES_FILE, VALIDATOR_SESSION_TIMEOUT_MS: '10000' });
-    svc = await startService({ name: 'validator', spec: validatorSpec, env, telemetry, start: (deps) => startValidator(deps, { env }) });
+    svc = await startService({
+      name: 'validator',
+      spec: validatorSpec,
+      env,
+      telemetry,
+      start: (deps) => startValidator(deps, { env }),
+    });
     normalized = await collect(kafka, t('webhooks.normalized'));
     dlq = await collect(kafka, t('webhooks.dlq'));
   });
@@ -80,19 +89,29 @@ describe('validator on the real stack', () => {
   });
 
   it('is ready once Kafka, registry, Redis are reachable and the stage has joined its group', async () => {
-    const body = await eventually(async () => {
-      const res = await fetch(`http://127.0.0.1:${svc.port}/readyz`);
-      const b = (await res.json()) as { checks: Record<string, string> };
-      return res.status === 200 ? b : undefined;
-    }, 60_000, 'readyz 200');
+    const body = await eventually(
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${svc.port}/readyz`);
+        const b = (await res.json()) as { checks: Record<string, string> };
+        return res.status === 200 ? b : undefined;
+      },
+      60_000,
+      'readyz 200',
+    );
     assert.deepEqual(body.checks, { kafka: 'ok', registry: 'ok', redis: 'ok', stage: 'ok' });
   });
 
   it('normalizes documented payloads of Stripe, GitHub and Standard Webhooks into Avro any Confluent consumer decodes', async () => {
     const events = [0, 9, 15, 3].map((i) => goodEvent(i, 'fx'));
     await produce(events.map((e) => toRawRecord({ ...e.input, topic: t('webhooks.raw') })));
-    const msgs = await eventually(() => (normalized.messages.length >= 4 ? normalized.messages.slice(0, 4) : undefined), 60_000, '4 normalized');
-    const decoded = await Promise.all(msgs.map(async (m) => ({ m, v: (await outsider.decode(m.value!)) as NormalizedEnvelope })));
+    const msgs = await eventually(
+      () => (normalized.messages.length >= 4 ? normalized.messages.slice(0, 4) : undefined),
+      60_000,
+      '4 normalized',
+    );
+    const decoded = await Promise.all(
+      msgs.map(async (m) => ({ m, v: (await outsider.decode(m.value!)) as NormalizedEnvelope })),
+    );
     const byId = new Map(decoded.map((d) => [d.v.eventId, d]));
     for (const e of events) {
       const d = byId.get(e.eventId);
@@ -121,8 +140,15 @@ describe('validator on the real stack', () => {
     const before = normalized.messages.length;
     const bad = [0, 1, 2].map((i) => poisonEvent(i, 'dl'));
     const after = goodEvent(1, 'after-dlq');
-    await produce([...bad.map((b) => toRawRecord({ ...b.input, topic: t('webhooks.raw'), resourceType: 'x', resourceId: 'same' })), toRawRecord({ ...after.input, topic: t('webhooks.raw'), resourceType: 'x', resourceId: 'same' })]);
-    const letters = await eventually(() => (dlq.messages.length >= 3 ? dlq.messages : undefined), 60_000, '3 dead letters');
+    await produce([
+      ...bad.map((b) => toRawRecord({ ...b.input, topic: t('webhooks.raw'), resourceType: 'x', resourceId: 'same' })),
+      toRawRecord({ ...after.input, topic: t('webhooks.raw'), resourceType: 'x', resourceId: 'same' }),
+    ]);
+    const letters = await eventually(
+      () => (dlq.messages.length >= 3 ? dlq.messages : undefined),
+      60_000,
+      '3 dead letters',
+    );
     const decoded = await Promise.all(letters.map(async (m) => (await outsider.decode(m.value!)) as DeadLetter));
     for (const b of bad) {
       const d = decoded.find((x) => Buffer.compare(x.value!, b.input.body) === 0 && x.sourceId === b.input.sourceId);
@@ -135,19 +161,37 @@ describe('validator on the real stack', () => {
       assert.ok(d.headers['hookline-request-headers'], 'original headers kept for redrive');
     }
     // The good record behind the poison on the same partition still comes out.
-    await eventually(() => normalized.messages.slice(before).find((m) => m.headers['hookline-event-id'] === after.eventId), 60_000, 'good record after poison');
+    await eventually(
+      () => normalized.messages.slice(before).find((m) => m.headers['hookline-event-id'] === after.eventId),
+      60_000,
+      'good record after poison',
+    );
   });
 
   it('drops provider duplicates (same event at other offsets, same and other partitions) and counts them per source', async () => {
     const e = goodEvent(42, 'dup');
     const { resourceType: _t, resourceId: _r, ...otherKey } = e.input;
     const start = normalized.messages.length;
-    await produce([toRawRecord({ ...e.input, topic: t('webhooks.raw') }), toRawRecord({ ...e.input, topic: t('webhooks.raw') })]);
+    await produce([
+      toRawRecord({ ...e.input, topic: t('webhooks.raw') }),
+      toRawRecord({ ...e.input, topic: t('webhooks.raw') }),
+    ]);
     await produce([toRawRecord({ ...otherKey, topic: t('webhooks.raw') })]);
     const marker = goodEvent(43, 'dup');
     await produce([toRawRecord({ ...marker.input, topic: t('webhooks.raw') })]);
-    await eventually(() => normalized.messages.find((m) => m.headers['hookline-event-id'] === marker.eventId), 60_000, 'marker');
-    await eventually(async () => ((await telemetry.metricsText()).match(/hookline_validator_duplicates_total\{[^}]*source="stripe-v"[^}]*\} 2/) ? true : undefined), 10_000, 'duplicates metric = 2');
+    await eventually(
+      () => normalized.messages.find((m) => m.headers['hookline-event-id'] === marker.eventId),
+      60_000,
+      'marker',
+    );
+    await eventually(
+      async () =>
+        (await telemetry.metricsText()).match(/hookline_validator_duplicates_total\{[^}]*source="stripe-v"[^}]*\} 2/)
+          ? true
+          : undefined,
+      10_000,
+      'duplicates metric = 2',
+    );
     const copies = normalized.messages.slice(start).filter((m) => m.headers['hookline-event-id'] === e.eventId);
     assert.equal(copies.length, 1, 'one normalized event for three copies');
     const text = await telemetry.metricsText();
@@ -160,7 +204,10 @@ describe('validator on the real stack', () => {
     // one partition in one transaction. As one record batch the broker refuses it
     // (MESSAGE_TOO_LARGE) on every retry and the partition stalls; the stage splits the sends.
     const p2 = uniquePrefix('validator-big');
-    await provision(p2, TOPICS.filter((x) => ['webhooks.raw', 'webhooks.normalized', 'webhooks.dlq'].includes(x.name)));
+    await provision(
+      p2,
+      TOPICS.filter((x) => ['webhooks.raw', 'webhooks.normalized', 'webhooks.dlq'].includes(x.name)),
+    );
     const tt = (l: string) => topicName(p2, l);
     const big = Array.from({ length: 40 }, (_, i) => {
       const e = goodEvent(i * 20, 'big'); // i*20 % 20 = 0 → Stripe
@@ -170,7 +217,8 @@ describe('validator on the real stack', () => {
       return { ...e, input: { ...e.input, body: Buffer.from(JSON.stringify(ev)), resourceId: 'pi_big' } };
     });
     // Sent 10 at a time: the plain producer has the same per-request limit.
-    for (let i = 0; i < big.length; i += 10) await produce(big.slice(i, i + 10).map((e) => toRawRecord({ ...e.input, topic: tt('webhooks.raw') })));
+    for (let i = 0; i < big.length; i += 10)
+      await produce(big.slice(i, i + 10).map((e) => toRawRecord({ ...e.input, topic: tt('webhooks.raw') })));
     const sizes: number[] = [];
     const inner = handlerFor(p2);
     const stage = await runStage({
@@ -189,7 +237,10 @@ describe('validator on the real stack', () => {
     const out = await collect(kafka, tt('webhooks.normalized'));
     try {
       await eventually(() => (out.messages.length >= big.length ? true : undefined), 60_000, '40 big events');
-      assert.deepEqual(new Set(out.messages.map((m) => m.headers['hookline-event-id'])), new Set(big.map((e) => e.eventId)));
+      assert.deepEqual(
+        new Set(out.messages.map((m) => m.headers['hookline-event-id'])),
+        new Set(big.map((e) => e.eventId)),
+      );
       assert.equal(sizes[0], 40, 'all 40 in one chunk, i.e. one transaction');
       assert.equal(new Set(out.messages.map((m) => m.partition)).size, 1, 'one output partition');
     } finally {
@@ -202,14 +253,21 @@ describe('validator on the real stack', () => {
     const store = redisDedupeStore(redis, `hookline:${prefix}claims:`);
     const c = (eventId: string, position: string, windowSeconds = 60) => ({ eventId, position, windowSeconds });
     assert.deepEqual(await store.claim([c('a', 'raw/0/1'), c('b', 'raw/0/2'), c('a', 'raw/0/3')]), [true, true, false]);
-    assert.deepEqual(await store.claim([c('a', 'raw/0/1'), c('a', 'raw/0/3'), c('b', 'raw/5/2')]), [true, false, false], 'retry of the chunk decides the same');
+    assert.deepEqual(
+      await store.claim([c('a', 'raw/0/1'), c('a', 'raw/0/3'), c('b', 'raw/5/2')]),
+      [true, false, false],
+      'retry of the chunk decides the same',
+    );
     assert.deepEqual(await store.claim([]), []);
     const ttl = await redis.ttl(`hookline:${prefix}claims:a`);
     assert.ok(ttl > 50 && ttl <= 60, `ttl ${ttl}`);
     const dead = createRedis('redis://127.0.0.1:1');
     dead.on('error', () => undefined);
     try {
-      await assert.rejects(redisDedupeStore(dead, 'x:').claim([c('a', 'p')]), (e) => e instanceof TransientError && e.reason === 'redis_unavailable');
+      await assert.rejects(
+        redisDedupeStore(dead, 'x:').claim([c('a', 'p')]),
+        (e) => e instanceof TransientError && e.reason === 'redis_unavailable',
+      );
     } finally {
       dead.disconnect();
     }
@@ -219,9 +277,18 @@ describe('validator on the real stack', () => {
     // A second stage on its own input topic and group: every chunk's first attempt claims in Redis,
     // then fails before commit (as a crash or a registry outage would); runStage aborts and retries.
     const p2 = uniquePrefix('validator-abort');
-    await provision(p2, TOPICS.filter((x) => ['webhooks.raw', 'webhooks.normalized', 'webhooks.dlq'].includes(x.name)));
+    await provision(
+      p2,
+      TOPICS.filter((x) => ['webhooks.raw', 'webhooks.normalized', 'webhooks.dlq'].includes(x.name)),
+    );
     const tt = (l: string) => topicName(p2, l);
-    const stream = makeStream(tt('webhooks.raw'), { distinct: 300, dupRate: 0.2, poisonRate: 0.03, seed: 7, tag: 'abort' });
+    const stream = makeStream(tt('webhooks.raw'), {
+      distinct: 300,
+      dupRate: 0.2,
+      poisonRate: 0.03,
+      seed: 7,
+      tag: 'abort',
+    });
     await produce(stream.records);
     const inner = handlerFor(p2);
     let aborted = 0;
@@ -246,11 +313,22 @@ describe('validator on the real stack', () => {
     const out = await collect(kafka, tt('webhooks.normalized'));
     const letters = await collect(kafka, tt('webhooks.dlq'));
     try {
-      await eventually(() => (out.messages.length >= stream.expected.size && letters.messages.length >= stream.poison.size ? true : undefined), 120_000, 'all events after aborts');
+      await eventually(
+        () =>
+          out.messages.length >= stream.expected.size && letters.messages.length >= stream.poison.size
+            ? true
+            : undefined,
+        120_000,
+        'all events after aborts',
+      );
       await new Promise((r) => setTimeout(r, 2000));
       const ids = out.messages.map((m) => m.headers['hookline-event-id']!);
       assert.equal(ids.length, new Set(ids).size, 'no duplicates');
-      assert.deepEqual(new Set(ids), stream.expected, 'every event exactly once although every first attempt aborted after claiming');
+      assert.deepEqual(
+        new Set(ids),
+        stream.expected,
+        'every event exactly once although every first attempt aborted after claiming',
+      );
       assert.equal(letters.messages.length, stream.poison.size);
       assert.ok(aborted >= 6, `aborted chunks: ${aborted}`);
     } finally {

@@ -5,7 +5,11 @@ import { EVENT_TYPE, type Catalogue, type EventType } from '../catalogue.ts';
 import { notFound } from '../errors.ts';
 import { Check, jsonBody, optString, unknownFields } from '../validate.ts';
 
-const view = (t: EventType) => ({ name: t.name, description: t.description, createdAt: new Date(t.createdAt).toISOString() });
+const view = (t: EventType) => ({
+  name: t.name,
+  description: t.description,
+  createdAt: new Date(t.createdAt).toISOString(),
+});
 
 export function catalogueRoutes(catalogue: Catalogue) {
   const app = new Hono<{ Variables: AuthVariables }>();
@@ -14,7 +18,8 @@ export function catalogueRoutes(catalogue: Catalogue) {
     const name = c.req.param('name');
     const body = await jsonBody(c);
     const check = new Check();
-    if (!EVENT_TYPE.test(name) || name.length > 200) check.add('name', 'must be dot-separated words, e.g. payment.succeeded');
+    if (!EVENT_TYPE.test(name) || name.length > 200)
+      check.add('name', 'must be dot-separated words, e.g. payment.succeeded');
     unknownFields(check, body, ['description']);
     const description = optString(check, body, 'description', 1000) ?? '';
     check.finish();

@@ -45,12 +45,23 @@ export function deliveryRoutes(d: DeliveryRouteDeps) {
     const q = c.req.query();
     const limit = queryLimit(check, q.limit);
     const status = q.status === undefined ? undefined : q.status.split(',').map((s) => s.trim().toUpperCase());
-    for (const s of status ?? []) if (!(STATUSES as readonly string[]).includes(s)) check.add('status', `must be one or more of ${STATUSES.join(', ')}`);
+    for (const s of status ?? [])
+      if (!(STATUSES as readonly string[]).includes(s))
+        check.add('status', `must be one or more of ${STATUSES.join(', ')}`);
     const since = parseTime(check, 'since', q.since);
     const until = parseTime(check, 'until', q.until);
-    if (q.cursor !== undefined && !/^\d+~.+$/.test(q.cursor)) check.add('cursor', 'is not a cursor returned by this API');
+    if (q.cursor !== undefined && !/^\d+~.+$/.test(q.cursor))
+      check.add('cursor', 'is not a cursor returned by this API');
     check.finish();
-    const page = await d.log.query({ endpointId: q.endpointId, status: status as Status[] | undefined, eventType: q.eventType, since, until, limit, cursor: q.cursor });
+    const page = await d.log.query({
+      endpointId: q.endpointId,
+      status: status as Status[] | undefined,
+      eventType: q.eventType,
+      since,
+      until,
+      limit,
+      cursor: q.cursor,
+    });
     return c.json({ data: page.data.map(summaryView), nextCursor: page.nextCursor });
   });
 
@@ -97,7 +108,12 @@ export function deliveryRoutes(d: DeliveryRouteDeps) {
     check.finish();
     const ep = await d.store.get(id);
     if (!ep) throw notFound('endpoint', id);
-    if (!ep.state.enabled) throw new ApiError(409, 'endpoint_disabled', `endpoint ${id} is disabled (${ep.state.reason ?? 'disabled'}); resume it first`);
+    if (!ep.state.enabled)
+      throw new ApiError(
+        409,
+        'endpoint_disabled',
+        `endpoint ${id} is disabled (${ep.state.reason ?? 'disabled'}); resume it first`,
+      );
     const failed: Summary[] = [];
     let cursor: string | undefined;
     do {

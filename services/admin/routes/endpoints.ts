@@ -18,7 +18,8 @@ export interface EndpointRouteDeps {
 }
 
 const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/i;
-const RESERVED_HEADER = /^(webhook-|content-length$|content-type$|host$|connection$|transfer-encoding$|traceparent$|tracestate$|user-agent$)/i;
+const RESERVED_HEADER =
+  /^(webhook-|content-length$|content-type$|host$|connection$|transfer-encoding$|traceparent$|tracestate$|user-agent$)/i;
 const FIELDS = ['url', 'description', 'eventTypes', 'headers', 'rateLimitPerSecond', 'enabled'];
 
 export function endpointView(ep: Endpoint) {
@@ -44,7 +45,8 @@ function readUrl(check: Check, v: unknown, allowHttp: boolean): string | undefin
   } catch {
     return void check.add('url', 'is not a valid URL');
   }
-  if (u.protocol !== 'https:' && !(allowHttp && u.protocol === 'http:')) return void check.add('url', allowHttp ? 'must be an http or https URL' : 'must be an https URL');
+  if (u.protocol !== 'https:' && !(allowHttp && u.protocol === 'http:'))
+    return void check.add('url', allowHttp ? 'must be an http or https URL' : 'must be an https URL');
   if (u.username || u.password) return void check.add('url', 'must not contain credentials');
   if (v.length > 2000) return void check.add('url', 'must be at most 2000 characters');
   return u.toString();
@@ -52,10 +54,12 @@ function readUrl(check: Check, v: unknown, allowHttp: boolean): string | undefin
 
 function readEventTypes(check: Check, v: unknown): string[] | undefined {
   if (v === undefined) return undefined;
-  if (!Array.isArray(v) || v.length > 100) return void check.add('eventTypes', 'must be an array of at most 100 event types');
+  if (!Array.isArray(v) || v.length > 100)
+    return void check.add('eventTypes', 'must be an array of at most 100 event types');
   const out: string[] = [];
   v.forEach((t: unknown, i) => {
-    if (typeof t !== 'string' || !EVENT_FILTER.test(t)) check.add(`eventTypes[${i}]`, 'must be an event type ("payment.succeeded"), a wildcard ("payment.*") or "*"');
+    if (typeof t !== 'string' || !EVENT_FILTER.test(t))
+      check.add(`eventTypes[${i}]`, 'must be an event type ("payment.succeeded"), a wildcard ("payment.*") or "*"');
     else out.push(t);
   });
   return [...new Set(out)];
@@ -63,14 +67,16 @@ function readEventTypes(check: Check, v: unknown): string[] | undefined {
 
 function readHeaders(check: Check, v: unknown): Record<string, string> | undefined {
   if (v === undefined) return undefined;
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return void check.add('headers', 'must be an object of header names to string values');
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    return void check.add('headers', 'must be an object of header names to string values');
   const entries = Object.entries(v as Record<string, unknown>);
   if (entries.length > 20) return void check.add('headers', 'at most 20 headers');
   const out: Record<string, string> = {};
   for (const [k, val] of entries) {
     if (!HEADER_NAME.test(k)) check.add(`headers.${k}`, 'is not a valid header name');
     else if (RESERVED_HEADER.test(k)) check.add(`headers.${k}`, 'is set by hookline and cannot be overridden');
-    else if (typeof val !== 'string' || val.length > 1000 || /[\r\n]/.test(val)) check.add(`headers.${k}`, 'must be a single-line string of at most 1000 characters');
+    else if (typeof val !== 'string' || val.length > 1000 || /[\r\n]/.test(val))
+      check.add(`headers.${k}`, 'must be a single-line string of at most 1000 characters');
     else out[k.toLowerCase()] = val;
   }
   return out;
@@ -95,7 +101,10 @@ export function endpointRoutes(d: EndpointRouteDeps) {
     const rate = optInt(check, body, 'rateLimitPerSecond', 1, 100_000, true) ?? null;
     const enabled = optBool(check, body, 'enabled');
     check.finish();
-    const ep = await d.store.create({ url: url!, description, eventTypes, headers, rateLimitPerSecond: rate }, enabled === undefined ? {} : { enabled });
+    const ep = await d.store.create(
+      { url: url!, description, eventTypes, headers, rateLimitPerSecond: rate },
+      enabled === undefined ? {} : { enabled },
+    );
     return c.json({ ...endpointView(ep), secret: ep.secrets[0]!.key }, 201);
   });
 
@@ -103,7 +112,8 @@ export function endpointRoutes(d: EndpointRouteDeps) {
     const check = new Check();
     const limit = queryLimit(check, c.req.query('limit'));
     const cursor = c.req.query('cursor');
-    if (cursor !== undefined && !/^ep_[0-9a-z]+$/.test(cursor)) check.add('cursor', 'is not a cursor returned by this API');
+    if (cursor !== undefined && !/^ep_[0-9a-z]+$/.test(cursor))
+      check.add('cursor', 'is not a cursor returned by this API');
     check.finish();
     const page = await d.store.list({ cursor, limit });
     return c.json({ data: page.data.map(endpointView), nextCursor: page.nextCursor });
@@ -115,7 +125,11 @@ export function endpointRoutes(d: EndpointRouteDeps) {
     const id = c.req.param('id');
     const body = await jsonBody(c);
     const check = new Check();
-    unknownFields(check, body, FIELDS.filter((f) => f !== 'enabled'));
+    unknownFields(
+      check,
+      body,
+      FIELDS.filter((f) => f !== 'enabled'),
+    );
     const patch: Record<string, unknown> = {};
     if (body.url !== undefined) patch.url = readUrl(check, body.url, d.allowHttp);
     const description = optString(check, body, 'description', 500);
@@ -138,7 +152,10 @@ export function endpointRoutes(d: EndpointRouteDeps) {
     return c.body(null, 204);
   });
 
-  for (const [action, enabled] of [['pause', false], ['resume', true]] as const) {
+  for (const [action, enabled] of [
+    ['pause', false],
+    ['resume', true],
+  ] as const) {
     app.post(`/:id/${action}`, requireScope('endpoints:write'), async (c) => {
       const id = c.req.param('id');
       await load(id);
@@ -151,7 +168,10 @@ export function endpointRoutes(d: EndpointRouteDeps) {
     const ep = await load(c.req.param('id'));
     const now = Date.now();
     const previous = ep.secrets.slice(1).filter((s) => s.expiresAt !== null && s.expiresAt > now);
-    return c.json({ secret: ep.secrets[0]!.key, previous: previous.map((s) => ({ secret: s.key, expiresAt: new Date(s.expiresAt!).toISOString() })) });
+    return c.json({
+      secret: ep.secrets[0]!.key,
+      previous: previous.map((s) => ({ secret: s.key, expiresAt: new Date(s.expiresAt!).toISOString() })),
+    });
   });
 
   app.post('/:id/secret/rotate', requireScope('endpoints:write'), async (c) => {
@@ -164,7 +184,10 @@ export function endpointRoutes(d: EndpointRouteDeps) {
     const ep = await d.store.rotateSecret(id, grace === undefined || grace === null ? d.graceMs : grace * 1000);
     if (!ep) throw notFound('endpoint', id);
     const previous = ep.secrets.slice(1);
-    return c.json({ secret: ep.secrets[0]!.key, previous: previous.map((s) => ({ secret: s.key, expiresAt: new Date(s.expiresAt!).toISOString() })) });
+    return c.json({
+      secret: ep.secrets[0]!.key,
+      previous: previous.map((s) => ({ secret: s.key, expiresAt: new Date(s.expiresAt!).toISOString() })),
+    });
   });
 
   return app;

@@ -11,7 +11,13 @@ import { requireScope, type AuthVariables } from '../auth.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { jsonBody } from '../validate.ts';
 
-const view = (s: SourceConfig) => ({ id: s.id, provider: s.provider, secretCount: s.secrets.length, options: s.options, url: `/webhooks/${s.id}` });
+const view = (s: SourceConfig) => ({
+  id: s.id,
+  provider: s.provider,
+  secretCount: s.secrets.length,
+  options: s.options,
+  url: `/webhooks/${s.id}`,
+});
 
 export function sourceRoutes(store: WritableSourceStore) {
   const app = new Hono<{ Variables: AuthVariables }>();
@@ -24,7 +30,10 @@ export function sourceRoutes(store: WritableSourceStore) {
   app.put('/:id', requireScope('sources:write'), async (c) => {
     const id = c.req.param('id');
     const body = await jsonBody(c);
-    if (body.id !== undefined && body.id !== id) throw new ApiError(400, 'invalid_request', 'id: must match the id in the path', [{ path: 'id', message: 'must match the id in the path' }]);
+    if (body.id !== undefined && body.id !== id)
+      throw new ApiError(400, 'invalid_request', 'id: must match the id in the path', [
+        { path: 'id', message: 'must match the id in the path' },
+      ]);
     const existing = store.get(id);
     // Secrets omitted on an update keep the current ones (they are never read back).
     const secrets = body.secrets === undefined && existing ? existing.secrets : body.secrets;
@@ -32,7 +41,8 @@ export function sourceRoutes(store: WritableSourceStore) {
       const s = await store.put({ ...body, id, secrets });
       return c.json(view(s), existing ? 200 : 201);
     } catch (err) {
-      if (err instanceof ConfigError) throw new ApiError(400, 'invalid_request', err.message.replace(/^invalid sources: /, ''));
+      if (err instanceof ConfigError)
+        throw new ApiError(400, 'invalid_request', err.message.replace(/^invalid sources: /, ''));
       throw err;
     }
   });

@@ -72,7 +72,10 @@ export function toInMessage(
  * Waits `ms` inside an eachBatch callback without losing the group: sleeps in 1 s slices and
  * heartbeats between them, returning early when the consumer stops or the batch goes stale.
  */
-export async function waitInBatch(ms: number, b: { heartbeat: () => Promise<void>; isRunning: () => boolean; isStale: () => boolean }): Promise<void> {
+export async function waitInBatch(
+  ms: number,
+  b: { heartbeat: () => Promise<void>; isRunning: () => boolean; isStale: () => boolean },
+): Promise<void> {
   for (let waited = 0; waited < ms && b.isRunning() && !b.isStale(); waited += 1000) {
     await sleep(Math.min(1000, ms - waited));
     await b.heartbeat().catch(() => undefined);

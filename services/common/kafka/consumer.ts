@@ -15,7 +15,10 @@ export interface ConsumerOptions {
   readonly groupId: string;
   readonly topics: readonly string[];
   readonly logger: Logger;
-  readonly handle: (messages: readonly InMessage[], ctx: { topic: string; partition: number; heartbeat: () => Promise<void> }) => Promise<void>;
+  readonly handle: (
+    messages: readonly InMessage[],
+    ctx: { topic: string; partition: number; heartbeat: () => Promise<void> },
+  ) => Promise<void>;
   readonly chunkSize?: number;
   readonly partitionsConsumedConcurrently?: number;
   readonly fromBeginning?: boolean;
@@ -66,7 +69,10 @@ export async function runConsumer(o: ConsumerOptions): Promise<RunningConsumer> 
             break;
           } catch (err) {
             const delay = backoffDelay(attempt, { ...retryOpts, jitter: 0.5 });
-            log.warn({ topic, partition, attempt, delayMs: delay, reason: reasonOf(err), err: messageOf(err) }, 'chunk failed, will retry');
+            log.warn(
+              { topic, partition, attempt, delayMs: delay, reason: reasonOf(err), err: messageOf(err) },
+              'chunk failed, will retry',
+            );
             await waitInBatch(delay, { heartbeat, isRunning, isStale });
           }
         }

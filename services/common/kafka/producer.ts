@@ -38,14 +38,21 @@ interface Pending {
 }
 
 export function toKafkaMessages(records: readonly OutRecord[]) {
-  const byTopic = new Map<string, { key: string | null; value: Buffer | null; headers: Record<string, string>; partition?: number }[]>();
+  const byTopic = new Map<
+    string,
+    { key: string | null; value: Buffer | null; headers: Record<string, string>; partition?: number }[]
+  >();
   for (const r of records) {
     let list = byTopic.get(r.topic);
     if (!list) byTopic.set(r.topic, (list = []));
     // A record's own trace context wins: group commit sends many callers' records from one
     // caller's async context, so the active context is only a fallback.
     const headers = r.headers?.traceparent ? { ...r.headers } : injectTrace({ ...(r.headers ?? {}) });
-    list.push(r.partition === undefined ? { key: r.key, value: r.value, headers } : { key: r.key, value: r.value, headers, partition: r.partition });
+    list.push(
+      r.partition === undefined
+        ? { key: r.key, value: r.value, headers }
+        : { key: r.key, value: r.value, headers, partition: r.partition },
+    );
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
@@ -54,7 +61,12 @@ export function createProducer(kafka: Kafka, o: ProducerOptions = {}): HooklineP
   const maxBatch = o.maxBatch ?? 1000;
   const maxBatchBytes = o.maxBatchBytes ?? 900_000;
   const timeout = o.timeoutMs ?? 10_000;
-  const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer: Producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
   let connected = false;
   let queue: Pending[] = [];
   let inFlight: Promise<void> | undefined;
@@ -108,7 +120,9 @@ export function createProducer(kafka: Kafka, o: ProducerOptions = {}): HooklineP
     send: sendNow,
     enqueue(record) {
       // Capture the caller's trace context now, not when the batch is sent.
-      const traced = record.headers?.traceparent ? record : { ...record, headers: injectTrace({ ...(record.headers ?? {}) }) };
+      const traced = record.headers?.traceparent
+        ? record
+        : { ...record, headers: injectTrace({ ...(record.headers ?? {}) }) };
       return new Promise<void>((resolve, reject) => {
         queue.push({ record: traced, resolve, reject });
         pump();

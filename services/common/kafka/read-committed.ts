@@ -41,7 +41,9 @@ const ABORT_KEY = Buffer.from([0, 0, 0, 0]);
 export function flagAbortedRecords(p: FetchedPartition): number {
   const aborted = p.abortedTransactions;
   if (!aborted || aborted.length === 0 || !p.messages) return 0;
-  const queue = [...aborted].sort((a, b) => (BigInt(a.firstOffset) < BigInt(b.firstOffset) ? -1 : BigInt(a.firstOffset) > BigInt(b.firstOffset) ? 1 : 0));
+  const queue = [...aborted].sort((a, b) =>
+    BigInt(a.firstOffset) < BigInt(b.firstOffset) ? -1 : BigInt(a.firstOffset) > BigInt(b.firstOffset) ? 1 : 0,
+  );
   const active = new Set<string>();
   let flagged = 0;
   for (const m of p.messages) {

@@ -33,7 +33,13 @@ export interface RestoreOptions {
 }
 
 export async function fence(kafka: Kafka, transactionalId: string): Promise<void> {
-  const p = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, transactionalId, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const p = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    transactionalId,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
   await p.connect(); // InitProducerId: aborts an open transaction of this id, bumps the epoch.
   await p.disconnect();
 }
@@ -48,7 +54,12 @@ export async function restorePartition(o: RestoreOptions): Promise<number> {
   if (end === BigInt(mine.low)) return 0;
 
   const groupId = `${o.groupPrefix}.restore.${o.partition}.${randomBytes(4).toString('hex')}`;
-  const consumer = o.kafka.consumer({ groupId, readUncommitted: false, allowAutoTopicCreation: false, maxBytesPerPartition: 4 * 1024 * 1024 });
+  const consumer = o.kafka.consumer({
+    groupId,
+    readUncommitted: false,
+    allowAutoTopicCreation: false,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+  });
   let count = 0;
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
@@ -81,7 +92,11 @@ export async function restorePartition(o: RestoreOptions): Promise<number> {
     const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
     const r = await Promise.race([finished, timedOut]);
     clearTimeout(timer);
-    if (r === 'timeout') throw new TransientError(`restoring ${o.topic}/${o.partition} did not reach offset ${end} within ${timeoutMs} ms`, 'restore_timeout');
+    if (r === 'timeout')
+      throw new TransientError(
+        `restoring ${o.topic}/${o.partition} did not reach offset ${end} within ${timeoutMs} ms`,
+        'restore_timeout',
+      );
     return count;
   } finally {
     await consumer.disconnect().catch(() => undefined);

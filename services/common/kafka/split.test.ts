@@ -18,6 +18,9 @@ describe('splitBySize', () => {
   });
   test('a record above the budget travels alone', () => {
     const groups = splitBySize([rec(10), rec(5000), rec(10)], 1000);
-    assert.deepEqual(groups.map((g) => g.length), [1, 1, 1]);
+    assert.deepEqual(
+      groups.map((g) => g.length),
+      [1, 1, 1],
+    );
   });
 });

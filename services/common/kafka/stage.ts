@@ -65,7 +65,12 @@ export interface RunningStage {
   readonly joined: boolean;
 }
 
-const FENCED = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'INVALID_PRODUCER_ID_MAPPING', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
+const FENCED = new Set([
+  'PRODUCER_FENCED',
+  'INVALID_PRODUCER_EPOCH',
+  'INVALID_PRODUCER_ID_MAPPING',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+]);
 
 function isFenced(err: unknown): boolean {
   const type = (err as { type?: unknown } | null)?.type;
@@ -82,10 +87,15 @@ interface StageMetrics {
 function stageMetrics(meter: Meter | undefined): StageMetrics | undefined {
   if (!meter) return undefined;
   return {
-    records: meter.createCounter('hookline_stage_records_total', { description: 'Input records committed by a transactional stage' }),
+    records: meter.createCounter('hookline_stage_records_total', {
+      description: 'Input records committed by a transactional stage',
+    }),
     transactions: meter.createCounter('hookline_stage_transactions_total', { description: 'Committed transactions' }),
     aborts: meter.createCounter('hookline_stage_aborts_total', { description: 'Aborted chunks (retried)' }),
-    chunkMs: meter.createHistogram('hookline_stage_chunk_ms', { description: 'Transform + transaction time per chunk', unit: 'ms' }),
+    chunkMs: meter.createHistogram('hookline_stage_chunk_ms', {
+      description: 'Transform + transaction time per chunk',
+      unit: 'ms',
+    }),
   };
 }
 
@@ -111,7 +121,8 @@ export async function runStage(o: StageOptions): Promise<RunningStage> {
     const key = `${topic}:${partition}`;
     let p = producers.get(key);
     if (!p) {
-      const producer = o.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner,
+      const producer = o.kafka.producer({
+        createPartitioner: Partitioners.DefaultPartitioner,
         transactionalId: `${o.groupId}.${topic}.${partition}`,
         idempotent: true,
         maxInFlightRequests: 1,
@@ -151,7 +162,12 @@ export async function runStage(o: StageOptions): Promise<RunningStage> {
     }
   });
 
-  async function commitChunk(topic: string, partition: number, chunk: readonly InMessage[], attempt: number): Promise<void> {
+  async function commitChunk(
+    topic: string,
+    partition: number,
+    chunk: readonly InMessage[],
+    attempt: number,
+  ): Promise<void> {
     const key = `${topic}:${partition}`;
     if (!prepared.has(key)) {
       await o.handler.prepare?.(topic, partition);
@@ -163,7 +179,8 @@ export async function runStage(o: StageOptions): Promise<RunningStage> {
     const txn = await producer.transaction();
     try {
       // Several sends inside the one transaction when the output is big (see split.ts).
-      for (const part of splitBySize(out, o.maxSendBytes ?? 900_000)) await txn.sendBatch({ topicMessages: toKafkaMessages(part), acks: -1 });
+      for (const part of splitBySize(out, o.maxSendBytes ?? 900_000))
+        await txn.sendBatch({ topicMessages: toKafkaMessages(part), acks: -1 });
       await txn.sendOffsets({
         consumerGroupId: o.groupId,
         topics: [{ topic, partitions: [{ partition, offset: (BigInt(last.offset) + 1n).toString() }] }],
@@ -206,7 +223,10 @@ export async function runStage(o: StageOptions): Promise<RunningStage> {
               return;
             }
             const delay = backoffDelay(attempt, { ...retryOpts, jitter: 0.5 });
-            log.warn({ topic, partition, attempt, delayMs: delay, reason: reasonOf(err), err: messageOf(err) }, 'chunk aborted, will retry');
+            log.warn(
+              { topic, partition, attempt, delayMs: delay, reason: reasonOf(err), err: messageOf(err) },
+              'chunk aborted, will retry',
+            );
             // Keep the group membership alive while a dependency is down.
             await waitInBatch(delay, { heartbeat, isRunning, isStale });
           }
@@ -221,10 +241,12 @@ export async function runStage(o: StageOptions): Promise<RunningStage> {
     },
     async stop() {
       await consumer.disconnect();
-      await Promise.all([...producers.keys()].map((k) => {
-        const idx = k.lastIndexOf(':');
-        return dropProducer(k.slice(0, idx), Number(k.slice(idx + 1)));
-      }));
+      await Promise.all(
+        [...producers.keys()].map((k) => {
+          const idx = k.lastIndexOf(':');
+          return dropProducer(k.slice(0, idx), Number(k.slice(idx + 1)));
+        }),
+      );
     },
   };
 }

@@ -4,7 +4,15 @@ import type { StageHandler } from './stage.ts';
 import type { InMessage, OutRecord } from './types.ts';
 import { skipReread, type WatermarkStore } from './watermark.ts';
 
-const msg = (offset: number, partition = 0): InMessage => ({ topic: 'in', partition, offset: String(offset), key: 'k', value: Buffer.from(`v${offset}`), headers: {}, timestamp: 0 });
+const msg = (offset: number, partition = 0): InMessage => ({
+  topic: 'in',
+  partition,
+  offset: String(offset),
+  key: 'k',
+  value: Buffer.from(`v${offset}`),
+  headers: {},
+  timestamp: 0,
+});
 const ctx = (partition = 0) => ({ topic: 'in', partition, attempt: 0 });
 
 /** An in-memory store: what was "committed" is what the test puts in `committed`. */
@@ -47,7 +55,11 @@ describe('skipReread', () => {
     let reread = 0;
     const h = skipReread(echo(seen), { store: memoryStore(new Map([['in/0', 5n]])), onReread: (n) => (reread += n) });
     await h.prepare!('in', 0);
-    assert.deepEqual(await h.handle([msg(3), msg(4), msg(5)], ctx()), [], 'a fully re-read chunk produces nothing, not even a watermark');
+    assert.deepEqual(
+      await h.handle([msg(3), msg(4), msg(5)], ctx()),
+      [],
+      'a fully re-read chunk produces nothing, not even a watermark',
+    );
     const out = await h.handle([msg(6), msg(7)], ctx());
     assert.deepEqual(seen, ['6', '7']);
     assert.equal(reread, 3);

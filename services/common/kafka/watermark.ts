@@ -82,7 +82,12 @@ export function kafkaWatermarks(o: KafkaWatermarkOptions): WatermarkStore {
     record(topic, partition, offset) {
       if (partitions === undefined) throw new Error(`watermark of ${topic}/${partition} written before it was read`);
       const value: StoredWatermark = { v: 1, offset: offset.toString() };
-      return { topic: o.topic, partition: partition % partitions, key: keyOf(topic, partition), value: Buffer.from(JSON.stringify(value)) };
+      return {
+        topic: o.topic,
+        partition: partition % partitions,
+        key: keyOf(topic, partition),
+        value: Buffer.from(JSON.stringify(value)),
+      };
     },
   };
 }

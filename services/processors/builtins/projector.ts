@@ -66,13 +66,19 @@ export const stateProjector: HandlerFactory<ProjectorDeps> = (deps) => ({
   events: ['*'],
   async handle(event): Promise<readonly OutRecord[]> {
     const json = JSON.stringify(viewOf(event));
-    await redisCall(() => deps.redis.eval(SET_IF_NEWER, 1, deps.redisKey, event.resourceKey, json, String(event.position)));
+    await redisCall(() =>
+      deps.redis.eval(SET_IF_NEWER, 1, deps.redisKey, event.resourceKey, json, String(event.position)),
+    );
     return [{ topic: deps.topic, key: event.resourceKey, value: Buffer.from(json) }];
   },
 });
 
 /** For the admin API: the latest projected state of one resource, or undefined. */
-export async function readResourceState(redis: Redis, redisKey: string, resourceKey: string): Promise<ResourceStateView | undefined> {
+export async function readResourceState(
+  redis: Redis,
+  redisKey: string,
+  resourceKey: string,
+): Promise<ResourceStateView | undefined> {
   const v = await redisCall(() => redis.hget(redisKey, resourceKey));
   return v === null ? undefined : (JSON.parse(v) as ResourceStateView);
 }

@@ -53,7 +53,8 @@ export function outboundTypeOf(rules: readonly OutboundRule[]): (e: DomainEvent)
   };
 }
 
-export const messageIdOf = (eventId: string, outboundType: string): string => `msg_${deterministicUuid('outbound', eventId, outboundType).replaceAll('-', '')}`;
+export const messageIdOf = (eventId: string, outboundType: string): string =>
+  `msg_${deterministicUuid('outbound', eventId, outboundType).replaceAll('-', '')}`;
 
 export const outboundRouter: HandlerFactory<RouterDeps> = (deps) => {
   const typeOf = outboundTypeOf(deps.rules ?? OUTBOUND_RULES);
@@ -67,8 +68,24 @@ export const outboundRouter: HandlerFactory<RouterDeps> = (deps) => {
       const messageId = messageIdOf(event.eventId, type);
       const createdAt = now();
       const body = { id: messageId, type, timestamp: new Date(event.occurredAt).toISOString(), data: viewOf(event) };
-      const value = { messageId, eventType: type, resourceKey: event.resourceKey, sourceEventId: event.eventId, occurredAt: event.occurredAt, createdAt, payload: JSON.stringify(body), endpointId: null };
-      return [{ topic: deps.topic, key: event.resourceKey, value: await deps.avro.encode(deps.topic, value), headers: { 'hookline-event-id': event.eventId, 'hookline-message-id': messageId } }];
+      const value = {
+        messageId,
+        eventType: type,
+        resourceKey: event.resourceKey,
+        sourceEventId: event.eventId,
+        occurredAt: event.occurredAt,
+        createdAt,
+        payload: JSON.stringify(body),
+        endpointId: null,
+      };
+      return [
+        {
+          topic: deps.topic,
+          key: event.resourceKey,
+          value: await deps.avro.encode(deps.topic, value),
+          headers: { 'hookline-event-id': event.eventId, 'hookline-message-id': messageId },
+        },
+      ];
     },
   };
 };

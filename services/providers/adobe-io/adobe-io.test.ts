@@ -7,12 +7,14 @@ import { provider, validateOptions } from './index.ts';
 // Oracle: the verification half of @adobe/aio-lib-events (verifyDigitalSignatureForEvent minus the key
 // download it does over the network): its own signatureUtils.verifySignature / isTargetRecipient.
 const require = createRequire(import.meta.url);
-const oracle = (require('@adobe/aio-lib-events/src/signatureUtils.js') as {
-  exportFunctions: {
-    verifySignature(sigs: string[], payload: string, keys: string[], clientId: string): Promise<boolean | undefined>;
-    isTargetRecipient(payload: unknown, clientId: string): boolean;
-  };
-}).exportFunctions;
+const oracle = (
+  require('@adobe/aio-lib-events/src/signatureUtils.js') as {
+    exportFunctions: {
+      verifySignature(sigs: string[], payload: string, keys: string[], clientId: string): Promise<boolean | undefined>;
+      isTargetRecipient(payload: unknown, clientId: string): boolean;
+    };
+  }
+).exportFunctions;
 
 const AEM = fixture('adobe-io', 'aem-content-fragment-modified.json');
 const COMMERCE = fixture('adobe-io', 'commerce-product-save.json');
@@ -32,16 +34,45 @@ const signed = (body: Buffer | string, a = k1, b = k2): Record<string, string> =
 });
 
 describe('adobe-io verify', () => {
-  const cases: { name: string; headers: Record<string, string>; body?: Buffer | string; src?: typeof src; want: string }[] = [
+  const cases: {
+    name: string;
+    headers: Record<string, string>;
+    body?: Buffer | string;
+    src?: typeof src;
+    want: string;
+  }[] = [
     { name: 'valid (both signatures)', headers: signed(AEM), want: 'ok' },
     { name: 'only signature 2 valid (either may match)', headers: signed(AEM, stranger, k2), want: 'ok' },
-    { name: 'rotated keys: signature made with key 2 in header 1', headers: { ...signed(AEM), 'x-adobe-digital-signature-1': rsaSign(k2.privateKey, AEM), 'x-adobe-digital-signature-2': 'AAAA' }, want: 'ok' },
-    { name: 'tampered body', headers: signed(AEM), body: AEM.toString().replace('price', 'title'), want: 'bad_signature' },
+    {
+      name: 'rotated keys: signature made with key 2 in header 1',
+      headers: {
+        ...signed(AEM),
+        'x-adobe-digital-signature-1': rsaSign(k2.privateKey, AEM),
+        'x-adobe-digital-signature-2': 'AAAA',
+      },
+      want: 'ok',
+    },
+    {
+      name: 'tampered body',
+      headers: signed(AEM),
+      body: AEM.toString().replace('price', 'title'),
+      want: 'bad_signature',
+    },
     { name: 'wrong keys', headers: signed(AEM, stranger, stranger), want: 'bad_signature' },
     { name: 'missing headers', headers: { 'content-type': 'application/json' }, want: 'missing_signature' },
     { name: 'malformed signature', headers: { 'x-adobe-digital-signature-1': '%%%' }, want: 'malformed_signature' },
-    { name: 'other recipient client id', headers: signed(AEM), src: source('adobe-io', [], { publicKeys: [k1.publicPem], clientId: 'someone-else' }), want: 'bad_token' },
-    { name: 'no clientId configured: signature alone', headers: signed(AEM), src: source('adobe-io', [], { publicKeys: [k1.publicPem] }), want: 'ok' },
+    {
+      name: 'other recipient client id',
+      headers: signed(AEM),
+      src: source('adobe-io', [], { publicKeys: [k1.publicPem], clientId: 'someone-else' }),
+      want: 'bad_token',
+    },
+    {
+      name: 'no clientId configured: signature alone',
+      headers: signed(AEM),
+      src: source('adobe-io', [], { publicKeys: [k1.publicPem] }),
+      want: 'ok',
+    },
   ];
   for (const c of cases) {
     test(c.name, () => {
@@ -79,15 +110,31 @@ describe('adobe-io verify', () => {
 
 describe('adobe-io handshakes', () => {
   test('GET ?challenge= is echoed as JSON', () => {
-    const reply = provider.handshake?.(rawRequest({ method: 'GET', url: 'https://h.example/webhooks/src-1?challenge=8ec8d794-e0ab-42df-9017-e3dada8e84f7' }), src);
-    assert.deepEqual(reply, { status: 200, contentType: 'application/json', body: '{"challenge":"8ec8d794-e0ab-42df-9017-e3dada8e84f7"}' });
+    const reply = provider.handshake?.(
+      rawRequest({
+        method: 'GET',
+        url: 'https://h.example/webhooks/src-1?challenge=8ec8d794-e0ab-42df-9017-e3dada8e84f7',
+      }),
+      src,
+    );
+    assert.deepEqual(reply, {
+      status: 200,
+      contentType: 'application/json',
+      body: '{"challenge":"8ec8d794-e0ab-42df-9017-e3dada8e84f7"}',
+    });
     assert.deepEqual(provider.extraMethods, ['GET']);
   });
   test('a challenge with markup is not reflected', () => {
-    assert.equal(provider.handshake?.(rawRequest({ method: 'GET', url: 'https://h.example/w?challenge=%3Cscript%3E' }), src), undefined);
+    assert.equal(
+      provider.handshake?.(rawRequest({ method: 'GET', url: 'https://h.example/w?challenge=%3Cscript%3E' }), src),
+      undefined,
+    );
   });
   test('unsigned async validation POST {validationUrl} → 200, not enqueued', () => {
-    const reply = provider.handshake?.(rawRequest({ body: '{"validationUrl":"https://csm.adobe.io/csm/registrations/validate?id=a&challenge=b"}' }), src);
+    const reply = provider.handshake?.(
+      rawRequest({ body: '{"validationUrl":"https://csm.adobe.io/csm/registrations/validate?id=a&challenge=b"}' }),
+      src,
+    );
     assert.equal(reply?.status, 200);
   });
   test('a normal event is not a handshake', () => {
@@ -101,7 +148,10 @@ describe('adobe-io handshakes', () => {
 
 describe('adobe-io interpret and normalize', () => {
   test('normalize the documented AEM event', () => {
-    const n = provider.normalize(rawRecord('adobe-io', AEM, { headers: { 'x-adobe-event-id': 'b555a1b1-935b-4541-b410-1915775338b5' } }), src);
+    const n = provider.normalize(
+      rawRecord('adobe-io', AEM, { headers: { 'x-adobe-event-id': 'b555a1b1-935b-4541-b410-1915775338b5' } }),
+      src,
+    );
     assert.equal(n.dedupeKey, 'b555a1b1-935b-4541-b410-1915775338b5');
     assert.equal(n.eventType, 'aem.sites.contentFragment.modified');
     assert.equal(n.resourceType, 'aem.sites.contentFragment');
@@ -117,15 +167,21 @@ describe('adobe-io interpret and normalize', () => {
     assert.deepEqual(n.ordering, { kind: 'VERSION', value: Date.parse('2022-09-06T20:37:25Z'), statusRank: null });
   });
   test('interpret', () => {
-    assert.deepEqual(provider.interpret(rawRequest({ headers: signed(COMMERCE), body: COMMERCE }), src).items[0]?.extracted, {
-      deliveryId: '0d3a1e2b-5c4f-4a6b-8e7d-9f0a1b2c3d4e',
-      eventType: 'com.adobe.commerce.observer.catalog_product_save_commit_after',
-      resourceType: 'catalog_product',
-      resourceId: '3',
-    });
+    assert.deepEqual(
+      provider.interpret(rawRequest({ headers: signed(COMMERCE), body: COMMERCE }), src).items[0]?.extracted,
+      {
+        deliveryId: '0d3a1e2b-5c4f-4a6b-8e7d-9f0a1b2c3d4e',
+        eventType: 'com.adobe.commerce.observer.catalog_product_save_commit_after',
+        resourceType: 'catalog_product',
+        resourceId: '3',
+      },
+    );
   });
   test('event id from the header when the body has none; unknown type with no resource → its own resource', () => {
-    const n = provider.normalize(rawRecord('adobe-io', '{"type":"custom.thing.happened","data":{}}', { headers: { 'x-adobe-event-id': 'e-1' } }), src);
+    const n = provider.normalize(
+      rawRecord('adobe-io', '{"type":"custom.thing.happened","data":{}}', { headers: { 'x-adobe-event-id': 'e-1' } }),
+      src,
+    );
     assert.equal(n.dedupeKey, 'e-1');
     assert.equal(n.resourceType, 'event');
     assert.equal(n.resourceId, 'e-1');
@@ -138,6 +194,7 @@ describe('adobe-io interpret and normalize', () => {
     { name: 'bad time', body: '{"event_id":"e","type":"x.y","time":"noon"}', reason: 'invalid_field' },
   ];
   for (const c of broken) {
-    test(`broken payload: ${c.name}`, () => assert.throws(() => provider.normalize(rawRecord('adobe-io', c.body), src), normalizeError(c.reason)));
+    test(`broken payload: ${c.name}`, () =>
+      assert.throws(() => provider.normalize(rawRecord('adobe-io', c.body), src), normalizeError(c.reason)));
   }
 });

@@ -35,7 +35,20 @@
  * Retry window: Adobe retries for 24 hours (1 min doubling, capped at 15 min) → 24 h.
  */
 import type { KeyObject } from 'node:crypto';
-import { DAY, OK, anyEqual, decodeBase64Strict, fail, header, optionalString, parseJsonObject, parsePublicKey, pick, rsaSha256VerifyAny, toEpochMs } from '../core.ts';
+import {
+  DAY,
+  OK,
+  anyEqual,
+  decodeBase64Strict,
+  fail,
+  header,
+  optionalString,
+  parseJsonObject,
+  parsePublicKey,
+  pick,
+  rsaSha256VerifyAny,
+  toEpochMs,
+} from '../core.ts';
 import { NormalizeError, type ProviderModule, type RawRequest, type SourceOptions } from '../types.ts';
 
 const keyCache = new WeakMap<object, readonly KeyObject[]>();
@@ -77,21 +90,30 @@ export function validateOptions(options: SourceOptions): string[] {
       problems.push(`adobe-io: options.publicKeys[${i}] is not a PEM public key`);
     }
   });
-  if (options['clientId'] !== undefined && typeof options['clientId'] !== 'string') problems.push('adobe-io: options.clientId must be a string');
+  if (options['clientId'] !== undefined && typeof options['clientId'] !== 'string')
+    problems.push('adobe-io: options.clientId must be a string');
   return problems;
 }
 
 function isValidationPost(req: RawRequest): boolean {
-  if (req.method !== 'POST' || header(req, 'x-adobe-digital-signature-1') || header(req, 'x-adobe-digital-signature-2')) return false;
+  if (req.method !== 'POST' || header(req, 'x-adobe-digital-signature-1') || header(req, 'x-adobe-digital-signature-2'))
+    return false;
   try {
     const v = JSON.parse(req.body.toString('utf8')) as unknown;
-    return v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as Record<string, unknown>)['validationUrl'] === 'string';
+    return (
+      v !== null &&
+      typeof v === 'object' &&
+      !Array.isArray(v) &&
+      Object.keys(v).length === 1 &&
+      typeof (v as Record<string, unknown>)['validationUrl'] === 'string'
+    );
   } catch {
     return false;
   }
 }
 
-const COMMERCE = /^com\.adobe\.commerce\.(?:observer|plugin)\.(.+?)(?:_(?:save|delete|place|create|update|cancel|submit)(?:_commit)?_(?:after|before))?$/;
+const COMMERCE =
+  /^com\.adobe\.commerce\.(?:observer|plugin)\.(.+?)(?:_(?:save|delete|place|create|update|cancel|submit)(?:_commit)?_(?:after|before))?$/;
 
 interface Facts {
   readonly eventId: string | undefined;
@@ -102,12 +124,20 @@ interface Facts {
 
 function facts(body: Record<string, unknown>, headers: Readonly<Record<string, string>>): Facts {
   const eventId =
-    optionalString(body, 'event_id') ?? optionalString(body, 'eventid') ?? headers['x-adobe-event-id'] ?? optionalString(body, 'id') ?? optionalString(body, '@id');
+    optionalString(body, 'event_id') ??
+    optionalString(body, 'eventid') ??
+    headers['x-adobe-event-id'] ??
+    optionalString(body, 'id') ??
+    optionalString(body, '@id');
   const eventType = optionalString(body, 'type') ?? optionalString(body, '@type') ?? headers['x-adobe-event-code'];
   const commerce = eventType !== undefined ? COMMERCE.exec(eventType) : null;
   if (commerce?.[1]) {
     const v = pick(body, 'data.value');
-    const id = optionalString(v, 'entity_id') ?? optionalString(v, 'id') ?? optionalString(v, 'increment_id') ?? optionalString(v, 'sku');
+    const id =
+      optionalString(v, 'entity_id') ??
+      optionalString(v, 'id') ??
+      optionalString(v, 'increment_id') ??
+      optionalString(v, 'sku');
     return { eventId, eventType, resourceType: commerce[1], resourceId: id };
   }
   const xdmType = optionalString(body, 'xdmEventEnvelope:objectType');
@@ -115,12 +145,20 @@ function facts(body: Record<string, unknown>, headers: Readonly<Record<string, s
     const obj = body['activitystreams:object'];
     const id =
       obj !== null && typeof obj === 'object'
-        ? Object.entries(obj as Record<string, unknown>).find(([k, val]) => /(?:^|:)(?:asset_)?id$/.test(k) && typeof val === 'string')?.[1]
+        ? Object.entries(obj as Record<string, unknown>).find(
+            ([k, val]) => /(?:^|:)(?:asset_)?id$/.test(k) && typeof val === 'string',
+          )?.[1]
         : undefined;
     return { eventId, eventType, resourceType: xdmType, resourceId: typeof id === 'string' ? id : undefined };
   }
-  const resourceType = eventType !== undefined && eventType.includes('.') ? eventType.slice(0, eventType.lastIndexOf('.')) : 'event';
-  return { eventId, eventType, resourceType, resourceId: optionalString(body, 'data.id') ?? optionalString(body, 'data.path') };
+  const resourceType =
+    eventType !== undefined && eventType.includes('.') ? eventType.slice(0, eventType.lastIndexOf('.')) : 'event';
+  return {
+    eventId,
+    eventType,
+    resourceType,
+    resourceId: optionalString(body, 'data.id') ?? optionalString(body, 'data.path'),
+  };
 }
 
 /** Magento `2022-09-06 20:37:25` (UTC, no zone) or ISO → epoch ms. */
@@ -147,12 +185,16 @@ export const provider: ProviderModule = {
       }
       return undefined;
     }
-    return isValidationPost(req) ? { status: 200, contentType: 'application/json', body: '{"received":true}' } : undefined;
+    return isValidationPost(req)
+      ? { status: 200, contentType: 'application/json', body: '{"received":true}' }
+      : undefined;
   },
 
   verify(req, source) {
     if (req.method !== 'POST') return fail('unsupported');
-    const sigs = [header(req, 'x-adobe-digital-signature-1'), header(req, 'x-adobe-digital-signature-2')].filter((s) => s !== undefined);
+    const sigs = [header(req, 'x-adobe-digital-signature-1'), header(req, 'x-adobe-digital-signature-2')].filter(
+      (s) => s !== undefined,
+    );
     if (sigs.length === 0) return fail('missing_signature');
     const decoded = sigs.map((s) => decodeBase64Strict(s)).filter((b) => b !== undefined);
     if (decoded.length === 0) return fail('malformed_signature');
@@ -184,24 +226,37 @@ export const provider: ProviderModule = {
               deliveryId: f.eventId ?? `unparsed:${req.receivedAt.getTime()}`,
               ...(f.eventType === undefined ? {} : { eventType: f.eventType }),
               resourceType: f.resourceId === undefined ? 'event' : f.resourceType,
-              ...(f.resourceId === undefined ? (f.eventId === undefined ? {} : { resourceId: f.eventId }) : { resourceId: f.resourceId }),
+              ...(f.resourceId === undefined
+                ? f.eventId === undefined
+                  ? {}
+                  : { resourceId: f.eventId }
+                : { resourceId: f.resourceId }),
             },
           },
         ],
       };
     } catch {
-      return { items: [{ body: req.body, extracted: { deliveryId: header(req, 'x-adobe-event-id') ?? `unparsed:${req.receivedAt.getTime()}` } }] };
+      return {
+        items: [
+          {
+            body: req.body,
+            extracted: { deliveryId: header(req, 'x-adobe-event-id') ?? `unparsed:${req.receivedAt.getTime()}` },
+          },
+        ],
+      };
     }
   },
 
   normalize(record) {
     const body = parseJsonObject(record.body);
     const f = facts(body, record.headers);
-    if (f.eventId === undefined) throw new NormalizeError('adobe-io: no event id (event_id / x-adobe-event-id)', 'missing_field');
+    if (f.eventId === undefined)
+      throw new NormalizeError('adobe-io: no event id (event_id / x-adobe-event-id)', 'missing_field');
     if (f.eventType === undefined) throw new NormalizeError('adobe-io: no event type', 'missing_field');
     const timeRaw = optionalString(body, 'time') ?? optionalString(body, 'activitystreams:published');
     const time = timeRaw === undefined ? Number.NaN : toEpochMs(timeRaw);
-    if (timeRaw !== undefined && Number.isNaN(time)) throw new NormalizeError('adobe-io: event time is not a date', 'invalid_field');
+    if (timeRaw !== undefined && Number.isNaN(time))
+      throw new NormalizeError('adobe-io: event time is not a date', 'invalid_field');
     const updated = optionalString(body, 'data.value.updated_at');
     const version = updated === undefined ? Number.NaN : commerceTimeToMs(updated);
     return {
@@ -210,7 +265,9 @@ export const provider: ProviderModule = {
       resourceType: f.resourceId === undefined ? 'event' : f.resourceType,
       resourceId: f.resourceId ?? f.eventId,
       occurredAt: Number.isNaN(time) ? record.receivedAt.getTime() : time,
-      ordering: Number.isNaN(version) ? { kind: 'NONE', value: null, statusRank: null } : { kind: 'VERSION', value: version, statusRank: null },
+      ordering: Number.isNaN(version)
+        ? { kind: 'NONE', value: null, statusRank: null }
+        : { kind: 'VERSION', value: version, statusRank: null },
       payload: record.body.toString('utf8'),
     };
   },

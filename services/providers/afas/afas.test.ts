@@ -12,8 +12,19 @@ describe('afas verify (shared token + IP)', () => {
     { name: 'rotated', url: 'https://h.example/webhooks/src-1?token=af-old', want: 'ok' },
     { name: 'wrong', url: 'https://h.example/webhooks/src-1?token=zz', want: 'bad_token' },
     { name: 'missing', want: 'missing_signature' },
-    { name: 'path token', url: 'https://h.example/webhooks/src-1/af-new', src: source('afas', ['af-new'], { tokenInPath: true }), want: 'ok' },
-    { name: 'IP rejected', url: 'https://h.example/webhooks/src-1?token=af-new', ip: '198.51.100.1', src: source('afas', ['af-new'], { allowedIps: ['203.0.113.10'] }), want: 'ip_not_allowed' },
+    {
+      name: 'path token',
+      url: 'https://h.example/webhooks/src-1/af-new',
+      src: source('afas', ['af-new'], { tokenInPath: true }),
+      want: 'ok',
+    },
+    {
+      name: 'IP rejected',
+      url: 'https://h.example/webhooks/src-1?token=af-new',
+      ip: '198.51.100.1',
+      src: source('afas', ['af-new'], { allowedIps: ['203.0.113.10'] }),
+      want: 'ip_not_allowed',
+    },
   ];
   for (const c of cases) {
     test(c.name, () => {
@@ -36,6 +47,8 @@ describe('afas normalize', () => {
   test('constant resource type when no connector field', () => {
     assert.equal(provider.normalize(rawRecord('afas', '{"type":"x","id":"7"}'), src).resourceType, 'afas-record');
   });
-  test('broken payload: no key', () => assert.throws(() => provider.normalize(rawRecord('afas', '{"type":"x"}'), src), normalizeError('missing_field')));
-  test('broken payload: not JSON', () => assert.throws(() => provider.normalize(rawRecord('afas', 'x'), src), normalizeError('unparseable')));
+  test('broken payload: no key', () =>
+    assert.throws(() => provider.normalize(rawRecord('afas', '{"type":"x"}'), src), normalizeError('missing_field')));
+  test('broken payload: not JSON', () =>
+    assert.throws(() => provider.normalize(rawRecord('afas', 'x'), src), normalizeError('unparseable')));
 });

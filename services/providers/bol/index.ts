@@ -19,7 +19,18 @@
  * Retry window: Bol retries 10 times within 10 minutes, then disables the subscription → 1 hour default
  * (the 10 minutes plus margin for our own slow acknowledgements).
  */
-import { compositeKey, decodeBase64Strict, fail, OK, header, parseJsonObject, parsePublicKey, requireString, rsaSha256VerifyAny, toEpochMs } from '../core.ts';
+import {
+  compositeKey,
+  decodeBase64Strict,
+  fail,
+  OK,
+  header,
+  parseJsonObject,
+  parsePublicKey,
+  requireString,
+  rsaSha256VerifyAny,
+  toEpochMs,
+} from '../core.ts';
 import { NormalizeError, type ProviderModule, type SourceOptions } from '../types.ts';
 import type { KeyObject } from 'node:crypto';
 

@@ -21,7 +21,17 @@
  * Retry window: Exact's schedule is not confirmed in its docs (a secondary source says ~10 retries over
  * ~34 h) → 3 days (project default for unknowns), which covers it.
  */
-import { DAY, anyEqual, compositeKey, decodeSignature, fail, hmac, OK, parseJsonObject, requireString } from '../core.ts';
+import {
+  DAY,
+  anyEqual,
+  compositeKey,
+  decodeSignature,
+  fail,
+  hmac,
+  OK,
+  parseJsonObject,
+  requireString,
+} from '../core.ts';
 import { NormalizeError, type ProviderModule } from '../types.ts';
 
 interface Span {
@@ -139,7 +149,9 @@ export const provider: ProviderModule = {
     const [c] = content;
     if (!h || !c || text[c.start] !== '{') return fail('malformed_signature');
     const hashText = text.slice(h.start, h.end);
-    const given = hashText.startsWith('"') ? decodeSignature((JSON.parse(hashText) as string).trim(), 'hex') : undefined;
+    const given = hashText.startsWith('"')
+      ? decodeSignature((JSON.parse(hashText) as string).trim(), 'hex')
+      : undefined;
     if (!given) return fail('malformed_signature');
     const signed = Buffer.from(text.slice(c.start, c.end), 'utf8');
     const expected = source.secrets.map((s) => hmac('sha256', s, signed));

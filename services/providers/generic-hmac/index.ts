@@ -25,13 +25,7 @@
  */
 import { DAY, fail, verifyHmac, type Encoding, type HmacAlgorithm, type HmacPreset } from '../core.ts';
 import { interpretMapped, normalizeMappedRecord, validateMapping } from '../mapping.ts';
-import type {
-  ProviderModule,
-  RawRequest,
-  SourceConfig,
-  SourceOptions,
-  VerifyResult,
-} from '../types.ts';
+import type { ProviderModule, RawRequest, SourceConfig, SourceOptions, VerifyResult } from '../types.ts';
 
 const ALGORITHMS: readonly HmacAlgorithm[] = ['sha1', 'sha256', 'sha512'];
 const ENCODINGS: readonly Encoding[] = ['hex', 'base64', 'base64url'];
@@ -45,14 +39,18 @@ function isOneOf<T extends string>(v: unknown, list: readonly T[]): v is T {
 export function validateOptions(options: SourceOptions): string[] {
   const problems: string[] = [];
   const o = options;
-  if (typeof o.signatureHeader !== 'string' || o.signatureHeader.trim() === '') problems.push('signatureHeader is required');
-  if (o.algorithm !== undefined && !isOneOf(o.algorithm, ALGORITHMS)) problems.push(`algorithm must be one of ${ALGORITHMS.join(', ')}`);
-  if (o.encoding !== undefined && !isOneOf(o.encoding, ENCODINGS)) problems.push(`encoding must be one of ${ENCODINGS.join(', ')}`);
+  if (typeof o.signatureHeader !== 'string' || o.signatureHeader.trim() === '')
+    problems.push('signatureHeader is required');
+  if (o.algorithm !== undefined && !isOneOf(o.algorithm, ALGORITHMS))
+    problems.push(`algorithm must be one of ${ALGORITHMS.join(', ')}`);
+  if (o.encoding !== undefined && !isOneOf(o.encoding, ENCODINGS))
+    problems.push(`encoding must be one of ${ENCODINGS.join(', ')}`);
   if (o.prefix !== undefined && typeof o.prefix !== 'string') problems.push('prefix must be a string');
   if (o.secretEncoding !== undefined && !isOneOf(o.secretEncoding, SECRET_ENCODINGS)) {
     problems.push(`secretEncoding must be one of ${SECRET_ENCODINGS.join(', ')}`);
   }
-  if (o.timestampUnit !== undefined && !isOneOf(o.timestampUnit, ['s', 'ms'] as const)) problems.push('timestampUnit must be s or ms');
+  if (o.timestampUnit !== undefined && !isOneOf(o.timestampUnit, ['s', 'ms'] as const))
+    problems.push('timestampUnit must be s or ms');
   if (o.timestampHeader !== undefined && (typeof o.timestampHeader !== 'string' || o.timestampHeader === '')) {
     problems.push('timestampHeader must be a non-empty string');
   }
@@ -101,7 +99,9 @@ function presetOf(options: SourceOptions): HmacPreset | null {
       encoding: isOneOf(options.encoding, ENCODINGS) ? options.encoding : 'hex',
       ...(typeof options.prefix === 'string' && options.prefix !== '' ? { prefix: options.prefix } : {}),
       secretEncoding: isOneOf(options.secretEncoding, SECRET_ENCODINGS) ? options.secretEncoding : 'utf8',
-      ...(typeof options.timestampHeader === 'string' ? { timestampHeader: options.timestampHeader.toLowerCase() } : {}),
+      ...(typeof options.timestampHeader === 'string'
+        ? { timestampHeader: options.timestampHeader.toLowerCase() }
+        : {}),
       timestampUnit: options.timestampUnit === 'ms' ? 'ms' : 's',
       signedContent: (req, ts) => renderTemplate(template, req, ts),
     };
@@ -114,7 +114,6 @@ function verify(req: RawRequest, source: SourceConfig): VerifyResult {
   const preset = presetOf(source.options);
   return preset ? verifyHmac(preset, req, source) : fail('unsupported');
 }
-
 
 export const provider: ProviderModule = {
   name: 'generic-hmac',

@@ -28,7 +28,20 @@
  * occurredAt: GitHub sends no event time: the subject's updated_at where it exists, else
  * head_commit.timestamp (push), else receivedAt.
  */
-import { DAY, bodyDigest, header, isRecord, mediaType, parseForm, parseJson, pick, toEpochMs, tryParseJson, verifyHmac, type HmacPreset } from '../core.ts';
+import {
+  DAY,
+  bodyDigest,
+  header,
+  isRecord,
+  mediaType,
+  parseForm,
+  parseJson,
+  pick,
+  toEpochMs,
+  tryParseJson,
+  verifyHmac,
+  type HmacPreset,
+} from '../core.ts';
 import {
   NormalizeError,
   type Extracted,
@@ -71,7 +84,8 @@ interface Facts {
 function facts(event: string, ev: Record<string, unknown>): Facts {
   const action = str(ev.action);
   const eventType = action ? `${event}.${action}` : event;
-  if (event === 'ping' && str(ev.hook_id)) return { eventType, resourceType: 'hook', resourceId: str(ev.hook_id) ?? '' };
+  if (event === 'ping' && str(ev.hook_id))
+    return { eventType, resourceType: 'hook', resourceId: str(ev.hook_id) ?? '' };
   const repo = str(pick(ev, 'repository.full_name'));
   const pr = ev.pull_request;
   const issue = ev.issue;
@@ -114,7 +128,11 @@ function normalize(record: RawRecord): NormalizedFields {
   const f = facts(event, ev);
   const updated = f.subject ? toEpochMs(f.subject.updated_at) : Number.NaN;
   const pushed = toEpochMs(pick(ev, 'head_commit.timestamp'));
-  const occurredAt = Number.isFinite(updated) ? updated : Number.isFinite(pushed) ? pushed : record.receivedAt.getTime();
+  const occurredAt = Number.isFinite(updated)
+    ? updated
+    : Number.isFinite(pushed)
+      ? pushed
+      : record.receivedAt.getTime();
   const ordering: Ordering = Number.isFinite(updated)
     ? { kind: 'VERSION', value: updated, statusRank: null }
     : { kind: 'NONE', value: null, statusRank: null };

@@ -22,7 +22,19 @@
  * Ordering: VERSION on `object_attributes.updated_at` (ms) for merge requests and issues; NONE
  * otherwise. occurredAt: object_attributes.updated_at, else created_at, else receivedAt.
  */
-import { DAY, OK, anyEqual, bodyDigest, fail, header, isRecord, parseJson, pick, toEpochMs, tryParseJson } from '../core.ts';
+import {
+  DAY,
+  OK,
+  anyEqual,
+  bodyDigest,
+  fail,
+  header,
+  isRecord,
+  parseJson,
+  pick,
+  toEpochMs,
+  tryParseJson,
+} from '../core.ts';
 import { verifyStandardWebhook } from '../standard-webhooks/index.ts';
 import {
   NormalizeError,
@@ -101,7 +113,9 @@ function interpret(req: RawRequest): Interpretation {
     items: [
       {
         body: req.body,
-        extracted: f ? { deliveryId, eventType: f.eventType, resourceType: f.resourceType, resourceId: f.resourceId } : { deliveryId },
+        extracted: f
+          ? { deliveryId, eventType: f.eventType, resourceType: f.resourceType, resourceId: f.resourceId }
+          : { deliveryId },
       },
     ],
   };

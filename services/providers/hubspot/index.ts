@@ -29,7 +29,21 @@
  * occurredAt: `occurredAt` (always sent).
  */
 import { createHash } from 'node:crypto';
-import { DAY, OK, anyEqual, bodyDigest, checkTimestamp, decodeSignature, fail, header, hmac, isRecord, parseJsonLossless, pick, strictInt } from '../core.ts';
+import {
+  DAY,
+  OK,
+  anyEqual,
+  bodyDigest,
+  checkTimestamp,
+  decodeSignature,
+  fail,
+  header,
+  hmac,
+  isRecord,
+  parseJsonLossless,
+  pick,
+  strictInt,
+} from '../core.ts';
 import {
   NormalizeError,
   type IngressItem,
@@ -62,8 +76,18 @@ function allowed(source: SourceConfig): readonly Version[] {
 
 // HubSpot: "decode these URL-encoded characters in the URI" before signing (v3).
 const DECODE: Readonly<Record<string, string>> = {
-  '%3A': ':', '%2F': '/', '%3F': '?', '%40': '@', '%21': '!', '%24': '$', '%27': "'",
-  '%28': '(', '%29': ')', '%2A': '*', '%2C': ',', '%3B': ';',
+  '%3A': ':',
+  '%2F': '/',
+  '%3F': '?',
+  '%40': '@',
+  '%21': '!',
+  '%24': '$',
+  '%27': "'",
+  '%28': '(',
+  '%29': ')',
+  '%2A': '*',
+  '%2C': ',',
+  '%3B': ';',
 };
 
 export function hubspotUri(url: URL): string {
@@ -82,8 +106,17 @@ function verify(req: RawRequest, source: SourceConfig): VerifyResult {
     if (!time.ok) return time;
     const given = decodeSignature(v3.trim(), 'base64');
     if (!given) return fail('malformed_signature');
-    const content = Buffer.concat([Buffer.from(req.method.toUpperCase() + hubspotUri(req.url)), req.body, Buffer.from(ts)]);
-    return anyEqual(given, source.secrets.map((s) => hmac('sha256', s, content))) ? OK : fail('bad_signature');
+    const content = Buffer.concat([
+      Buffer.from(req.method.toUpperCase() + hubspotUri(req.url)),
+      req.body,
+      Buffer.from(ts),
+    ]);
+    return anyEqual(
+      given,
+      source.secrets.map((s) => hmac('sha256', s, content)),
+    )
+      ? OK
+      : fail('bad_signature');
   }
   const legacy = header(req, 'x-hubspot-signature');
   if (legacy === undefined) return fail(v3 !== undefined ? 'unsupported' : 'missing_signature');
@@ -94,7 +127,9 @@ function verify(req: RawRequest, source: SourceConfig): VerifyResult {
   if (!given) return fail('malformed_signature');
   const prefix = version === 'v2' ? req.method.toUpperCase() + req.url.href : '';
   const expected = source.secrets.map((s) =>
-    createHash('sha256').update(Buffer.concat([Buffer.from(s + prefix), req.body])).digest(),
+    createHash('sha256')
+      .update(Buffer.concat([Buffer.from(s + prefix), req.body]))
+      .digest(),
   );
   return anyEqual(given, expected) ? OK : fail('bad_signature');
 }
@@ -107,7 +142,9 @@ function str(v: unknown): string | undefined {
 
 function dedupeKeyOf(ev: unknown): string | undefined {
   const eventId = str(pick(ev, 'eventId'));
-  return eventId === undefined ? undefined : `${str(pick(ev, 'portalId')) ?? ''}|${str(pick(ev, 'subscriptionId')) ?? ''}|${eventId}`;
+  return eventId === undefined
+    ? undefined
+    : `${str(pick(ev, 'portalId')) ?? ''}|${str(pick(ev, 'subscriptionId')) ?? ''}|${eventId}`;
 }
 
 function resourceOf(ev: unknown): { resourceType: string; resourceId: string } | undefined {

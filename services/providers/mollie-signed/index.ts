@@ -19,7 +19,15 @@
  * occurredAt: `createdAt`.
  * Retry window: not confirmed in Mollie's docs → 3 days (project default for unknowns).
  */
-import { DAY, optionalString, parseJsonObject, requireString, toEpochMs, verifyHmac, type HmacPreset } from '../core.ts';
+import {
+  DAY,
+  optionalString,
+  parseJsonObject,
+  requireString,
+  toEpochMs,
+  verifyHmac,
+  type HmacPreset,
+} from '../core.ts';
 import { resourceTypeOf } from '../mollie/index.ts';
 import { NormalizeError, type ProviderModule, type RawRequest } from '../types.ts';
 

@@ -10,17 +10,33 @@ const src = source('mollie-signed', ['secret-new', 'secret-old']);
 
 describe('mollie-signed verify', () => {
   const cases: { name: string; headers: Record<string, string>; body?: Buffer | string; want: string }[] = [
-    { name: 'valid sha256= prefix', headers: { 'x-mollie-signature': `sha256=${sig('secret-new', BODY)}` }, want: 'ok' },
+    {
+      name: 'valid sha256= prefix',
+      headers: { 'x-mollie-signature': `sha256=${sig('secret-new', BODY)}` },
+      want: 'ok',
+    },
     { name: 'valid bare hex', headers: { 'x-mollie-signature': sig('secret-new', BODY) }, want: 'ok' },
-    { name: 'rotated secret accepted', headers: { 'x-mollie-signature': `sha256=${sig('secret-old', BODY)}` }, want: 'ok' },
-    { name: 'tampered body', headers: { 'x-mollie-signature': `sha256=${sig('secret-new', BODY)}` }, body: Buffer.concat([BODY, Buffer.from(' ')]), want: 'bad_signature' },
+    {
+      name: 'rotated secret accepted',
+      headers: { 'x-mollie-signature': `sha256=${sig('secret-old', BODY)}` },
+      want: 'ok',
+    },
+    {
+      name: 'tampered body',
+      headers: { 'x-mollie-signature': `sha256=${sig('secret-new', BODY)}` },
+      body: Buffer.concat([BODY, Buffer.from(' ')]),
+      want: 'bad_signature',
+    },
     { name: 'wrong secret', headers: { 'x-mollie-signature': `sha256=${sig('other', BODY)}` }, want: 'bad_signature' },
     { name: 'missing header', headers: {}, want: 'missing_signature' },
     { name: 'malformed header', headers: { 'x-mollie-signature': 'sha256=not-hex' }, want: 'malformed_signature' },
   ];
   for (const c of cases) {
     test(c.name, () => {
-      const r = provider.verify(rawRequest({ headers: { 'content-type': 'application/json', ...c.headers }, body: c.body ?? BODY }), src);
+      const r = provider.verify(
+        rawRequest({ headers: { 'content-type': 'application/json', ...c.headers }, body: c.body ?? BODY }),
+        src,
+      );
       assert.equal(r.ok ? 'ok' : r.reason, c.want);
     });
   }
@@ -49,7 +65,13 @@ describe('mollie-signed interpret and normalize', () => {
   });
 
   test('unknown event type passes with its type', () => {
-    const n = provider.normalize(rawRecord('mollie-signed', '{"id":"event_1","type":"balance-transaction.created","entityId":"baltr_1","createdAt":"2024-12-16T15:57:04Z"}'), src);
+    const n = provider.normalize(
+      rawRecord(
+        'mollie-signed',
+        '{"id":"event_1","type":"balance-transaction.created","entityId":"baltr_1","createdAt":"2024-12-16T15:57:04Z"}',
+      ),
+      src,
+    );
     assert.equal(n.eventType, 'balance-transaction.created');
     assert.equal(n.resourceType, 'balance-transaction');
   });
@@ -57,9 +79,21 @@ describe('mollie-signed interpret and normalize', () => {
   const broken: { name: string; body: string; reason: string }[] = [
     { name: 'not JSON', body: '{"id":', reason: 'unparseable' },
     { name: 'array', body: '[]', reason: 'unexpected_payload' },
-    { name: 'no id', body: '{"type":"payment-link.paid","entityId":"pl_1","createdAt":"2024-12-16T15:57:04Z"}', reason: 'missing_field' },
-    { name: 'no entityId', body: '{"id":"event_1","type":"payment-link.paid","createdAt":"2024-12-16T15:57:04Z"}', reason: 'missing_field' },
-    { name: 'bad createdAt', body: '{"id":"event_1","type":"x","entityId":"pl_1","createdAt":"yesterday"}', reason: 'invalid_field' },
+    {
+      name: 'no id',
+      body: '{"type":"payment-link.paid","entityId":"pl_1","createdAt":"2024-12-16T15:57:04Z"}',
+      reason: 'missing_field',
+    },
+    {
+      name: 'no entityId',
+      body: '{"id":"event_1","type":"payment-link.paid","createdAt":"2024-12-16T15:57:04Z"}',
+      reason: 'missing_field',
+    },
+    {
+      name: 'bad createdAt',
+      body: '{"id":"event_1","type":"x","entityId":"pl_1","createdAt":"yesterday"}',
+      reason: 'invalid_field',
+    },
   ];
   for (const c of broken) {
     test(`broken payload: ${c.name}`, () => {

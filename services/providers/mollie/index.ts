@@ -25,7 +25,13 @@
  * Retry window: not documented in a source we could confirm → 3 days (project default for unknowns).
  */
 import { DAY, optionalString, parseForm, tokenLocationsOf, verifySharedToken, compositeKey } from '../core.ts';
-import { NormalizeError, type ProviderModule, type RawRequest, type SourceConfig, type SourceOptions } from '../types.ts';
+import {
+  NormalizeError,
+  type ProviderModule,
+  type RawRequest,
+  type SourceConfig,
+  type SourceOptions,
+} from '../types.ts';
 
 /** Mollie id prefixes → resource type. Unknown prefixes pass as `mollie-object`. */
 const PREFIXES: Readonly<Record<string, string>> = {
@@ -61,7 +67,9 @@ export function dedupeKeyOf(id: string, receivedAtMs: number, source: SourceConf
 /** Problems with a source's options (empty = fine). No secret configured also fails closed in verify(). */
 export function validateOptions(options: SourceOptions): string[] {
   const b = options['dedupeBucketSeconds'];
-  return b !== undefined && (typeof b !== 'number' || !(b >= 0)) ? ['mollie: dedupeBucketSeconds must be a number >= 0'] : [];
+  return b !== undefined && (typeof b !== 'number' || !(b >= 0))
+    ? ['mollie: dedupeBucketSeconds must be a number >= 0']
+    : [];
 }
 
 function idOf(req: RawRequest): string | undefined {

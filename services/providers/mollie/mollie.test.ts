@@ -8,17 +8,51 @@ const CT = { 'content-type': 'application/x-www-form-urlencoded' };
 const src = source('mollie', ['tok-new', 'tok-old']);
 
 describe('mollie verify', () => {
-  const cases: { name: string; url?: string; headers?: Record<string, string>; ip?: string; src?: typeof src; want: string }[] = [
+  const cases: {
+    name: string;
+    url?: string;
+    headers?: Record<string, string>;
+    ip?: string;
+    src?: typeof src;
+    want: string;
+  }[] = [
     { name: 'valid query token', url: 'https://h.example/webhooks/src-1?token=tok-new', want: 'ok' },
     { name: 'rotated secret (old token) accepted', url: 'https://h.example/webhooks/src-1?token=tok-old', want: 'ok' },
     { name: 'valid header token', headers: { 'x-webhook-token': 'tok-new' }, want: 'ok' },
     { name: 'wrong token', url: 'https://h.example/webhooks/src-1?token=nope', want: 'bad_token' },
     { name: 'missing token', want: 'missing_signature' },
-    { name: 'one good and one bad token', url: 'https://h.example/webhooks/src-1?token=tok-new', headers: { 'x-webhook-token': 'bad' }, want: 'bad_token' },
-    { name: 'path token when enabled', url: 'https://h.example/webhooks/src-1/tok-old', src: source('mollie', ['tok-old'], { tokenInPath: true }), want: 'ok' },
-    { name: 'no secrets configured fails closed', url: 'https://h.example/webhooks/src-1?token=x', src: source('mollie', []), want: 'bad_token' },
-    { name: 'IP allowlist rejects', url: 'https://h.example/webhooks/src-1?token=tok-new', ip: '198.51.100.9', src: source('mollie', ['tok-new'], { allowedIps: ['203.0.113.0/24'] }), want: 'ip_not_allowed' },
-    { name: 'IP allowlist accepts', url: 'https://h.example/webhooks/src-1?token=tok-new', ip: '203.0.113.77', src: source('mollie', ['tok-new'], { allowedIps: ['203.0.113.0/24'] }), want: 'ok' },
+    {
+      name: 'one good and one bad token',
+      url: 'https://h.example/webhooks/src-1?token=tok-new',
+      headers: { 'x-webhook-token': 'bad' },
+      want: 'bad_token',
+    },
+    {
+      name: 'path token when enabled',
+      url: 'https://h.example/webhooks/src-1/tok-old',
+      src: source('mollie', ['tok-old'], { tokenInPath: true }),
+      want: 'ok',
+    },
+    {
+      name: 'no secrets configured fails closed',
+      url: 'https://h.example/webhooks/src-1?token=x',
+      src: source('mollie', []),
+      want: 'bad_token',
+    },
+    {
+      name: 'IP allowlist rejects',
+      url: 'https://h.example/webhooks/src-1?token=tok-new',
+      ip: '198.51.100.9',
+      src: source('mollie', ['tok-new'], { allowedIps: ['203.0.113.0/24'] }),
+      want: 'ip_not_allowed',
+    },
+    {
+      name: 'IP allowlist accepts',
+      url: 'https://h.example/webhooks/src-1?token=tok-new',
+      ip: '203.0.113.77',
+      src: source('mollie', ['tok-new'], { allowedIps: ['203.0.113.0/24'] }),
+      want: 'ok',
+    },
   ];
   for (const c of cases) {
     test(c.name, () => {
@@ -57,11 +91,17 @@ describe('mollie interpret and normalize', () => {
 
   test('two notifications for one payment at different times are two events; a bucket collapses them', () => {
     const a = provider.normalize(rawRecord('mollie', FORM, { receivedAt: new Date(FIXED_NOW.getTime()) }), src);
-    const b = provider.normalize(rawRecord('mollie', FORM, { receivedAt: new Date(FIXED_NOW.getTime() + 20_000) }), src);
+    const b = provider.normalize(
+      rawRecord('mollie', FORM, { receivedAt: new Date(FIXED_NOW.getTime() + 20_000) }),
+      src,
+    );
     assert.notEqual(a.dedupeKey, b.dedupeKey);
     const bucketed = source('mollie', ['t'], { dedupeBucketSeconds: 60 });
     const c = provider.normalize(rawRecord('mollie', FORM, { receivedAt: new Date(FIXED_NOW.getTime()) }), bucketed);
-    const d = provider.normalize(rawRecord('mollie', FORM, { receivedAt: new Date(FIXED_NOW.getTime() + 20_000) }), bucketed);
+    const d = provider.normalize(
+      rawRecord('mollie', FORM, { receivedAt: new Date(FIXED_NOW.getTime() + 20_000) }),
+      bucketed,
+    );
     assert.equal(c.dedupeKey, d.dedupeKey);
   });
 

@@ -45,15 +45,27 @@ import {
 import { NormalizeError, type IngressItem, type ProviderModule, type SourceOptions } from '../types.ts';
 
 export const STATUS_RANKS: Readonly<Record<string, number>> = {
-  '1': 10, '30': 10,
-  '2': 20, '31': 20,
-  '3': 30, '32': 30,
-  '4': 40, '33': 40,
-  '6': 45, '35': 45,
-  '5': 50, '34': 50,
-  '8': 80, '37': 80,
+  '1': 10,
+  '30': 10,
+  '2': 20,
+  '31': 20,
+  '3': 30,
+  '32': 30,
+  '4': 40,
+  '33': 40,
+  '6': 45,
+  '35': 45,
+  '5': 50,
+  '34': 50,
+  '8': 80,
+  '37': 80,
   '10': 85,
-  '7': 90, '9': 90, '36': 90, '38': 90, '12': 90, '14': 90,
+  '7': 90,
+  '9': 90,
+  '36': 90,
+  '38': 90,
+  '12': 90,
+  '14': 90,
   '11': 95,
   '13': 100,
   '99': 0,
@@ -98,14 +110,27 @@ function facts(hookName: string, item: unknown): Facts {
   const status = optionalString(item, 'status');
   if (hookName === 'shipment_label_created') {
     const ids = pick(item, 'shipment_ids');
-    if (!Array.isArray(ids) || ids.length === 0) throw new NormalizeError('myparcel: missing shipment_ids', 'missing_field');
+    if (!Array.isArray(ids) || ids.length === 0)
+      throw new NormalizeError('myparcel: missing shipment_ids', 'missing_field');
     const joined = ids.map(String).join(',');
-    return { hook: hookName, resourceType: 'shipment', resourceId: joined, status, dedupeKey: compositeKey(hookName, joined, status, optionalString(item, 'pdf')) };
+    return {
+      hook: hookName,
+      resourceType: 'shipment',
+      resourceId: joined,
+      status,
+      dedupeKey: compositeKey(hookName, joined, status, optionalString(item, 'pdf')),
+    };
   }
   if (hookName === 'order_status_change') {
     const id = optionalString(item, 'order_id') ?? optionalString(item, 'uuid') ?? optionalString(item, 'id');
     if (id === undefined) throw new NormalizeError('myparcel: missing order id', 'missing_field');
-    return { hook: hookName, resourceType: 'order', resourceId: id, status, dedupeKey: compositeKey(hookName, id, status) };
+    return {
+      hook: hookName,
+      resourceType: 'order',
+      resourceId: id,
+      status,
+      dedupeKey: compositeKey(hookName, id, status),
+    };
   }
   // shipment_status_change, and unknown hooks that carry a shipment_id
   const id = optionalString(item, 'shipment_id');
@@ -113,7 +138,13 @@ function facts(hookName: string, item: unknown): Facts {
   if (hookName === 'shipment_status_change' && status === undefined) {
     throw new NormalizeError('myparcel: missing status', 'missing_field');
   }
-  return { hook: hookName, resourceType: 'shipment', resourceId: id, status, dedupeKey: compositeKey(hookName, id, status) };
+  return {
+    hook: hookName,
+    resourceType: 'shipment',
+    resourceId: id,
+    status,
+    dedupeKey: compositeKey(hookName, id, status),
+  };
 }
 
 function hookNameOf(headers: Readonly<Record<string, string>>): string {
@@ -155,7 +186,16 @@ export const provider: ProviderModule = {
       const body = Buffer.from(JSON.stringify(hook), 'utf8');
       try {
         const f = facts(hookName, hook);
-        return { body, batchIndex: i, extracted: { deliveryId: f.dedupeKey, eventType: f.hook, resourceType: f.resourceType, resourceId: f.resourceId } };
+        return {
+          body,
+          batchIndex: i,
+          extracted: {
+            deliveryId: f.dedupeKey,
+            eventType: f.hook,
+            resourceType: f.resourceType,
+            resourceId: f.resourceId,
+          },
+        };
       } catch {
         return { body, batchIndex: i, extracted: { deliveryId: `unparsed:${req.receivedAt.getTime()}:${i}` } };
       }
@@ -170,7 +210,8 @@ export const provider: ProviderModule = {
     let item: unknown = parsed;
     if (pick(parsed, 'data.hooks') !== undefined) {
       const hooks = hooksOf(parsed);
-      if (hooks.length !== 1) throw new NormalizeError('myparcel: unsplit batch with several hooks', 'unexpected_payload');
+      if (hooks.length !== 1)
+        throw new NormalizeError('myparcel: unsplit batch with several hooks', 'unexpected_payload');
       item = hooks[0];
     }
     const f = facts(hookName, item);

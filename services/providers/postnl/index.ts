@@ -15,7 +15,16 @@
  * dedupe; ordering VERSION by mapping.version when set, else NONE.
  * Retry window: unknown → 3 days (project default for unknowns).
  */
-import { DAY, compositeKey, optionalString, parseJsonObject, pick, toEpochMs, tokenLocationsOf, verifySharedToken } from '../core.ts';
+import {
+  DAY,
+  compositeKey,
+  optionalString,
+  parseJsonObject,
+  pick,
+  toEpochMs,
+  tokenLocationsOf,
+  verifySharedToken,
+} from '../core.ts';
 import { NormalizeError, type ProviderModule, type SourceOptions } from '../types.ts';
 
 /** options.mapping: where the envelope facts are in the sender's JSON (dot paths; `=literal` for constants). */
@@ -33,7 +42,9 @@ export interface GenericMapping {
 
 function mappingOf(options: SourceOptions, defaults: GenericMapping): GenericMapping {
   const m = options['mapping'];
-  return m !== null && typeof m === 'object' && !Array.isArray(m) ? { ...defaults, ...(m as GenericMapping) } : defaults;
+  return m !== null && typeof m === 'object' && !Array.isArray(m)
+    ? { ...defaults, ...(m as GenericMapping) }
+    : defaults;
 }
 
 function valueAt(body: unknown, spec: string | undefined): string | undefined {
@@ -55,10 +66,14 @@ function dedupeKeyOf(body: unknown, m: GenericMapping, receivedAtMs: number): st
 function validateMapping(name: string, options: SourceOptions): string[] {
   const m = options['mapping'];
   if (m === undefined) return [];
-  if (m === null || typeof m !== 'object' || Array.isArray(m)) return [`${name}: options.mapping must be an object of dot paths`];
+  if (m === null || typeof m !== 'object' || Array.isArray(m))
+    return [`${name}: options.mapping must be an object of dot paths`];
   const problems: string[] = [];
   for (const [k, v] of Object.entries(m as Record<string, unknown>)) {
-    const ok = k === 'dedupe' || k === 'stripFields' ? Array.isArray(v) && v.every((x) => typeof x === 'string') : typeof v === 'string';
+    const ok =
+      k === 'dedupe' || k === 'stripFields'
+        ? Array.isArray(v) && v.every((x) => typeof x === 'string')
+        : typeof v === 'string';
     if (!ok) problems.push(`${name}: options.mapping.${k} has the wrong type`);
   }
   return problems;
@@ -68,7 +83,11 @@ function validateMapping(name: string, options: SourceOptions): string[] {
  * A ProviderModule for an unsigned JSON sender: shared token + IP allowlist, generic mapping.
  * Paths may list alternatives with `|` (`id|barcode`); `=text` is a constant.
  */
-export function tokenJsonModule(name: string, verification: string, defaults: GenericMapping): ProviderModule & { validateOptions(o: SourceOptions): string[] } {
+export function tokenJsonModule(
+  name: string,
+  verification: string,
+  defaults: GenericMapping,
+): ProviderModule & { validateOptions(o: SourceOptions): string[] } {
   return {
     name,
     signs: false,
@@ -113,7 +132,8 @@ export function tokenJsonModule(name: string, verification: string, defaults: Ge
       const body = parseJsonObject(record.body);
       const need = (field: keyof GenericMapping): string => {
         const v = valueAt(body, m[field] as string | undefined);
-        if (v === undefined) throw new NormalizeError(`${name}: missing ${String(m[field])} (mapping.${field})`, 'missing_field');
+        if (v === undefined)
+          throw new NormalizeError(`${name}: missing ${String(m[field])} (mapping.${field})`, 'missing_field');
         return v;
       };
       const eventType = need('eventType');
@@ -121,9 +141,11 @@ export function tokenJsonModule(name: string, verification: string, defaults: Ge
       const resourceId = need('resourceId');
       const timeRaw = valueAt(body, m.occurredAt);
       const occurredAt = timeRaw === undefined ? record.receivedAt.getTime() : toEpochMs(timeRaw);
-      if (Number.isNaN(occurredAt)) throw new NormalizeError(`${name}: ${String(m.occurredAt)} is not a time`, 'invalid_field');
+      if (Number.isNaN(occurredAt))
+        throw new NormalizeError(`${name}: ${String(m.occurredAt)} is not a time`, 'invalid_field');
       const versionRaw = m.version !== undefined ? pick(body, m.version) : undefined;
-      const version = versionRaw === undefined ? Number.NaN : typeof versionRaw === 'number' ? versionRaw : toEpochMs(versionRaw);
+      const version =
+        versionRaw === undefined ? Number.NaN : typeof versionRaw === 'number' ? versionRaw : toEpochMs(versionRaw);
       const dedupeKey = dedupeKeyOf(body, m, record.receivedAt.getTime());
       const payload: Record<string, unknown> = { ...body };
       for (const f of m.stripFields ?? []) delete payload[f];
@@ -133,7 +155,9 @@ export function tokenJsonModule(name: string, verification: string, defaults: Ge
         resourceType,
         resourceId,
         occurredAt,
-        ordering: Number.isNaN(version) ? { kind: 'NONE', value: null, statusRank: null } : { kind: 'VERSION', value: version, statusRank: null },
+        ordering: Number.isNaN(version)
+          ? { kind: 'NONE', value: null, statusRank: null }
+          : { kind: 'VERSION', value: version, statusRank: null },
         payload: JSON.stringify(payload),
       };
     },

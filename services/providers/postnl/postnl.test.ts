@@ -4,19 +4,37 @@ import { fixture, FIXED_NOW, normalizeError, rawRecord, rawRequest, source } fro
 import { provider, validateOptions } from './index.ts';
 
 const BODY = fixture('postnl', 'constructed-status.json');
-const src = source('postnl', ['pn-new', 'pn-old'], { mapping: { occurredAt: 'timestamp', dedupe: ['barcode', 'status'] } });
+const src = source('postnl', ['pn-new', 'pn-old'], {
+  mapping: { occurredAt: 'timestamp', dedupe: ['barcode', 'status'] },
+});
 
 describe('postnl verify (shared token + IP)', () => {
-  const cases: { name: string; url?: string; headers?: Record<string, string>; ip?: string; src?: typeof src; want: string }[] = [
+  const cases: {
+    name: string;
+    url?: string;
+    headers?: Record<string, string>;
+    ip?: string;
+    src?: typeof src;
+    want: string;
+  }[] = [
     { name: 'valid header token', headers: { 'x-webhook-token': 'pn-new' }, want: 'ok' },
     { name: 'rotated token in query', url: 'https://h.example/webhooks/src-1?token=pn-old', want: 'ok' },
     { name: 'wrong token', headers: { 'x-webhook-token': 'x' }, want: 'bad_token' },
     { name: 'missing token', want: 'missing_signature' },
-    { name: 'IP rejected', headers: { 'x-webhook-token': 'pn-new' }, ip: '198.51.100.1', src: source('postnl', ['pn-new'], { allowedIps: ['203.0.113.10'] }), want: 'ip_not_allowed' },
+    {
+      name: 'IP rejected',
+      headers: { 'x-webhook-token': 'pn-new' },
+      ip: '198.51.100.1',
+      src: source('postnl', ['pn-new'], { allowedIps: ['203.0.113.10'] }),
+      want: 'ip_not_allowed',
+    },
   ];
   for (const c of cases) {
     test(c.name, () => {
-      const r = provider.verify(rawRequest({ url: c.url, headers: c.headers, body: BODY, remoteAddress: c.ip }), c.src ?? src);
+      const r = provider.verify(
+        rawRequest({ url: c.url, headers: c.headers, body: BODY, remoteAddress: c.ip }),
+        c.src ?? src,
+      );
       assert.equal(r.ok ? 'ok' : r.reason, c.want);
     });
   }
@@ -42,7 +60,10 @@ describe('postnl normalize (generic mapping)', () => {
   });
   test('strip fields and version ordering', () => {
     const s = source('postnl', ['t'], { mapping: { stripFields: ['token'], version: 'updated' } });
-    const n = provider.normalize(rawRecord('postnl', '{"type":"x","id":"1","token":"sekrit","updated":"2024-12-16T15:57:04Z"}'), s);
+    const n = provider.normalize(
+      rawRecord('postnl', '{"type":"x","id":"1","token":"sekrit","updated":"2024-12-16T15:57:04Z"}'),
+      s,
+    );
     assert.ok(!n.payload.includes('sekrit'));
     assert.deepEqual(n.ordering, { kind: 'VERSION', value: Date.parse('2024-12-16T15:57:04Z'), statusRank: null });
   });
@@ -56,6 +77,7 @@ describe('postnl normalize (generic mapping)', () => {
     { name: 'bad time', body: '{"type":"x","id":"1","timestamp":"later"}', reason: 'invalid_field' },
   ];
   for (const c of broken) {
-    test(`broken payload: ${c.name}`, () => assert.throws(() => provider.normalize(rawRecord('postnl', c.body), src), normalizeError(c.reason)));
+    test(`broken payload: ${c.name}`, () =>
+      assert.throws(() => provider.normalize(rawRecord('postnl', c.body), src), normalizeError(c.reason)));
   }
 });

@@ -177,7 +177,11 @@ export const provider: ProviderModule = {
         throw new NormalizeError(`salesforce: not an outbound message: ${(err as Error).message}`, 'unparseable');
       }
       const [only, ...rest] = env.notifications;
-      if (!only || rest.length > 0) throw new NormalizeError('salesforce: unsplit message must hold exactly one Notification', 'unexpected_payload');
+      if (!only || rest.length > 0)
+        throw new NormalizeError(
+          'salesforce: unsplit message must hold exactly one Notification',
+          'unexpected_payload',
+        );
       try {
         j = renderNotification(env, only);
       } catch (err) {
@@ -187,11 +191,13 @@ export const provider: ProviderModule = {
     const so = j.sObject !== null && typeof j.sObject === 'object' ? j.sObject : undefined;
     const notificationId = str(j.notificationId);
     const resourceId = str(so?.['Id']);
-    if (!notificationId || !so) throw new NormalizeError('salesforce: missing notificationId or sObject', 'missing_field');
+    if (!notificationId || !so)
+      throw new NormalizeError('salesforce: missing notificationId or sObject', 'missing_field');
     if (!resourceId) throw new NormalizeError('salesforce: sObject has no Id field', 'missing_field');
     const stamp = str(so['SystemModstamp']) ?? str(so['LastModifiedDate']);
     const version = stamp === undefined ? Number.NaN : toEpochMs(stamp);
-    if (stamp !== undefined && Number.isNaN(version)) throw new NormalizeError('salesforce: modification stamp is not a date', 'invalid_field');
+    if (stamp !== undefined && Number.isNaN(version))
+      throw new NormalizeError('salesforce: modification stamp is not a date', 'invalid_field');
     const sObjectType = str(j.sObjectType) ?? 'sObject';
     return {
       dedupeKey: notificationId,
@@ -199,7 +205,9 @@ export const provider: ProviderModule = {
       resourceType: sObjectType,
       resourceId,
       occurredAt: Number.isNaN(version) ? record.receivedAt.getTime() : version,
-      ordering: Number.isNaN(version) ? { kind: 'NONE', value: null, statusRank: null } : { kind: 'VERSION', value: version, statusRank: null },
+      ordering: Number.isNaN(version)
+        ? { kind: 'NONE', value: null, statusRank: null }
+        : { kind: 'VERSION', value: version, statusRank: null },
       payload: JSON.stringify(j),
     };
   },

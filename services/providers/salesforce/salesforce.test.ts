@@ -13,22 +13,57 @@ const XML = { 'content-type': 'text/xml; charset=utf-8', soapaction: '""' };
 describe('salesforce verify', () => {
   const cases: { name: string; url?: string; body?: Buffer | string; ip?: string; src?: typeof src; want: string }[] = [
     { name: 'matching 18-char org id', want: 'ok' },
-    { name: 'configured 15-char org id matches the 18-char one', src: source('salesforce', [], { organizationId: '00D000000000062' }), want: 'ok' },
+    {
+      name: 'configured 15-char org id matches the 18-char one',
+      src: source('salesforce', [], { organizationId: '00D000000000062' }),
+      want: 'ok',
+    },
     { name: 'other org', body: SOAP.toString().replace(ORG18, '00D000000000099EAA'), want: 'bad_token' },
-    { name: 'no OrganizationId', body: SOAP.toString().replace(`<OrganizationId>${ORG18}</OrganizationId>`, ''), want: 'malformed_signature' },
+    {
+      name: 'no OrganizationId',
+      body: SOAP.toString().replace(`<OrganizationId>${ORG18}</OrganizationId>`, ''),
+      want: 'malformed_signature',
+    },
     { name: 'not XML', body: 'hello', want: 'malformed_signature' },
-    { name: 'DOCTYPE refused (no entity expansion)', body: `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]>${SOAP.toString().replace(/^<\?xml[^>]*>/, '')}`, want: 'malformed_signature' },
-    { name: 'token required when secrets exist: valid', url: 'https://h.example/webhooks/src-1?token=sf-tok-new', src: withToken, want: 'ok' },
-    { name: 'token: rotated secret accepted', url: 'https://h.example/webhooks/src-1?token=sf-tok-old', src: withToken, want: 'ok' },
+    {
+      name: 'DOCTYPE refused (no entity expansion)',
+      body: `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]>${SOAP.toString().replace(/^<\?xml[^>]*>/, '')}`,
+      want: 'malformed_signature',
+    },
+    {
+      name: 'token required when secrets exist: valid',
+      url: 'https://h.example/webhooks/src-1?token=sf-tok-new',
+      src: withToken,
+      want: 'ok',
+    },
+    {
+      name: 'token: rotated secret accepted',
+      url: 'https://h.example/webhooks/src-1?token=sf-tok-old',
+      src: withToken,
+      want: 'ok',
+    },
     { name: 'token: wrong', url: 'https://h.example/webhooks/src-1?token=x', src: withToken, want: 'bad_token' },
     { name: 'token: missing', src: withToken, want: 'missing_signature' },
-    { name: 'IP allowlist rejects', ip: '198.51.100.5', src: source('salesforce', [], { organizationId: ORG18, allowedIps: ['13.108.0.0/14'] }), want: 'ip_not_allowed' },
-    { name: 'IP allowlist accepts', ip: '13.110.1.2', src: source('salesforce', [], { organizationId: ORG18, allowedIps: ['13.108.0.0/14'] }), want: 'ok' },
+    {
+      name: 'IP allowlist rejects',
+      ip: '198.51.100.5',
+      src: source('salesforce', [], { organizationId: ORG18, allowedIps: ['13.108.0.0/14'] }),
+      want: 'ip_not_allowed',
+    },
+    {
+      name: 'IP allowlist accepts',
+      ip: '13.110.1.2',
+      src: source('salesforce', [], { organizationId: ORG18, allowedIps: ['13.108.0.0/14'] }),
+      want: 'ok',
+    },
     { name: 'no organizationId configured fails closed', src: source('salesforce', [], {}), want: 'unsupported' },
   ];
   for (const c of cases) {
     test(c.name, () => {
-      const r = provider.verify(rawRequest({ url: c.url, headers: XML, body: c.body ?? SOAP, remoteAddress: c.ip }), c.src ?? src);
+      const r = provider.verify(
+        rawRequest({ url: c.url, headers: XML, body: c.body ?? SOAP, remoteAddress: c.ip }),
+        c.src ?? src,
+      );
       assert.equal(r.ok ? 'ok' : r.reason, c.want);
     });
   }
@@ -42,10 +77,29 @@ describe('salesforce verify', () => {
 describe('salesforce interpret: split + SOAP Ack', () => {
   const { items, reply } = provider.interpret(rawRequest({ headers: XML, body: SOAP }), src);
   test('one item per Notification, keyed by Notification Id', () => {
-    assert.deepEqual(items.map((i) => [i.batchIndex, i.extracted]), [
-      [0, { deliveryId: '04l0800002nrC5BAAU', eventType: 'Account.outbound_message', resourceType: 'Account', resourceId: '001000000000001AAA' }],
-      [1, { deliveryId: '04l0800002nrC5CAAU', eventType: 'Account.outbound_message', resourceType: 'Account', resourceId: '001000000000002AAA' }],
-    ]);
+    assert.deepEqual(
+      items.map((i) => [i.batchIndex, i.extracted]),
+      [
+        [
+          0,
+          {
+            deliveryId: '04l0800002nrC5BAAU',
+            eventType: 'Account.outbound_message',
+            resourceType: 'Account',
+            resourceId: '001000000000001AAA',
+          },
+        ],
+        [
+          1,
+          {
+            deliveryId: '04l0800002nrC5CAAU',
+            eventType: 'Account.outbound_message',
+            resourceType: 'Account',
+            resourceId: '001000000000002AAA',
+          },
+        ],
+      ],
+    );
   });
   test('items are JSON without the SessionId', () => {
     for (const i of items) {
@@ -89,17 +143,35 @@ describe('salesforce normalize', () => {
     assert.ok(!n.payload.includes('LIVESESSIONSECRET'));
   });
   test('no modification stamp → NONE ordering', () => {
-    const j = JSON.stringify({ organizationId: ORG18, actionId: 'a', notificationId: 'n1', sObjectType: 'Contact', sObject: { Id: '003x' } });
+    const j = JSON.stringify({
+      organizationId: ORG18,
+      actionId: 'a',
+      notificationId: 'n1',
+      sObjectType: 'Contact',
+      sObject: { Id: '003x' },
+    });
     assert.equal(provider.normalize(rawRecord('salesforce', j), src).ordering.kind, 'NONE');
   });
   const broken: { name: string; body: string; reason: string }[] = [
     { name: 'not XML or JSON', body: '<<<', reason: 'unparseable' },
     { name: 'broken JSON item', body: '{"notificationId":', reason: 'unparseable' },
     { name: 'unsplit with two notifications', body: SOAP.toString(), reason: 'unexpected_payload' },
-    { name: 'sObject without Id', body: JSON.stringify({ notificationId: 'n1', sObjectType: 'Account', sObject: { Name: 'x' } }), reason: 'missing_field' },
-    { name: 'no notification id', body: JSON.stringify({ sObjectType: 'Account', sObject: { Id: '001' } }), reason: 'missing_field' },
+    {
+      name: 'sObject without Id',
+      body: JSON.stringify({ notificationId: 'n1', sObjectType: 'Account', sObject: { Name: 'x' } }),
+      reason: 'missing_field',
+    },
+    {
+      name: 'no notification id',
+      body: JSON.stringify({ sObjectType: 'Account', sObject: { Id: '001' } }),
+      reason: 'missing_field',
+    },
   ];
   for (const c of broken) {
-    test(`broken payload: ${c.name}`, () => assert.throws(() => provider.normalize(rawRecord('salesforce', c.body, { contentType: 'text/xml' }), src), normalizeError(c.reason)));
+    test(`broken payload: ${c.name}`, () =>
+      assert.throws(
+        () => provider.normalize(rawRecord('salesforce', c.body, { contentType: 'text/xml' }), src),
+        normalizeError(c.reason),
+      ));
   }
 });

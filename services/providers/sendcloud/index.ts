@@ -31,22 +31,43 @@
  * occurredAt: carrier_status_change_timestamp, else timestamp.
  * Retry window: not documented → 3 days (project default for unknowns).
  */
-import { DAY, compositeKey, optionalString, parseJsonObject, pick, requireString, toEpochMs, verifyHmac, type HmacPreset } from '../core.ts';
+import {
+  DAY,
+  compositeKey,
+  optionalString,
+  parseJsonObject,
+  pick,
+  requireString,
+  toEpochMs,
+  verifyHmac,
+  type HmacPreset,
+} from '../core.ts';
 import { NormalizeError, type ProviderModule, type SourceOptions } from '../types.ts';
 
 const PRESET: HmacPreset = { header: 'sendcloud-signature', algorithm: 'sha256', encoding: 'hex' };
 
 export const STATUS_RANKS: Readonly<Record<string, number>> = {
-  '999': 10, '1000': 10,
-  '1001': 20, '1002': 20,
-  '1': 30, '13': 30,
-  '22': 40, '3': 40,
-  '7': 50, '5': 50, '6': 50,
-  '91': 60, '4': 60,
-  '92': 70, '8': 70, '80': 70,
+  '999': 10,
+  '1000': 10,
+  '1001': 20,
+  '1002': 20,
+  '1': 30,
+  '13': 30,
+  '22': 40,
+  '3': 40,
+  '7': 50,
+  '5': 50,
+  '6': 50,
+  '91': 60,
+  '4': 60,
+  '92': 70,
+  '8': 70,
+  '80': 70,
   '12': 80,
-  '11': 90, '93': 90,
-  '1999': 95, '2001': 95,
+  '11': 90,
+  '93': 90,
+  '1999': 95,
+  '2001': 95,
   '2000': 100,
 };
 
@@ -83,14 +104,33 @@ function facts(body: Record<string, unknown>): Facts {
   const timestamp = requireString(body, 'timestamp');
   if (body['parcel'] !== undefined || action.startsWith('parcel')) {
     const id = requireString(body, 'parcel.id');
-    const statusId = action === 'parcel_status_changed' ? requireString(body, 'parcel.status.id') : optionalString(body, 'parcel.status.id');
-    return { action, resourceType: 'parcel', resourceId: id, statusId, timestamp, dedupeKey: compositeKey(action, id, statusId ?? '-', timestamp) };
+    const statusId =
+      action === 'parcel_status_changed'
+        ? requireString(body, 'parcel.status.id')
+        : optionalString(body, 'parcel.status.id');
+    return {
+      action,
+      resourceType: 'parcel',
+      resourceId: id,
+      statusId,
+      timestamp,
+      dedupeKey: compositeKey(action, id, statusId ?? '-', timestamp),
+    };
   }
   // integration_connected / _updated / _deleted and other non-parcel actions
-  const objKey = Object.keys(body).find((k) => k !== 'action' && k !== 'timestamp' && pick(body, `${k}.id`) !== undefined);
+  const objKey = Object.keys(body).find(
+    (k) => k !== 'action' && k !== 'timestamp' && pick(body, `${k}.id`) !== undefined,
+  );
   const resourceType = objKey ?? action.split('_')[0] ?? action;
   const resourceId = (objKey !== undefined ? optionalString(body, `${objKey}.id`) : undefined) ?? action;
-  return { action, resourceType, resourceId, statusId: undefined, timestamp, dedupeKey: compositeKey(action, resourceId, '-', timestamp) };
+  return {
+    action,
+    resourceType,
+    resourceId,
+    statusId: undefined,
+    timestamp,
+    dedupeKey: compositeKey(action, resourceId, '-', timestamp),
+  };
 }
 
 export const provider: ProviderModule = {
@@ -111,7 +151,15 @@ export const provider: ProviderModule = {
       const f = facts(parseJsonObject(req.body));
       return {
         items: [
-          { body: req.body, extracted: { deliveryId: f.dedupeKey, eventType: f.action, resourceType: f.resourceType, resourceId: f.resourceId } },
+          {
+            body: req.body,
+            extracted: {
+              deliveryId: f.dedupeKey,
+              eventType: f.action,
+              resourceType: f.resourceType,
+              resourceId: f.resourceId,
+            },
+          },
         ],
       };
     } catch {

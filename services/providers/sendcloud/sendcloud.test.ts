@@ -9,9 +9,12 @@ const sig = (secret: string, body: Buffer | string): string => createHmac('sha25
 const src = source('sendcloud', ['sc-new', 'sc-old']);
 
 describe('sendcloud verify', () => {
-  test("the docs' test vector: secret 'secretkey', body {\"key\": \"value\"}", () => {
+  test('the docs\' test vector: secret \'secretkey\', body {"key": "value"}', () => {
     const r = provider.verify(
-      rawRequest({ headers: { 'sendcloud-signature': '1eed4b3d41f4653ac64fd56f1bf1cbfd349e4482cbc11dff7134bd93e5da4b0a' }, body: '{"key": "value"}' }),
+      rawRequest({
+        headers: { 'sendcloud-signature': '1eed4b3d41f4653ac64fd56f1bf1cbfd349e4482cbc11dff7134bd93e5da4b0a' },
+        body: '{"key": "value"}',
+      }),
       source('sendcloud', ['secretkey']),
     );
     assert.deepEqual(r, { ok: true });
@@ -19,7 +22,12 @@ describe('sendcloud verify', () => {
   const cases: { name: string; headers: Record<string, string>; body?: Buffer | string; want: string }[] = [
     { name: 'valid', headers: { 'sendcloud-signature': sig('sc-new', BODY) }, want: 'ok' },
     { name: 'rotated secret accepted', headers: { 'sendcloud-signature': sig('sc-old', BODY) }, want: 'ok' },
-    { name: 'tampered body', headers: { 'sendcloud-signature': sig('sc-new', BODY) }, body: BODY.toString().replace('"Ready to send"', '"Delivered"'), want: 'bad_signature' },
+    {
+      name: 'tampered body',
+      headers: { 'sendcloud-signature': sig('sc-new', BODY) },
+      body: BODY.toString().replace('"Ready to send"', '"Delivered"'),
+      want: 'bad_signature',
+    },
     { name: 'wrong secret', headers: { 'sendcloud-signature': sig('x', BODY) }, want: 'bad_signature' },
     { name: 'missing header', headers: {}, want: 'missing_signature' },
   ];
@@ -58,14 +66,22 @@ describe('sendcloud interpret and normalize', () => {
   });
 
   test('ms timestamps and carrier time', () => {
-    const body = JSON.stringify({ action: 'parcel_status_changed', timestamp: 1734364624000, carrier_status_change_timestamp: 1734364600000, parcel: { id: 9, status: { id: 11, message: 'Delivered' } } });
+    const body = JSON.stringify({
+      action: 'parcel_status_changed',
+      timestamp: 1734364624000,
+      carrier_status_change_timestamp: 1734364600000,
+      parcel: { id: 9, status: { id: 11, message: 'Delivered' } },
+    });
     const n = provider.normalize(rawRecord('sendcloud', body), src);
     assert.equal(n.occurredAt, 1734364600000);
     assert.deepEqual(n.ordering, { kind: 'STATUS', value: 1734364600000, statusRank: 90 });
   });
 
   test('other actions pass with NONE ordering', () => {
-    const n = provider.normalize(rawRecord('sendcloud', '{"action":"integration_updated","timestamp":1734364624000,"integration":{"id":77}}'), src);
+    const n = provider.normalize(
+      rawRecord('sendcloud', '{"action":"integration_updated","timestamp":1734364624000,"integration":{"id":77}}'),
+      src,
+    );
     assert.equal(n.eventType, 'integration_updated');
     assert.equal(n.resourceType, 'integration');
     assert.equal(n.resourceId, '77');
@@ -75,10 +91,19 @@ describe('sendcloud interpret and normalize', () => {
   const broken: { name: string; body: string; reason: string }[] = [
     { name: 'not JSON', body: 'oops', reason: 'unparseable' },
     { name: 'no action', body: '{"timestamp":1,"parcel":{"id":1,"status":{"id":1}}}', reason: 'missing_field' },
-    { name: 'no status id', body: '{"action":"parcel_status_changed","timestamp":1,"parcel":{"id":1}}', reason: 'missing_field' },
-    { name: 'bad timestamp', body: '{"action":"parcel_status_changed","timestamp":"later","parcel":{"id":1,"status":{"id":1}}}', reason: 'invalid_field' },
+    {
+      name: 'no status id',
+      body: '{"action":"parcel_status_changed","timestamp":1,"parcel":{"id":1}}',
+      reason: 'missing_field',
+    },
+    {
+      name: 'bad timestamp',
+      body: '{"action":"parcel_status_changed","timestamp":"later","parcel":{"id":1,"status":{"id":1}}}',
+      reason: 'invalid_field',
+    },
   ];
   for (const c of broken) {
-    test(`broken payload: ${c.name}`, () => assert.throws(() => provider.normalize(rawRecord('sendcloud', c.body), src), normalizeError(c.reason)));
+    test(`broken payload: ${c.name}`, () =>
+      assert.throws(() => provider.normalize(rawRecord('sendcloud', c.body), src), normalizeError(c.reason)));
   }
 });

@@ -21,27 +21,29 @@
  */
 import { DAY, DEFAULT_TOKEN_HEADER, verifySharedToken, type TokenLocations } from '../core.ts';
 import { interpretMapped, normalizeMappedRecord, validateMapping } from '../mapping.ts';
-import type {
-  ProviderModule,
-  RawRequest,
-  SourceConfig,
-  SourceOptions,
-  VerifyResult,
-} from '../types.ts';
+import type { ProviderModule, RawRequest, SourceConfig, SourceOptions, VerifyResult } from '../types.ts';
 
 export function validateOptions(options: SourceOptions): string[] {
   const problems: string[] = [];
   for (const key of ['tokenHeader', 'tokenQuery', 'tokenParam'] as const) {
     const v = options[key];
-    if (v !== undefined && (typeof v !== 'string' || v.trim() === '')) problems.push(`${key} must be a non-empty string`);
+    if (v !== undefined && (typeof v !== 'string' || v.trim() === ''))
+      problems.push(`${key} must be a non-empty string`);
   }
-  if (options.tokenQuery !== undefined && options.tokenParam !== undefined) problems.push('set tokenQuery or tokenParam, not both');
-  if (options.tokenInPath !== undefined && typeof options.tokenInPath !== 'boolean') problems.push('tokenInPath must be a boolean');
+  if (options.tokenQuery !== undefined && options.tokenParam !== undefined)
+    problems.push('set tokenQuery or tokenParam, not both');
+  if (options.tokenInPath !== undefined && typeof options.tokenInPath !== 'boolean')
+    problems.push('tokenInPath must be a boolean');
   return [...problems, ...validateMapping(options)];
 }
 
 export function locationsOf(options: SourceOptions): TokenLocations {
-  const query = typeof options.tokenQuery === 'string' ? options.tokenQuery : typeof options.tokenParam === 'string' ? options.tokenParam : 'token';
+  const query =
+    typeof options.tokenQuery === 'string'
+      ? options.tokenQuery
+      : typeof options.tokenParam === 'string'
+        ? options.tokenParam
+        : 'token';
   const header = typeof options.tokenHeader === 'string' ? options.tokenHeader : DEFAULT_TOKEN_HEADER;
   return { queryParam: query, header: header.toLowerCase(), pathSegment: options.tokenInPath === true };
 }
@@ -54,7 +56,6 @@ export function sensitiveHeadersFor(source: SourceConfig): string[] {
 function verify(req: RawRequest, source: SourceConfig): VerifyResult {
   return verifySharedToken(req, source, locationsOf(source.options));
 }
-
 
 export const provider: ProviderModule = {
   name: 'shared-token',

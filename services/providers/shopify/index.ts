@@ -18,7 +18,17 @@
  * `X-Shopify-Triggered-At`; NONE when neither exists. An older update never overwrites a newer one.
  * occurredAt: X-Shopify-Triggered-At, else updated_at, else created_at, else receivedAt.
  */
-import { DAY, bodyDigest, header, isRecord, parseJsonLossless, pick, toEpochMs, verifyHmac, type HmacPreset } from '../core.ts';
+import {
+  DAY,
+  bodyDigest,
+  header,
+  isRecord,
+  parseJsonLossless,
+  pick,
+  toEpochMs,
+  verifyHmac,
+  type HmacPreset,
+} from '../core.ts';
 import {
   NormalizeError,
   type Interpretation,

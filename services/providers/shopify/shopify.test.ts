@@ -2,13 +2,23 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import '@shopify/shopify-api/adapters/web-api';
 import { ApiVersion, LogSeverity, shopifyApi } from '@shopify/shopify-api';
-import { assertNormalizeError, assertVerify, describe, fixture, makeRecord, makeRequest, makeSource, test } from '../testing.ts';
+import {
+  assertNormalizeError,
+  assertVerify,
+  describe,
+  fixture,
+  makeRecord,
+  makeRequest,
+  makeSource,
+  test,
+} from '../testing.ts';
 import { provider } from './index.ts';
 
 const SECRET = 'shpss_current';
 const OLD = 'shpss_old';
 const body = fixture('shopify', 'orders-updated.json').toString('utf8');
-const sign = (payload: string, secret = SECRET): string => createHmac('sha256', secret).update(payload).digest('base64');
+const sign = (payload: string, secret = SECRET): string =>
+  createHmac('sha256', secret).update(payload).digest('base64');
 const HEADERS = {
   'x-shopify-topic': 'orders/updated',
   'x-shopify-webhook-id': 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
@@ -19,14 +29,35 @@ const HEADERS = {
 };
 
 describe('shopify verify', () => {
-  const cases: { name: string; headers: Record<string, string | undefined>; body?: string; secrets?: string[]; want: true | string }[] = [
+  const cases: {
+    name: string;
+    headers: Record<string, string | undefined>;
+    body?: string;
+    secrets?: string[];
+    want: true | string;
+  }[] = [
     { name: 'valid', headers: { 'x-shopify-hmac-sha256': sign(body) }, want: true },
-    { name: 'tampered body', headers: { 'x-shopify-hmac-sha256': sign(body) }, body: body.replace('403.00', '1.00'), want: 'bad_signature' },
+    {
+      name: 'tampered body',
+      headers: { 'x-shopify-hmac-sha256': sign(body) },
+      body: body.replace('403.00', '1.00'),
+      want: 'bad_signature',
+    },
     { name: 'wrong secret', headers: { 'x-shopify-hmac-sha256': sign(body, 'nope') }, want: 'bad_signature' },
     { name: 'missing header', headers: {}, want: 'missing_signature' },
     { name: 'hex instead of base64', headers: { 'x-shopify-hmac-sha256': '%%%' }, want: 'malformed_signature' },
-    { name: 'rotated: old secret accepted', headers: { 'x-shopify-hmac-sha256': sign(body, OLD) }, secrets: [SECRET, OLD], want: true },
-    { name: 'rotated: new secret accepted', headers: { 'x-shopify-hmac-sha256': sign(body) }, secrets: [OLD, SECRET], want: true },
+    {
+      name: 'rotated: old secret accepted',
+      headers: { 'x-shopify-hmac-sha256': sign(body, OLD) },
+      secrets: [SECRET, OLD],
+      want: true,
+    },
+    {
+      name: 'rotated: new secret accepted',
+      headers: { 'x-shopify-hmac-sha256': sign(body) },
+      secrets: [OLD, SECRET],
+      want: true,
+    },
   ];
   for (const c of cases) {
     test(c.name, () => {
@@ -44,9 +75,16 @@ describe('shopify verify', () => {
       isEmbeddedApp: false,
       logger: { level: LogSeverity.Error, log: () => Promise.resolve() },
     });
-    for (const [payload, want] of [[body, true], [body.replace('403.00', '1.00'), false]] as const) {
+    for (const [payload, want] of [
+      [body, true],
+      [body.replace('403.00', '1.00'), false],
+    ] as const) {
       const headers = { ...HEADERS, 'x-shopify-hmac-sha256': sign(body) };
-      const rawRequest = new Request('https://hooks.example.com/webhooks/src-1', { method: 'POST', body: payload, headers });
+      const rawRequest = new Request('https://hooks.example.com/webhooks/src-1', {
+        method: 'POST',
+        body: payload,
+        headers,
+      });
       const oracle = await shopify.webhooks.validate({ rawBody: payload, rawRequest });
       const ours = provider.verify(makeRequest({ headers, body: payload }), makeSource('shopify', [SECRET]));
       assert.equal(oracle.valid, want);
@@ -78,21 +116,44 @@ describe('shopify interpret/normalize', () => {
   });
   test('normalize: no updated_at → Triggered-At is the version', () => {
     const n = provider.normalize(makeRecord('shopify', '{"id":5}', { headers: HEADERS }), source);
-    assert.deepEqual(n.ordering, { kind: 'VERSION', value: Date.parse(HEADERS['x-shopify-triggered-at']), statusRank: null });
+    assert.deepEqual(n.ordering, {
+      kind: 'VERSION',
+      value: Date.parse(HEADERS['x-shopify-triggered-at']),
+      statusRank: null,
+    });
   });
   test('normalize: shop-level topic (app/uninstalled) uses the shop domain when no id', () => {
-    const n = provider.normalize(makeRecord('shopify', '{"domain":"jsmith.myshopify.com"}', { headers: { ...HEADERS, 'x-shopify-topic': 'app/uninstalled' } }), source);
+    const n = provider.normalize(
+      makeRecord('shopify', '{"domain":"jsmith.myshopify.com"}', {
+        headers: { ...HEADERS, 'x-shopify-topic': 'app/uninstalled' },
+      }),
+      source,
+    );
     assert.equal(n.resourceType, 'app');
     assert.equal(n.resourceId, 'jsmith.myshopify.com');
   });
-  const broken: { name: string; body: string; headers?: Record<string, string>; reason: 'unparseable' | 'missing_field' | 'unexpected_payload' }[] = [
+  const broken: {
+    name: string;
+    body: string;
+    headers?: Record<string, string>;
+    reason: 'unparseable' | 'missing_field' | 'unexpected_payload';
+  }[] = [
     { name: 'not JSON', body: '<xml/>', reason: 'unparseable' },
     { name: 'array', body: '[]', reason: 'unexpected_payload' },
     { name: 'no webhook id header', body, headers: { 'x-shopify-topic': 'orders/updated' }, reason: 'missing_field' },
     { name: 'no topic header', body, headers: { 'x-shopify-webhook-id': 'w' }, reason: 'missing_field' },
-    { name: 'no id and no shop', body: '{"x":1}', headers: { 'x-shopify-topic': 'orders/updated', 'x-shopify-webhook-id': 'w' }, reason: 'missing_field' },
+    {
+      name: 'no id and no shop',
+      body: '{"x":1}',
+      headers: { 'x-shopify-topic': 'orders/updated', 'x-shopify-webhook-id': 'w' },
+      reason: 'missing_field',
+    },
   ];
   for (const c of broken) {
-    test(`broken: ${c.name}`, () => assertNormalizeError(() => provider.normalize(makeRecord('shopify', c.body, { headers: c.headers ?? HEADERS }), source), c.reason));
+    test(`broken: ${c.name}`, () =>
+      assertNormalizeError(
+        () => provider.normalize(makeRecord('shopify', c.body, { headers: c.headers ?? HEADERS }), source),
+        c.reason,
+      ));
   }
 });

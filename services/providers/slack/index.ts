@@ -30,7 +30,19 @@
  * occurredAt: event_time (s) for Events API; interactivity action_ts; slash commands carry no
  * time: receivedAt.
  */
-import { DAY, bodyDigest, compositeKey, isRecord, mediaType, parseForm, parseJson, pick, tryParseJson, verifyHmac, type HmacPreset } from '../core.ts';
+import {
+  DAY,
+  bodyDigest,
+  compositeKey,
+  isRecord,
+  mediaType,
+  parseForm,
+  parseJson,
+  pick,
+  tryParseJson,
+  verifyHmac,
+  type HmacPreset,
+} from '../core.ts';
 import {
   NormalizeError,
   type Extracted,
@@ -58,7 +70,9 @@ const PRESET: HmacPreset = {
 
 export function validateOptions(options: SourceOptions): string[] {
   const t = options.ackText;
-  return t === undefined || (typeof t === 'string' && t.length <= 3000) ? [] : ['ackText must be a string (≤ 3000 chars)'];
+  return t === undefined || (typeof t === 'string' && t.length <= 3000)
+    ? []
+    : ['ackText must be a string (≤ 3000 chars)'];
 }
 
 function handshake(req: RawRequest): SyncReply | undefined {
@@ -127,7 +141,8 @@ function interactionFacts(p: Record<string, unknown>, text: string): Facts {
   const viewId = str(pick(p, 'view.id'));
   const actionTs = str(pick(p, 'actions.0.action_ts')) ?? str(p.action_ts);
   return {
-    dedupeKey: str(p.trigger_id) ?? (type && viewId ? compositeKey(type, viewId, str(pick(p, 'view.hash'))) : undefined),
+    dedupeKey:
+      str(p.trigger_id) ?? (type && viewId ? compositeKey(type, viewId, str(pick(p, 'view.hash'))) : undefined),
     eventType: type,
     resource: resourceOf(str(pick(p, 'channel.id')), str(pick(p, 'container.channel_id')), str(pick(p, 'team.id'))),
     occurredAt: actionTs ? Number(actionTs) * 1000 : Number.NaN,
@@ -156,7 +171,14 @@ function interpret(req: RawRequest, source: SourceConfig): Interpretation {
   if (mediaType(contentType) !== FORM) {
     const ev = tryParseJson(req.body);
     if (isRecord(ev) && ev.type === 'url_verification') {
-      return { items: [], reply: { status: 200, contentType: 'application/json', body: JSON.stringify({ challenge: str(ev.challenge) ?? '' }) } };
+      return {
+        items: [],
+        reply: {
+          status: 200,
+          contentType: 'application/json',
+          body: JSON.stringify({ challenge: str(ev.challenge) ?? '' }),
+        },
+      };
     }
   }
   const f = factsOf(req.body, contentType);
@@ -193,12 +215,14 @@ function normalize(record: RawRecord): NormalizedFields {
   } else {
     const ev = parseJson(record.body);
     if (!isRecord(ev)) throw new NormalizeError('body is not a JSON object', 'unexpected_payload');
-    if (ev.type === 'url_verification') throw new NormalizeError('url_verification is a handshake, not an event', 'unexpected_payload');
+    if (ev.type === 'url_verification')
+      throw new NormalizeError('url_verification is a handshake, not an event', 'unexpected_payload');
     facts = eventFacts(ev, record.body);
     if (!facts.eventType) throw new NormalizeError('missing required field event.type', 'missing_field');
     if (ev.type === 'event_callback') {
       if (!facts.dedupeKey) throw new NormalizeError('missing required field event_id', 'missing_field');
-      if (!Number.isFinite(facts.occurredAt)) throw new NormalizeError('missing required field event_time', 'missing_field');
+      if (!Number.isFinite(facts.occurredAt))
+        throw new NormalizeError('missing required field event_time', 'missing_field');
     }
   }
   const dedupeKey = facts.dedupeKey ?? (facts.eventType === 'slash_command' ? undefined : bodyDigest(record.body));

@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { isValidSlackRequest } from '@slack/bolt';
-import { assertNormalizeError, assertVerify, describe, fixture, makeRecord, makeRequest, makeSource, nowSeconds, test } from '../testing.ts';
+import {
+  assertNormalizeError,
+  assertVerify,
+  describe,
+  fixture,
+  makeRecord,
+  makeRequest,
+  makeSource,
+  nowSeconds,
+  test,
+} from '../testing.ts';
 import { provider, validateOptions } from './index.ts';
 
 const SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
@@ -16,7 +26,12 @@ const blockActions = fixture('slack', 'block_actions.json').toString('utf8');
 function sign(body: string, ts = nowSeconds(), secret = SECRET): Record<string, string> {
   const sig = `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
   assert.equal(
-    isValidSlackRequest({ signingSecret: secret, body, headers: { 'x-slack-signature': sig, 'x-slack-request-timestamp': ts }, nowMilliseconds: ts * 1000 }),
+    isValidSlackRequest({
+      signingSecret: secret,
+      body,
+      headers: { 'x-slack-signature': sig, 'x-slack-request-timestamp': ts },
+      nowMilliseconds: ts * 1000,
+    }),
     true,
     'bolt accepts the test signature',
   );
@@ -24,16 +39,43 @@ function sign(body: string, ts = nowSeconds(), secret = SECRET): Record<string, 
 }
 
 describe('slack verify', () => {
-  const cases: { name: string; headers: () => Record<string, string | undefined>; body?: string; secrets?: string[]; want: true | string }[] = [
+  const cases: {
+    name: string;
+    headers: () => Record<string, string | undefined>;
+    body?: string;
+    secrets?: string[];
+    want: true | string;
+  }[] = [
     { name: 'valid (Bolt-confirmed)', headers: () => sign(event), want: true },
     { name: 'tampered body', headers: () => sign(event), body: event.replace('pearl', 'perl'), want: 'bad_signature' },
     { name: 'wrong secret', headers: () => sign(event, nowSeconds(), 'other'), want: 'bad_signature' },
-    { name: 'missing signature', headers: () => ({ 'x-slack-request-timestamp': String(nowSeconds()) }), want: 'missing_signature' },
-    { name: 'missing timestamp', headers: () => ({ 'x-slack-signature': sign(event)['x-slack-signature'] }), want: 'missing_signature' },
+    {
+      name: 'missing signature',
+      headers: () => ({ 'x-slack-request-timestamp': String(nowSeconds()) }),
+      want: 'missing_signature',
+    },
+    {
+      name: 'missing timestamp',
+      headers: () => ({ 'x-slack-signature': sign(event)['x-slack-signature'] }),
+      want: 'missing_signature',
+    },
     { name: 'stale timestamp (> 5 min)', headers: () => sign(event, nowSeconds() - 301), want: 'stale_timestamp' },
-    { name: 'future timestamp (> 5 min; Bolt would accept it)', headers: () => sign(event, nowSeconds() + 301), want: 'future_timestamp' },
-    { name: 'v1= prefix', headers: () => ({ ...sign(event), 'x-slack-signature': 'v1=abcd' }), want: 'malformed_signature' },
-    { name: 'rotated: old secret accepted', headers: () => sign(event, nowSeconds(), OLD), secrets: [SECRET, OLD], want: true },
+    {
+      name: 'future timestamp (> 5 min; Bolt would accept it)',
+      headers: () => sign(event, nowSeconds() + 301),
+      want: 'future_timestamp',
+    },
+    {
+      name: 'v1= prefix',
+      headers: () => ({ ...sign(event), 'x-slack-signature': 'v1=abcd' }),
+      want: 'malformed_signature',
+    },
+    {
+      name: 'rotated: old secret accepted',
+      headers: () => sign(event, nowSeconds(), OLD),
+      secrets: [SECRET, OLD],
+      want: true,
+    },
     { name: 'slash command form body', headers: () => sign(command), body: command, want: true },
   ];
   for (const c of cases) {
@@ -55,18 +97,36 @@ describe('slack handshake and replies', () => {
     assert.equal(provider.handshake?.(req, source), undefined);
   });
   test('JSON is never a handshake', () => {
-    assert.equal(provider.handshake?.(makeRequest({ headers: { 'content-type': 'application/json' }, body: '{"ssl_check":1}' }), source), undefined);
+    assert.equal(
+      provider.handshake?.(
+        makeRequest({ headers: { 'content-type': 'application/json' }, body: '{"ssl_check":1}' }),
+        source,
+      ),
+      undefined,
+    );
   });
   test('url_verification: challenge echoed, nothing enqueued', () => {
     const body = fixture('slack', 'url_verification.json');
     const out = provider.interpret(makeRequest({ headers: { 'content-type': 'application/json' }, body }), source);
     assert.equal(out.items.length, 0);
-    assert.deepEqual(out.reply, { status: 200, contentType: 'application/json', body: '{"challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}' });
+    assert.deepEqual(out.reply, {
+      status: 200,
+      contentType: 'application/json',
+      body: '{"challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}',
+    });
   });
   test('event_callback: enqueued, default reply', () => {
-    const out = provider.interpret(makeRequest({ headers: { 'content-type': 'application/json' }, body: event }), source);
+    const out = provider.interpret(
+      makeRequest({ headers: { 'content-type': 'application/json' }, body: event }),
+      source,
+    );
     assert.equal(out.reply, undefined);
-    assert.deepEqual(out.items[0]?.extracted, { deliveryId: 'Ev123ABC456', eventType: 'app_mention', resourceType: 'channel', resourceId: 'C123ABC456' });
+    assert.deepEqual(out.items[0]?.extracted, {
+      deliveryId: 'Ev123ABC456',
+      eventType: 'app_mention',
+      resourceType: 'channel',
+      resourceId: 'C123ABC456',
+    });
   });
   test('slash command: enqueued, empty 200', () => {
     const out = provider.interpret(makeRequest({ headers: { 'content-type': FORM }, body: command }), source);
@@ -79,7 +139,10 @@ describe('slack handshake and replies', () => {
     });
   });
   test('slash command: configured ack text', () => {
-    const out = provider.interpret(makeRequest({ headers: { 'content-type': FORM }, body: command }), makeSource('slack', [SECRET], { ackText: 'Working on it…' }));
+    const out = provider.interpret(
+      makeRequest({ headers: { 'content-type': FORM }, body: command }),
+      makeSource('slack', [SECRET], { ackText: 'Working on it…' }),
+    );
     assert.deepEqual(out.reply, { status: 200, contentType: 'text/plain; charset=utf-8', body: 'Working on it…' });
   });
   test('interactivity: enqueued, empty 200', () => {
@@ -106,7 +169,10 @@ describe('slack normalize', () => {
   });
   test('Events API wrapper doc example: no channel → team', () => {
     const n = provider.normalize(makeRecord('slack', fixture('slack', 'event_wrapper.json')), source);
-    assert.deepEqual([n.eventType, n.resourceType, n.resourceId, n.dedupeKey], ['name_of_event', 'team', 'TXXXXXXXX', 'Ev08MFMKH6']);
+    assert.deepEqual(
+      [n.eventType, n.resourceType, n.resourceId, n.dedupeKey],
+      ['name_of_event', 'team', 'TXXXXXXXX', 'Ev08MFMKH6'],
+    );
   });
   test('slash command: form → JSON payload, receivedAt', () => {
     const rec = makeRecord('slack', command, { contentType: FORM });
@@ -116,7 +182,10 @@ describe('slack normalize', () => {
     assert.equal(JSON.parse(n.payload).command, '/weather');
   });
   test('block_actions', () => {
-    const n = provider.normalize(makeRecord('slack', `payload=${encodeURIComponent(blockActions)}`, { contentType: FORM }), source);
+    const n = provider.normalize(
+      makeRecord('slack', `payload=${encodeURIComponent(blockActions)}`, { contentType: FORM }),
+      source,
+    );
     assert.equal(n.eventType, 'block_actions');
     assert.equal(n.resourceId, 'CBR2V3XEX');
     assert.equal(n.occurredAt, 1548426417840.18);
@@ -124,19 +193,48 @@ describe('slack normalize', () => {
   });
   test('view_closed without trigger_id: type|view.id|hash', () => {
     const p = JSON.stringify({ type: 'view_closed', team: { id: 'T1' }, view: { id: 'V1', hash: 'h1' } });
-    const n = provider.normalize(makeRecord('slack', `payload=${encodeURIComponent(p)}`, { contentType: FORM }), source);
+    const n = provider.normalize(
+      makeRecord('slack', `payload=${encodeURIComponent(p)}`, { contentType: FORM }),
+      source,
+    );
     assert.equal(n.dedupeKey, 'view_closed|V1|h1');
   });
-  const broken: { name: string; body: string; ct?: string; reason: 'unparseable' | 'missing_field' | 'unexpected_payload' }[] = [
+  const broken: {
+    name: string;
+    body: string;
+    ct?: string;
+    reason: 'unparseable' | 'missing_field' | 'unexpected_payload';
+  }[] = [
     { name: 'not JSON', body: '{x', reason: 'unparseable' },
-    { name: 'url_verification reaching the validator', body: fixture('slack', 'url_verification.json').toString(), reason: 'unexpected_payload' },
-    { name: 'event_callback without event_id', body: '{"type":"event_callback","team_id":"T","event":{"type":"message"},"event_time":1}', reason: 'missing_field' },
-    { name: 'event_callback without event', body: '{"type":"event_callback","team_id":"T","event_id":"Ev1","event_time":1}', reason: 'missing_field' },
-    { name: 'slash command without trigger_id', body: 'command=/x&team_id=T1&channel_id=C1', ct: FORM, reason: 'missing_field' },
+    {
+      name: 'url_verification reaching the validator',
+      body: fixture('slack', 'url_verification.json').toString(),
+      reason: 'unexpected_payload',
+    },
+    {
+      name: 'event_callback without event_id',
+      body: '{"type":"event_callback","team_id":"T","event":{"type":"message"},"event_time":1}',
+      reason: 'missing_field',
+    },
+    {
+      name: 'event_callback without event',
+      body: '{"type":"event_callback","team_id":"T","event_id":"Ev1","event_time":1}',
+      reason: 'missing_field',
+    },
+    {
+      name: 'slash command without trigger_id',
+      body: 'command=/x&team_id=T1&channel_id=C1',
+      ct: FORM,
+      reason: 'missing_field',
+    },
     { name: 'interactivity payload not JSON', body: 'payload=%7Bnope', ct: FORM, reason: 'unparseable' },
     { name: 'unknown form body', body: 'a=b', ct: FORM, reason: 'unexpected_payload' },
   ];
   for (const c of broken) {
-    test(`broken: ${c.name}`, () => assertNormalizeError(() => provider.normalize(makeRecord('slack', c.body, { contentType: c.ct ?? 'application/json' }), source), c.reason));
+    test(`broken: ${c.name}`, () =>
+      assertNormalizeError(
+        () => provider.normalize(makeRecord('slack', c.body, { contentType: c.ct ?? 'application/json' }), source),
+        c.reason,
+      ));
   }
 });

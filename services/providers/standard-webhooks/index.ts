@@ -16,7 +16,19 @@
  * `data.type` if a string, else the first segment of the event type ("contact.created" →
  * "contact"). Ordering: NONE unless the source sets sequencePath/versionPath/statusPath.
  */
-import { DAY, OK, anyEqual, checkTimestamp, decodeWhsec, fail, header, hmac, pick, strictInt, tryParseJson } from '../core.ts';
+import {
+  DAY,
+  OK,
+  anyEqual,
+  checkTimestamp,
+  decodeWhsec,
+  fail,
+  header,
+  hmac,
+  pick,
+  strictInt,
+  tryParseJson,
+} from '../core.ts';
 import { extractMapped, mappingOf, normalizeMapped, validateMapping, type FieldMapping } from '../mapping.ts';
 import type {
   Interpretation,
@@ -78,7 +90,9 @@ export function validateOptions(options: SourceOptions): string[] {
 function interpret(req: RawRequest, source: SourceConfig): Interpretation {
   const parsed = tryParseJson(req.body);
   const facts = extractMapped(req.body, req.headers['content-type'], req.headers, mapping(source.options, parsed));
-  return { items: [{ body: req.body, extracted: { ...facts, deliveryId: header(req, 'webhook-id') ?? facts.deliveryId } }] };
+  return {
+    items: [{ body: req.body, extracted: { ...facts, deliveryId: header(req, 'webhook-id') ?? facts.deliveryId } }],
+  };
 }
 
 function normalize(record: RawRecord, source: SourceConfig): NormalizedFields {

@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { assertNormalizeError, assertVerify, describe, fixture, makeRecord, makeRequest, makeSource, nowSeconds, test } from '../testing.ts';
+import {
+  assertNormalizeError,
+  assertVerify,
+  describe,
+  fixture,
+  makeRecord,
+  makeRequest,
+  makeSource,
+  nowSeconds,
+  test,
+} from '../testing.ts';
 import { provider, validateOptions } from './index.ts';
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
@@ -18,7 +28,13 @@ function headers(opts: { secret?: string; ts?: number; id?: string; payload?: st
 describe('standard-webhooks verify', () => {
   const source = makeSource('standard-webhooks', [SECRET]);
   const h = headers();
-  const cases: { name: string; headers: Record<string, string | undefined>; body?: string; secrets?: string[]; want: true | string }[] = [
+  const cases: {
+    name: string;
+    headers: Record<string, string | undefined>;
+    body?: string;
+    secrets?: string[];
+    want: true | string;
+  }[] = [
     { name: 'valid (oracle-signed)', headers: h, want: true },
     { name: 'tampered body', headers: h, body: body.replace('contact', 'kontact'), want: 'bad_signature' },
     { name: 'tampered id', headers: { ...h, 'webhook-id': 'msg_other' }, want: 'bad_signature' },
@@ -50,11 +66,21 @@ describe('standard-webhooks verify', () => {
 describe('standard-webhooks interpret/normalize', () => {
   const source = makeSource('standard-webhooks', [SECRET]);
   test('interpret: webhook-id is the delivery id', () => {
-    const out = provider.interpret(makeRequest({ headers: { ...headers(), 'content-type': 'application/json' }, body }), source);
-    assert.deepEqual(out.items[0]?.extracted, { deliveryId: ID, eventType: 'contact.created', resourceType: 'contact', resourceId: '1f81eb52-5198-4599-803e-771906343485' });
+    const out = provider.interpret(
+      makeRequest({ headers: { ...headers(), 'content-type': 'application/json' }, body }),
+      source,
+    );
+    assert.deepEqual(out.items[0]?.extracted, {
+      deliveryId: ID,
+      eventType: 'contact.created',
+      resourceType: 'contact',
+      resourceId: '1f81eb52-5198-4599-803e-771906343485',
+    });
   });
   test('normalize: spec full payload', () => {
-    const rec = makeRecord('standard-webhooks', fixture('standard-webhooks', 'contact.created.json'), { headers: { 'webhook-id': ID } });
+    const rec = makeRecord('standard-webhooks', fixture('standard-webhooks', 'contact.created.json'), {
+      headers: { 'webhook-id': ID },
+    });
     const n = provider.normalize(rec, source);
     assert.equal(n.dedupeKey, ID);
     assert.equal(n.eventType, 'contact.created');
@@ -68,8 +94,16 @@ describe('standard-webhooks interpret/normalize', () => {
     assert.equal(provider.normalize(rec, source).occurredAt, rec.receivedAt.getTime());
   });
   test('normalize: configured paths and version ordering', () => {
-    const src = makeSource('standard-webhooks', [SECRET], { resourceIdPath: 'data.order.id', resourceType: 'order', versionPath: 'data.order.version' });
-    const rec = makeRecord('standard-webhooks', '{"type":"order.updated","timestamp":"2024-01-01T00:00:00Z","data":{"order":{"id":"o1","version":7}}}', { headers: { 'webhook-id': ID } });
+    const src = makeSource('standard-webhooks', [SECRET], {
+      resourceIdPath: 'data.order.id',
+      resourceType: 'order',
+      versionPath: 'data.order.version',
+    });
+    const rec = makeRecord(
+      'standard-webhooks',
+      '{"type":"order.updated","timestamp":"2024-01-01T00:00:00Z","data":{"order":{"id":"o1","version":7}}}',
+      { headers: { 'webhook-id': ID } },
+    );
     const n = provider.normalize(rec, src);
     assert.equal(n.resourceId, 'o1');
     assert.deepEqual(n.ordering, { kind: 'VERSION', value: 7, statusRank: null });
@@ -78,14 +112,29 @@ describe('standard-webhooks interpret/normalize', () => {
     assert.deepEqual(validateOptions({}), []);
     assert.equal(validateOptions({ sequencePath: 'a', versionPath: 'b', resourceIdPath: 'c' }).length, 1);
   });
-  const broken: { name: string; body: string; reason: 'unparseable' | 'missing_field' | 'invalid_field' | 'unexpected_payload' }[] = [
+  const broken: {
+    name: string;
+    body: string;
+    reason: 'unparseable' | 'missing_field' | 'invalid_field' | 'unexpected_payload';
+  }[] = [
     { name: 'not JSON', body: 'nope', reason: 'unparseable' },
     { name: 'no type', body: '{"timestamp":"2022-11-03T20:26:10Z","data":{"id":"x"}}', reason: 'missing_field' },
-    { name: 'no data.id', body: '{"type":"a.b","timestamp":"2022-11-03T20:26:10Z","data":{}}', reason: 'missing_field' },
-    { name: 'bad timestamp', body: '{"type":"a.b","timestamp":"yesterday","data":{"id":"x"}}', reason: 'invalid_field' },
+    {
+      name: 'no data.id',
+      body: '{"type":"a.b","timestamp":"2022-11-03T20:26:10Z","data":{}}',
+      reason: 'missing_field',
+    },
+    {
+      name: 'bad timestamp',
+      body: '{"type":"a.b","timestamp":"yesterday","data":{"id":"x"}}',
+      reason: 'invalid_field',
+    },
   ];
   for (const c of broken) {
     test(`broken: ${c.name}`, () =>
-      assertNormalizeError(() => provider.normalize(makeRecord('standard-webhooks', c.body, { headers: { 'webhook-id': ID } }), source), c.reason));
+      assertNormalizeError(
+        () => provider.normalize(makeRecord('standard-webhooks', c.body, { headers: { 'webhook-id': ID } }), source),
+        c.reason,
+      ));
   }
 });

@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import Stripe from 'stripe';
-import { assertNormalizeError, assertVerify, describe, fixture, makeRecord, makeRequest, makeSource, nowSeconds, test } from '../testing.ts';
+import {
+  assertNormalizeError,
+  assertVerify,
+  describe,
+  fixture,
+  makeRecord,
+  makeRequest,
+  makeSource,
+  nowSeconds,
+  test,
+} from '../testing.ts';
 import { provider } from './index.ts';
 
 const SECRET = 'whsec_test_current';
@@ -17,17 +27,46 @@ function signed(opts: { payload?: string; secret?: string; timestamp?: number } 
 
 describe('stripe verify', () => {
   const source = makeSource('stripe', [SECRET]);
-  const cases: { name: string; headers: Record<string, string | undefined>; body?: string; secrets?: string[]; want: true | string }[] = [
+  const cases: {
+    name: string;
+    headers: Record<string, string | undefined>;
+    body?: string;
+    secrets?: string[];
+    want: true | string;
+  }[] = [
     { name: 'valid (oracle-signed)', headers: { 'stripe-signature': signed() }, want: true },
-    { name: 'tampered body', headers: { 'stripe-signature': signed() }, body: body.replace('2000', '2001'), want: 'bad_signature' },
+    {
+      name: 'tampered body',
+      headers: { 'stripe-signature': signed() },
+      body: body.replace('2000', '2001'),
+      want: 'bad_signature',
+    },
     { name: 'wrong secret', headers: { 'stripe-signature': signed({ secret: 'whsec_other' }) }, want: 'bad_signature' },
     { name: 'missing header', headers: {}, want: 'missing_signature' },
     { name: 'no v1 entry', headers: { 'stripe-signature': `t=${nowSeconds()}` }, want: 'malformed_signature' },
     { name: 'garbage header', headers: { 'stripe-signature': 'hello' }, want: 'malformed_signature' },
-    { name: 'stale timestamp', headers: { 'stripe-signature': signed({ timestamp: nowSeconds() - 301 }) }, want: 'stale_timestamp' },
-    { name: 'future timestamp', headers: { 'stripe-signature': signed({ timestamp: nowSeconds() + 301 }) }, want: 'future_timestamp' },
-    { name: 'rotated: old secret still accepted', headers: { 'stripe-signature': signed({ secret: OLD }) }, secrets: [SECRET, OLD], want: true },
-    { name: 'rotated: new secret accepted', headers: { 'stripe-signature': signed() }, secrets: [OLD, SECRET], want: true },
+    {
+      name: 'stale timestamp',
+      headers: { 'stripe-signature': signed({ timestamp: nowSeconds() - 301 }) },
+      want: 'stale_timestamp',
+    },
+    {
+      name: 'future timestamp',
+      headers: { 'stripe-signature': signed({ timestamp: nowSeconds() + 301 }) },
+      want: 'future_timestamp',
+    },
+    {
+      name: 'rotated: old secret still accepted',
+      headers: { 'stripe-signature': signed({ secret: OLD }) },
+      secrets: [SECRET, OLD],
+      want: true,
+    },
+    {
+      name: 'rotated: new secret accepted',
+      headers: { 'stripe-signature': signed() },
+      secrets: [OLD, SECRET],
+      want: true,
+    },
     {
       name: 'several v1 entries, one valid',
       headers: { 'stripe-signature': `${signed()},v1=${'0'.repeat(64)}` },
@@ -98,26 +137,54 @@ describe('stripe normalize', () => {
     assert.equal(n.ordering.statusRank, 1);
   });
   test('unknown event type and object pass with rank 0', () => {
-    const ev = { id: 'evt_1', type: 'new_thing.happened', created: 1700000000, data: { object: { id: 'nt_1', object: 'new_thing', status: 'weird' } } };
+    const ev = {
+      id: 'evt_1',
+      type: 'new_thing.happened',
+      created: 1700000000,
+      data: { object: { id: 'nt_1', object: 'new_thing', status: 'weird' } },
+    };
     const n = provider.normalize(makeRecord('stripe', JSON.stringify(ev)), source);
     assert.equal(n.eventType, 'new_thing.happened');
     assert.equal(n.ordering.statusRank, 0);
   });
   test('object without id (balance) → account id', () => {
-    const ev = { id: 'evt_2', type: 'balance.available', created: 1700000000, account: 'acct_1', data: { object: { object: 'balance' } } };
+    const ev = {
+      id: 'evt_2',
+      type: 'balance.available',
+      created: 1700000000,
+      account: 'acct_1',
+      data: { object: { object: 'balance' } },
+    };
     const n = provider.normalize(makeRecord('stripe', JSON.stringify(ev)), source);
     assert.equal(n.resourceId, 'acct_1');
   });
-  const broken: { name: string; body: string; reason: 'unparseable' | 'missing_field' | 'invalid_field' | 'unexpected_payload' }[] = [
+  const broken: {
+    name: string;
+    body: string;
+    reason: 'unparseable' | 'missing_field' | 'invalid_field' | 'unexpected_payload';
+  }[] = [
     { name: 'not JSON', body: '{"id":', reason: 'unparseable' },
     { name: 'JSON array', body: '[]', reason: 'unexpected_payload' },
     { name: 'no id', body: '{"type":"x","created":1,"data":{"object":{"object":"charge"}}}', reason: 'missing_field' },
-    { name: 'no type', body: '{"id":"evt_1","created":1,"data":{"object":{"object":"charge"}}}', reason: 'missing_field' },
-    { name: 'no created', body: '{"id":"evt_1","type":"x","data":{"object":{"object":"charge"}}}', reason: 'missing_field' },
-    { name: 'created not a number', body: '{"id":"evt_1","type":"x","created":"soon","data":{"object":{"object":"charge"}}}', reason: 'invalid_field' },
+    {
+      name: 'no type',
+      body: '{"id":"evt_1","created":1,"data":{"object":{"object":"charge"}}}',
+      reason: 'missing_field',
+    },
+    {
+      name: 'no created',
+      body: '{"id":"evt_1","type":"x","data":{"object":{"object":"charge"}}}',
+      reason: 'missing_field',
+    },
+    {
+      name: 'created not a number',
+      body: '{"id":"evt_1","type":"x","created":"soon","data":{"object":{"object":"charge"}}}',
+      reason: 'invalid_field',
+    },
     { name: 'no data.object', body: '{"id":"evt_1","type":"x","created":1,"data":{}}', reason: 'missing_field' },
   ];
   for (const c of broken) {
-    test(`broken: ${c.name}`, () => assertNormalizeError(() => provider.normalize(makeRecord('stripe', c.body), source), c.reason));
+    test(`broken: ${c.name}`, () =>
+      assertNormalizeError(() => provider.normalize(makeRecord('stripe', c.body), source), c.reason));
   }
 });

@@ -19,7 +19,17 @@
  * Authorization is dropped from stored headers (sensitiveHeaders): it is a MAC, not the token,
  * but it is useless for audit and there is no reason to keep authentication material around.
  */
-import { DAY, bodyDigest, isRecord, parseJson, pick, toEpochMs, tryParseJson, verifyHmac, type HmacPreset } from '../core.ts';
+import {
+  DAY,
+  bodyDigest,
+  isRecord,
+  parseJson,
+  pick,
+  toEpochMs,
+  tryParseJson,
+  verifyHmac,
+  type HmacPreset,
+} from '../core.ts';
 import {
   NormalizeError,
   type Interpretation,
@@ -44,7 +54,9 @@ export const DEFAULT_REPLY_TEXT = 'Received';
 
 export function validateOptions(options: SourceOptions): string[] {
   const t = options.replyText;
-  return t === undefined || (typeof t === 'string' && t.length <= 28_000) ? [] : ['replyText must be a string (≤ 28 000 chars)'];
+  return t === undefined || (typeof t === 'string' && t.length <= 28_000)
+    ? []
+    : ['replyText must be a string (≤ 28 000 chars)'];
 }
 
 function verify(req: RawRequest, source: SourceConfig): VerifyResult {

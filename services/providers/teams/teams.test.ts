@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
-import { assertNormalizeError, assertVerify, describe, fixture, makeRecord, makeRequest, makeSource, test } from '../testing.ts';
+import {
+  assertNormalizeError,
+  assertVerify,
+  describe,
+  fixture,
+  makeRecord,
+  makeRequest,
+  makeSource,
+  test,
+} from '../testing.ts';
 import { provider, validateOptions } from './index.ts';
 
 // Teams shows a base64 security token; the HMAC key is its decoded bytes.
@@ -11,9 +20,20 @@ const auth = (payload: string, token = TOKEN): string =>
   `HMAC ${createHmac('sha256', Buffer.from(token, 'base64')).update(payload).digest('base64')}`;
 
 describe('teams verify', () => {
-  const cases: { name: string; headers: Record<string, string | undefined>; body?: string; secrets?: string[]; want: true | string }[] = [
+  const cases: {
+    name: string;
+    headers: Record<string, string | undefined>;
+    body?: string;
+    secrets?: string[];
+    want: true | string;
+  }[] = [
     { name: 'valid', headers: { authorization: auth(body) }, want: true },
-    { name: 'tampered body', headers: { authorization: auth(body) }, body: body.replace('Hello', 'Hallo'), want: 'bad_signature' },
+    {
+      name: 'tampered body',
+      headers: { authorization: auth(body) },
+      body: body.replace('Hello', 'Hallo'),
+      want: 'bad_signature',
+    },
     { name: 'wrong token', headers: { authorization: auth(body, OLD) }, want: 'bad_signature' },
     {
       name: 'token used as a utf8 string instead of decoded → rejected',
@@ -22,7 +42,12 @@ describe('teams verify', () => {
     },
     { name: 'missing header', headers: {}, want: 'missing_signature' },
     { name: 'Bearer instead of HMAC', headers: { authorization: 'Bearer abc' }, want: 'malformed_signature' },
-    { name: 'rotated: old token accepted', headers: { authorization: auth(body, OLD) }, secrets: [TOKEN, OLD], want: true },
+    {
+      name: 'rotated: old token accepted',
+      headers: { authorization: auth(body, OLD) },
+      secrets: [TOKEN, OLD],
+      want: true,
+    },
   ];
   for (const c of cases) {
     test(c.name, () => {
@@ -32,7 +57,10 @@ describe('teams verify', () => {
   }
   test('no npm oracle exists for Teams outgoing webhooks: known-answer vector instead', () => {
     // key = base64("c2VjcmV0") = "secret"; HMAC-SHA256("secret", "{}") computed independently.
-    const req = makeRequest({ headers: { authorization: 'HMAC ' + createHmac('sha256', 'secret').update('{}').digest('base64') }, body: '{}' });
+    const req = makeRequest({
+      headers: { authorization: 'HMAC ' + createHmac('sha256', 'secret').update('{}').digest('base64') },
+      body: '{}',
+    });
     assertVerify(provider.verify(req, makeSource('teams', [Buffer.from('secret').toString('base64')])), true);
   });
 });
@@ -40,7 +68,11 @@ describe('teams verify', () => {
 describe('teams interpret/normalize', () => {
   test('synchronous reply: default text', () => {
     const out = provider.interpret(makeRequest({ body }), makeSource('teams', [TOKEN]));
-    assert.deepEqual(out.reply, { status: 200, contentType: 'application/json', body: '{"type":"message","text":"Received"}' });
+    assert.deepEqual(out.reply, {
+      status: 200,
+      contentType: 'application/json',
+      body: '{"type":"message","text":"Received"}',
+    });
     assert.equal(out.items[0]?.extracted.deliveryId, '1485983408511');
     assert.equal(out.items[0]?.extracted.resourceType, 'conversation');
   });
@@ -62,13 +94,25 @@ describe('teams interpret/normalize', () => {
     assert.deepEqual(n.ordering, { kind: 'NONE', value: null, statusRank: null });
   });
   test('Authorization is not stored', () => assert.deepEqual(provider.sensitiveHeaders, ['authorization']));
-  const broken: { name: string; body: string; reason: 'unparseable' | 'missing_field' | 'invalid_field' | 'unexpected_payload' }[] = [
+  const broken: {
+    name: string;
+    body: string;
+    reason: 'unparseable' | 'missing_field' | 'invalid_field' | 'unexpected_payload';
+  }[] = [
     { name: 'not JSON', body: 'hi', reason: 'unparseable' },
     { name: 'no id', body: '{"type":"message","conversation":{"id":"c"}}', reason: 'missing_field' },
     { name: 'no conversation', body: '{"id":"1","type":"message"}', reason: 'missing_field' },
-    { name: 'bad timestamp', body: '{"id":"1","type":"message","conversation":{"id":"c"},"timestamp":"never"}', reason: 'invalid_field' },
+    {
+      name: 'bad timestamp',
+      body: '{"id":"1","type":"message","conversation":{"id":"c"},"timestamp":"never"}',
+      reason: 'invalid_field',
+    },
   ];
   for (const c of broken) {
-    test(`broken: ${c.name}`, () => assertNormalizeError(() => provider.normalize(makeRecord('teams', c.body), makeSource('teams', [TOKEN])), c.reason));
+    test(`broken: ${c.name}`, () =>
+      assertNormalizeError(
+        () => provider.normalize(makeRecord('teams', c.body), makeSource('teams', [TOKEN])),
+        c.reason,
+      ));
   }
 });

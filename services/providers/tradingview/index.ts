@@ -28,12 +28,44 @@
  * Retry window: 3 resends 5 s apart → 300 s default (with margin).
  */
 import { createHash } from 'node:crypto';
-import { checkIp, compositeKey, fail, OK, anyEqual, optionalString, presentedTokens, toEpochMs, tokenLocationsOf } from '../core.ts';
-import { NormalizeError, type ProviderModule, type RawRequest, type SourceConfig, type SourceOptions } from '../types.ts';
+import {
+  checkIp,
+  compositeKey,
+  fail,
+  OK,
+  anyEqual,
+  optionalString,
+  presentedTokens,
+  toEpochMs,
+  tokenLocationsOf,
+} from '../core.ts';
+import {
+  NormalizeError,
+  type ProviderModule,
+  type RawRequest,
+  type SourceConfig,
+  type SourceOptions,
+} from '../types.ts';
 
-export const TRADINGVIEW_IPS: readonly string[] = Object.freeze(['52.89.214.238', '34.212.75.30', '54.218.53.128', '52.32.178.7']);
+export const TRADINGVIEW_IPS: readonly string[] = Object.freeze([
+  '52.89.214.238',
+  '34.212.75.30',
+  '54.218.53.128',
+  '52.32.178.7',
+]);
 
-const DEFAULT_DEDUPE_FIELDS = ['ticker', 'exchange', 'timenow', 'time', 'interval', 'action', 'order_id', 'orderId', 'strategy_order_id', 'id'];
+const DEFAULT_DEDUPE_FIELDS = [
+  'ticker',
+  'exchange',
+  'timenow',
+  'time',
+  'interval',
+  'action',
+  'order_id',
+  'orderId',
+  'strategy_order_id',
+  'id',
+];
 
 function tokenFieldOf(options: SourceOptions): string {
   return typeof options['tokenField'] === 'string' ? options['tokenField'] : 'passphrase';
@@ -41,7 +73,9 @@ function tokenFieldOf(options: SourceOptions): string {
 
 /** The source with TradingView's IPs as its allowlist when it sets none. */
 function withDefaultIps(source: SourceConfig): SourceConfig {
-  return source.options.allowedIps === undefined ? { ...source, options: { ...source.options, allowedIps: TRADINGVIEW_IPS } } : source;
+  return source.options.allowedIps === undefined
+    ? { ...source, options: { ...source.options, allowedIps: TRADINGVIEW_IPS } }
+    : source;
 }
 
 function jsonObjectOf(body: Buffer): Record<string, unknown> | undefined {
@@ -59,7 +93,12 @@ function withoutToken(obj: Record<string, unknown>, field: string): Record<strin
   return copy;
 }
 
-function dedupeKeyOf(json: Record<string, unknown> | undefined, body: Buffer, receivedAtMs: number, options: SourceOptions): string {
+function dedupeKeyOf(
+  json: Record<string, unknown> | undefined,
+  body: Buffer,
+  receivedAtMs: number,
+  options: SourceOptions,
+): string {
   const fields = Array.isArray(options['dedupeFields']) ? (options['dedupeFields'] as string[]) : DEFAULT_DEDUPE_FIELDS;
   if (json) {
     const present = fields.filter((f) => optionalString(json, f) !== undefined);
@@ -77,15 +116,22 @@ function resourceOf(json: Record<string, unknown>): string | undefined {
 }
 
 function eventTypeOf(json: Record<string, unknown>): string {
-  return optionalString(json, 'action') ?? optionalString(json, 'strategy.order.action') ?? optionalString(json, 'side') ?? 'alert';
+  return (
+    optionalString(json, 'action') ??
+    optionalString(json, 'strategy.order.action') ??
+    optionalString(json, 'side') ??
+    'alert'
+  );
 }
 
 /** Problems with a source's options (empty = fine). */
 export function validateOptions(options: SourceOptions): string[] {
   const problems: string[] = [];
-  if (options['tokenField'] !== undefined && typeof options['tokenField'] !== 'string') problems.push('tradingview: tokenField must be a string');
+  if (options['tokenField'] !== undefined && typeof options['tokenField'] !== 'string')
+    problems.push('tradingview: tokenField must be a string');
   const d = options['dedupeFields'];
-  if (d !== undefined && !(Array.isArray(d) && d.every((x) => typeof x === 'string'))) problems.push('tradingview: dedupeFields must be a list of field names');
+  if (d !== undefined && !(Array.isArray(d) && d.every((x) => typeof x === 'string')))
+    problems.push('tradingview: dedupeFields must be a list of field names');
   return problems;
 }
 

@@ -11,27 +11,80 @@ const json = { 'content-type': 'application/json; charset=utf-8' };
 const text = { 'content-type': 'text/plain; charset=utf-8' };
 
 describe('tradingview verify', () => {
-  const cases: { name: string; body: Buffer | string; url?: string; headers?: Record<string, string>; ip?: string; src?: typeof src; want: string }[] = [
+  const cases: {
+    name: string;
+    body: Buffer | string;
+    url?: string;
+    headers?: Record<string, string>;
+    ip?: string;
+    src?: typeof src;
+    want: string;
+  }[] = [
     { name: 'passphrase in the JSON from a TradingView IP', body: ALERT, headers: json, want: 'ok' },
-    { name: 'rotated passphrase accepted', body: ALERT.toString().replace('tv-secret-1', 'tv-secret-0'), headers: json, want: 'ok' },
-    { name: 'wrong passphrase', body: ALERT.toString().replace('tv-secret-1', 'guess'), headers: json, want: 'bad_token' },
+    {
+      name: 'rotated passphrase accepted',
+      body: ALERT.toString().replace('tv-secret-1', 'tv-secret-0'),
+      headers: json,
+      want: 'ok',
+    },
+    {
+      name: 'wrong passphrase',
+      body: ALERT.toString().replace('tv-secret-1', 'guess'),
+      headers: json,
+      want: 'bad_token',
+    },
     { name: 'non-string passphrase', body: '{"passphrase":123,"ticker":"X"}', headers: json, want: 'bad_token' },
     { name: 'no passphrase, no query token', body: '{"ticker":"BTCUSD"}', headers: json, want: 'missing_signature' },
-    { name: 'text alert with query token', body: TEXT, url: 'https://h.example/webhooks/src-1?token=tv-secret-1', headers: text, want: 'ok' },
+    {
+      name: 'text alert with query token',
+      body: TEXT,
+      url: 'https://h.example/webhooks/src-1?token=tv-secret-1',
+      headers: text,
+      want: 'ok',
+    },
     { name: 'text alert without token', body: TEXT, headers: text, want: 'missing_signature' },
-    { name: 'good passphrase but bad query token', body: ALERT, url: 'https://h.example/w?token=bad', headers: json, want: 'bad_token' },
-    { name: 'default allowlist rejects other IPs', body: ALERT, headers: json, ip: '203.0.113.10', want: 'ip_not_allowed' },
-    { name: 'source allowlist overrides the default', body: ALERT, headers: json, ip: '203.0.113.10', src: source('tradingview', ['tv-secret-1'], { allowedIps: ['203.0.113.0/24'] }), want: 'ok' },
-    { name: 'custom token field', body: '{"key":"tv-secret-1","ticker":"X"}', headers: json, src: source('tradingview', ['tv-secret-1'], { tokenField: 'key' }), want: 'ok' },
+    {
+      name: 'good passphrase but bad query token',
+      body: ALERT,
+      url: 'https://h.example/w?token=bad',
+      headers: json,
+      want: 'bad_token',
+    },
+    {
+      name: 'default allowlist rejects other IPs',
+      body: ALERT,
+      headers: json,
+      ip: '203.0.113.10',
+      want: 'ip_not_allowed',
+    },
+    {
+      name: 'source allowlist overrides the default',
+      body: ALERT,
+      headers: json,
+      ip: '203.0.113.10',
+      src: source('tradingview', ['tv-secret-1'], { allowedIps: ['203.0.113.0/24'] }),
+      want: 'ok',
+    },
+    {
+      name: 'custom token field',
+      body: '{"key":"tv-secret-1","ticker":"X"}',
+      headers: json,
+      src: source('tradingview', ['tv-secret-1'], { tokenField: 'key' }),
+      want: 'ok',
+    },
   ];
   for (const c of cases) {
     test(c.name, () => {
-      const r = provider.verify(rawRequest({ url: c.url, headers: c.headers, body: c.body, remoteAddress: c.ip ?? TV_IP }), c.src ?? src);
+      const r = provider.verify(
+        rawRequest({ url: c.url, headers: c.headers, body: c.body, remoteAddress: c.ip ?? TV_IP }),
+        c.src ?? src,
+      );
       assert.equal(r.ok ? 'ok' : r.reason, c.want);
     });
   }
   test('all four published IPs are the default allowlist', () => {
-    for (const ip of TRADINGVIEW_IPS) assert.equal(provider.verify(rawRequest({ headers: json, body: ALERT, remoteAddress: ip }), src).ok, true);
+    for (const ip of TRADINGVIEW_IPS)
+      assert.equal(provider.verify(rawRequest({ headers: json, body: ALERT, remoteAddress: ip }), src).ok, true);
   });
 });
 
@@ -47,7 +100,10 @@ describe('tradingview interpret and normalize', () => {
 
   test('normalize a strategy alert: composite key, ticker resource, timenow', () => {
     const n = provider.normalize(rawRecord('tradingview', ALERT), src);
-    assert.equal(n.dedupeKey, 'ticker=BTCUSD|exchange=BITSTAMP|timenow=2024-12-16T15:57:04Z|time=2024-12-16T15:57:00Z|interval=15|action=buy|order_id=Long Entry');
+    assert.equal(
+      n.dedupeKey,
+      'ticker=BTCUSD|exchange=BITSTAMP|timenow=2024-12-16T15:57:04Z|time=2024-12-16T15:57:00Z|interval=15|action=buy|order_id=Long Entry',
+    );
     assert.equal(n.eventType, 'buy');
     assert.equal(n.resourceType, 'ticker');
     assert.equal(n.resourceId, 'BITSTAMP:BTCUSD');
@@ -63,18 +119,35 @@ describe('tradingview interpret and normalize', () => {
 
   test('text alert: hashed within the minute; resends collapse', () => {
     const a = provider.normalize(rawRecord('tradingview', TEXT, { contentType: 'text/plain' }), src);
-    const b = provider.normalize(rawRecord('tradingview', TEXT, { contentType: 'text/plain', receivedAt: new Date(FIXED_NOW.getTime() + 10_000) }), src);
+    const b = provider.normalize(
+      rawRecord('tradingview', TEXT, { contentType: 'text/plain', receivedAt: new Date(FIXED_NOW.getTime() + 10_000) }),
+      src,
+    );
     assert.equal(a.dedupeKey, b.dedupeKey);
     assert.equal(a.resourceType, 'alert-text');
     assert.deepEqual(JSON.parse(a.payload), { text: 'BTCUSD Greater Than 9000' });
   });
 
   const broken: { name: string; body: string; contentType: string; reason: string }[] = [
-    { name: 'JSON content type but not JSON', body: '{"ticker":', contentType: 'application/json', reason: 'unparseable' },
-    { name: 'JSON alert without ticker', body: '{"action":"buy"}', contentType: 'application/json', reason: 'missing_field' },
+    {
+      name: 'JSON content type but not JSON',
+      body: '{"ticker":',
+      contentType: 'application/json',
+      reason: 'unparseable',
+    },
+    {
+      name: 'JSON alert without ticker',
+      body: '{"action":"buy"}',
+      contentType: 'application/json',
+      reason: 'missing_field',
+    },
     { name: 'empty text alert', body: '   ', contentType: 'text/plain', reason: 'missing_field' },
   ];
   for (const c of broken) {
-    test(`broken payload: ${c.name}`, () => assert.throws(() => provider.normalize(rawRecord('tradingview', c.body, { contentType: c.contentType }), src), normalizeError(c.reason)));
+    test(`broken payload: ${c.name}`, () =>
+      assert.throws(
+        () => provider.normalize(rawRecord('tradingview', c.body, { contentType: c.contentType }), src),
+        normalizeError(c.reason),
+      ));
   }
 });

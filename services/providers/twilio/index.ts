@@ -34,7 +34,22 @@
  * time: receivedAt.
  */
 import { createHash } from 'node:crypto';
-import { DAY, OK, anyEqual, bodyDigest, compositeKey, decodeSignature, fail, header, hmac, isRecord, mediaType, parseJson, toEpochMs, tryParseJson } from '../core.ts';
+import {
+  DAY,
+  OK,
+  anyEqual,
+  bodyDigest,
+  compositeKey,
+  decodeSignature,
+  fail,
+  header,
+  hmac,
+  isRecord,
+  mediaType,
+  parseJson,
+  toEpochMs,
+  tryParseJson,
+} from '../core.ts';
 import {
   NormalizeError,
   type Interpretation,
@@ -66,7 +81,18 @@ export const STATUS_RANKS: Readonly<Record<'message' | 'call' | 'recording', Rea
     canceled: 7,
     read: 8,
   },
-  call: { queued: 1, initiated: 2, ringing: 3, 'in-progress': 4, answered: 4, completed: 5, busy: 5, 'no-answer': 5, failed: 5, canceled: 5 },
+  call: {
+    queued: 1,
+    initiated: 2,
+    ringing: 3,
+    'in-progress': 4,
+    answered: 4,
+    completed: 5,
+    busy: 5,
+    'no-answer': 5,
+    failed: 5,
+    canceled: 5,
+  },
   recording: { 'in-progress': 1, completed: 2, absent: 2, failed: 2 },
 };
 
@@ -83,7 +109,9 @@ function urlVariants(url: URL): string[] {
   const href = url.href;
   if (url.port !== '') return [href, href.replace(`:${url.port}`, '')];
   const port = url.protocol === 'https:' ? ':443' : url.protocol === 'http:' ? ':80' : '';
-  const withPort = port ? `${url.protocol}//${url.username ? `${url.username}${url.password ? `:${url.password}` : ''}@` : ''}${url.hostname}${port}${url.pathname}${url.search}` : href;
+  const withPort = port
+    ? `${url.protocol}//${url.username ? `${url.username}${url.password ? `:${url.password}` : ''}@` : ''}${url.hostname}${port}${url.pathname}${url.search}`
+    : href;
   return [href, withPort];
 }
 
@@ -92,7 +120,8 @@ function algorithmOf(req: RawRequest): 'sha1' | 'sha256' | undefined {
   if (!settings) return 'sha1';
   for (const part of settings.split(',')) {
     const [k, v] = part.split('=').map((s) => s.trim());
-    if (k === 'algorithm' && v) return v.toUpperCase() === 'HMAC_SHA1' ? 'sha1' : v.toUpperCase() === 'HMAC_SHA256' ? 'sha256' : undefined;
+    if (k === 'algorithm' && v)
+      return v.toUpperCase() === 'HMAC_SHA1' ? 'sha1' : v.toUpperCase() === 'HMAC_SHA256' ? 'sha256' : undefined;
   }
   return 'sha1';
 }
@@ -140,10 +169,16 @@ interface Facts {
 function factsOf(f: Record<string, string>): Facts | undefined {
   const nz = (k: string): string | undefined => (f[k] ? f[k] : undefined);
   const recording = nz('RecordingSid');
-  if (recording && nz('RecordingStatus')) return { kind: 'recording', sid: recording, status: nz('RecordingStatus'), isStatusCallback: true };
+  if (recording && nz('RecordingStatus'))
+    return { kind: 'recording', sid: recording, status: nz('RecordingStatus'), isStatusCallback: true };
   const message = nz('MessageSid') ?? nz('SmsSid');
   if (message) {
-    return { kind: 'message', sid: message, status: nz('MessageStatus') ?? nz('SmsStatus'), isStatusCallback: nz('MessageStatus') !== undefined };
+    return {
+      kind: 'message',
+      sid: message,
+      status: nz('MessageStatus') ?? nz('SmsStatus'),
+      isStatusCallback: nz('MessageStatus') !== undefined,
+    };
   }
   const call = nz('CallSid');
   if (call) {

@@ -84,7 +84,11 @@ function facts(topic: string, body: Record<string, unknown>, receivedAtMs: numbe
     topic,
     resourceType,
     resourceId: id,
-    dedupeKey: compositeKey(topic, id, Number.isNaN(modifiedMs) ? '-' : typeof modifiedRaw === 'string' ? modifiedRaw : '-'),
+    dedupeKey: compositeKey(
+      topic,
+      id,
+      Number.isNaN(modifiedMs) ? '-' : typeof modifiedRaw === 'string' ? modifiedRaw : '-',
+    ),
     modifiedMs,
     occurredAt: !Number.isNaN(modifiedMs) ? modifiedMs : !Number.isNaN(created) ? created : receivedAtMs,
   };
@@ -115,7 +119,12 @@ export const provider: ProviderModule = {
     if (topic !== undefined) {
       try {
         const f = facts(topic, parseJsonObject(req.body), req.receivedAt.getTime());
-        extracted = { deliveryId: f.dedupeKey, eventType: f.topic, resourceType: f.resourceType, resourceId: f.resourceId };
+        extracted = {
+          deliveryId: f.dedupeKey,
+          eventType: f.topic,
+          resourceType: f.resourceType,
+          resourceId: f.resourceId,
+        };
       } catch {
         // left to the validator, which sends it to the DLQ with the reason
       }
