@@ -16,7 +16,7 @@ import type { InMessage } from '../common/kafka/types.ts';
 import type { Logger } from '../common/logger.ts';
 import { backoffDelay } from '../common/retry.ts';
 import type { AvroCodec } from '../common/schemas.ts';
-import type { PartitionLanes } from './lanes.ts';
+import type { PartitionLanes } from './partition-lanes.ts';
 import { OffsetTracker } from './offsets.ts';
 import type { EndpointRegistry } from './registry.ts';
 import type { Job, OutboundEvent } from './types.ts';

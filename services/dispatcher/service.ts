@@ -14,7 +14,7 @@ import type { DispatcherConfig } from './config.ts';
 import { EndpointGate } from './gate.ts';
 import { createHttpClient } from './http-client.ts';
 import { startIntake } from './intake.ts';
-import { PartitionLanes } from './lanes.ts';
+import { PartitionLanes } from './partition-lanes.ts';
 import { dispatcherMetrics } from './metrics.ts';
 import { createParkStore } from './park-store.ts';
 import { createHealth, createRecords } from './records.ts';

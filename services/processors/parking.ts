@@ -1,14 +1,14 @@
 /**
  * Parked resources: per-resource order while one of a resource's events waits in a retry topic.
  *
- * Redis keeps, per (handler, resource), the ORDERED list of event ids that are in the retry lane
+ * Redis keeps, per (handler, resource), the ORDERED list of event ids that are in the retry stage
  * (the failing head first, then every later event of the resource, in source order), and per
  * event a little metadata: when its next attempt is due, and once it is resolved (succeeded or
- * dead-lettered) the lane position that resolved it ("topic/partition/offset").
+ * dead-lettered) the retry position that resolved it ("topic/partition/offset").
  *
  * A resolution is written to Redis BEFORE the transaction that carries its effects commits, so it
  * only counts once that transaction is known committed: a resolved head is popped only when the
- * lane group's committed offset on that partition is past its position, or when it was resolved
+ * retry group's committed offset on that partition is past its position, or when it was resolved
  * earlier in the same chunk (same transaction). An aborted transaction therefore never unparks a
  * resource whose head's effect was not committed; a crash leaves at most a head that is popped by
  * the next reader. All operations are idempotent, so a redone chunk makes the same decisions.
@@ -25,13 +25,13 @@ export interface Position {
 }
 
 export interface Parking {
-  /** Appends the event to the resource's lane list if absent (idempotent); clears a stale resolution. */
+  /** Appends the event to the resource's parked list if absent (idempotent); clears a stale resolution. */
   push(handler: string, resourceKey: string, eventId: string): Promise<void>;
   setDue(handler: string, eventId: string, dueAt: number): Promise<void>;
   resolve(handler: string, eventId: string, at: Position): Promise<void>;
   /**
    * The event that currently holds the resource (undefined = not parked). `resolvedHere` are ids
-   * resolved earlier in the current transaction; `committed` tells whether a lane position's
+   * resolved earlier in the current transaction; `committed` tells whether a retry position's
    * transaction is committed.
    */
   head(
@@ -55,6 +55,7 @@ end
 return 0`;
 
 export function redisParking(redis: Redis, keyPrefix: string): Parking {
+  // The key keeps its historical ":lane:" segment: parked state already in Redis stays readable.
   const listKey = (h: string, r: string) => `${keyPrefix}${h}:lane:${r}`;
   const metaKey = (h: string) => `${keyPrefix}${h}:meta`;
   return {

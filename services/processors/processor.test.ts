@@ -94,13 +94,13 @@ describe('processor decisions', () => {
     assert.equal(out[0]!.headers!['hookline-attempt'], '1');
     assert.equal(out[1]!.headers!['hookline-attempt'], '0', 'a-2 waits, it did not fail');
     assert.deepEqual(ran, ['b-1']);
-    // The lane: a-1 succeeds on attempt 2, then a-2 (resolved in the same transaction) runs.
-    const lane = await p.handleLane([
+    // The retry stage: a-1 succeeds on attempt 2, then a-2 (resolved in the same transaction) runs.
+    const retried = await p.handleRetry([
       { ...msg(ev('a', 1), 'r5'), headers: out[0]!.headers! },
       { ...msg(ev('a', 2), 'r5'), headers: out[1]!.headers! },
     ]);
     assert.deepEqual(
-      lane.map((r) => r.value!.toString()),
+      retried.map((r) => r.value!.toString()),
       ['a-1', 'a-2'],
     );
     assert.deepEqual(ran, ['b-1', 'a-1', 'a-2']);
@@ -118,7 +118,7 @@ describe('processor decisions', () => {
     let [r] = await p.handleMain([msg(ev('c', 1))]);
     const topics = [r!.topic];
     for (let i = 0; i < 3; i++) {
-      [r] = await p.handleLane([{ ...msg(ev('c', 1), r!.topic), headers: r!.headers! }]);
+      [r] = await p.handleRetry([{ ...msg(ev('c', 1), r!.topic), headers: r!.headers! }]);
       topics.push(r!.topic);
     }
     assert.deepEqual(topics, ['r5', 'r1m', 'r10m', 'dlq']);

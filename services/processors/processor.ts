@@ -1,11 +1,11 @@
 /**
  * The processors' decisions for one record, shared by the main stage (events.<domain>) and the
- * retry lane (processors.retry.*): run the matching handlers, and per handler
+ * retry stage (processors.retry.*): run the matching handlers, and per handler
  *   success           → its records (same transaction as the input offsets)
  *   transient failure → the event to the retry topic of its attempt (5 s, 1 m, 10 m, configurable),
  *                       due time in a header; the resource is PARKED for that handler (parking.ts)
  *   permanent failure or retries exhausted → processors.dlq (full event bytes, error, attempts)
- * While a resource is parked for a handler, its later events do not run: they join the lane
+ * While a resource is parked for a handler, its later events do not run: they join the queue
  * behind the head (to the retry topic whose delay reaches the head's due time), and run only once
  * every earlier event of the resource is resolved. Other resources and other handlers flow.
  */
@@ -36,14 +36,14 @@ export interface ProcessorDeps {
   readonly retryTopics: readonly string[];
   readonly delaysMs: readonly number[];
   readonly dlqTopic: string;
-  /** True when the retry lane's transaction at this position is committed. */
+  /** True when the retry stage's transaction at this position is committed. */
   readonly committed: (at: Position) => Promise<boolean>;
   readonly now?: () => number;
 }
 
 export interface Processor {
   handleMain(messages: readonly InMessage[]): Promise<OutRecord[]>;
-  handleLane(messages: readonly InMessage[]): Promise<OutRecord[]>;
+  handleRetry(messages: readonly InMessage[]): Promise<OutRecord[]>;
   dueAt(m: InMessage): number;
   /** Counts main-stage records skipped as already applied (at or below the replay watermark). */
   reread(count: number): void;
@@ -75,7 +75,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     return i < 0 ? deps.delaysMs.length - 1 : i;
   }
 
-  function laneRecord(
+  function retryRecord(
     m: InMessage,
     event: DomainEvent,
     h: ProcessorHandler,
@@ -131,17 +131,17 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     m: InMessage,
     event: DomainEvent,
     h: ProcessorHandler,
-    lane: boolean,
+    fromRetry: boolean,
     resolvedHere: Set<string>,
     out: OutRecord[],
   ): Promise<void> {
     const at = now();
-    const attemptsSoFar = lane ? Number(m.headers[H.attempt] ?? '0') : 0;
+    const attemptsSoFar = fromRetry ? Number(m.headers[H.attempt] ?? '0') : 0;
     const head = await deps.parking.head(h.name, event.resourceKey, resolvedHere, deps.committed);
-    if (head && (!lane || head.eventId !== event.eventId)) {
+    if (head && (!fromRetry || head.eventId !== event.eventId)) {
       // Parked: wait behind the head, in the retry topic whose delay reaches the head's next attempt.
       await deps.parking.push(h.name, event.resourceKey, event.eventId);
-      out.push(laneRecord(m, event, h, attemptsSoFar, levelReaching(head.dueAt, at), at));
+      out.push(retryRecord(m, event, h, attemptsSoFar, levelReaching(head.dueAt, at), at));
       counter?.add(1, { handler: h.name, outcome: 'parked' });
       return;
     }
@@ -151,7 +151,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
         ...withChildTrace(`processors.${h.name}`, m.headers, await h.handle(event, { attempt, topic: m.topic })),
       );
       counter?.add(1, { handler: h.name, outcome: 'ok' });
-      if (lane) {
+      if (fromRetry) {
         await deps.parking.resolve(h.name, event.eventId, { topic: m.topic, partition: m.partition, offset: m.offset });
         resolvedHere.add(event.eventId);
       }
@@ -160,7 +160,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
         const level = attempt - 1;
         await deps.parking.push(h.name, event.resourceKey, event.eventId);
         await deps.parking.setDue(h.name, event.eventId, at + deps.delaysMs[level]!);
-        out.push(laneRecord(m, event, h, attempt, level, at, err));
+        out.push(retryRecord(m, event, h, attempt, level, at, err));
         counter?.add(1, { handler: h.name, outcome: 'retry' });
         log.info(
           { handler: h.name, eventId: event.eventId, attempt, delayMs: deps.delaysMs[level], err: messageOf(err) },
@@ -177,7 +177,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
         { handler: h.name, eventId: event.eventId, attempt, err: messageOf(err) },
         'handler failed permanently: dead-lettered',
       );
-      if (lane) {
+      if (fromRetry) {
         await deps.parking.resolve(h.name, event.eventId, { topic: m.topic, partition: m.partition, offset: m.offset });
         resolvedHere.add(event.eventId);
       }
@@ -207,7 +207,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       }
       return out;
     },
-    async handleLane(messages) {
+    async handleRetry(messages) {
       const out: OutRecord[] = [];
       const resolvedHere = new Set<string>();
       for (const m of messages) {

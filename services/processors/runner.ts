@@ -1,20 +1,20 @@
 /**
- * Runs a set of handlers: the main stage on events.<domain> (runStage, effectively once) and the
- * retry lane on processors.retry.* (lane.ts), both through one Processor (processor.ts).
+ * Runs a set of handlers through one Processor (processor.ts) on two transactional stages (runStage,
+ * effectively once): the main stage on events.<domain>, and the retry stage on processors.retry.*,
+ * which handles a record only from its due time on (dueAt: the partition pauses until then).
  *
  * Replay: the main stage writes a watermark per input partition to processors.watermarks in each
  * transaction (common/kafka/watermark.ts); after an operator resets its group to an earlier offset,
  * the records at or below the watermark are skipped, so a replay re-emits nothing on
- * outbound.events, state.resources, the retry topics or processors.dlq. The retry lane does the
+ * outbound.events, state.resources, the retry topics or processors.dlq. The retry stage does the
  * same for its own group on processors.retry.* (keys `<group>.retry/<topic>/<p>` in the same
- * topic): without it, a reset of the lane's group would run retried handlers again, and write an
+ * topic): without it, a reset of the retry stage's group would run retried handlers again, and write an
  * OLDER state of a resource to state.resources after its newer one.
  */
 import type { Admin, Kafka } from 'kafkajs';
 import { runStage } from '../common/kafka/stage.ts';
 import { kafkaWatermarks, skipReread } from '../common/kafka/watermark.ts';
 import type { Redis } from '../common/redis.ts';
-import { runLane } from './lane.ts';
 import { redisParking, type Position } from './parking.ts';
 import { createProcessor, type ProcessorDeps } from './processor.ts';
 
@@ -44,9 +44,9 @@ export interface RunningProcessors {
 }
 
 export async function runProcessors(o: RunnerOptions): Promise<RunningProcessors> {
-  const laneGroup = `${o.groupId}.retry`;
+  const retryGroup = `${o.groupId}.retry`;
   async function committed(at: Position): Promise<boolean> {
-    const res = await o.admin.fetchOffsets({ groupId: laneGroup, topics: [at.topic] });
+    const res = await o.admin.fetchOffsets({ groupId: retryGroup, topics: [at.topic] });
     const off = res[0]?.partitions.find((p) => p.partition === at.partition)?.offset ?? '-1';
     return BigInt(off) > BigInt(at.offset);
   }
@@ -70,13 +70,16 @@ export async function runProcessors(o: RunnerOptions): Promise<RunningProcessors
       restoreTimeoutMs: o.restoreTimeoutMs,
     });
   const onReread = (n: number) => processor.reread(n);
-  const lane = await runLane({
+  const retry = await runStage({
     kafka: o.kafka,
-    groupId: laneGroup,
+    groupId: retryGroup,
     topics: o.retryTopics,
     logger: o.logger,
+    meter: o.meter,
     dueAt: processor.dueAt,
-    handler: skipReread({ handle: (msgs) => processor.handleLane(msgs) }, { store: watermarks(laneGroup), onReread }),
+    chunkSize: 100,
+    partitionsConsumedConcurrently: 8,
+    handler: skipReread({ handle: (msgs) => processor.handleRetry(msgs) }, { store: watermarks(retryGroup), onReread }),
     sessionTimeoutMs: o.sessionTimeoutMs,
   });
   const stage = await runStage({
@@ -92,11 +95,11 @@ export async function runProcessors(o: RunnerOptions): Promise<RunningProcessors
   });
   return {
     get joined() {
-      return stage.joined && lane.joined;
+      return stage.joined && retry.joined;
     },
     async stop() {
       await stage.stop();
-      await lane.stop();
+      await retry.stop();
     },
   };
 }

@@ -11,6 +11,12 @@
  * transaction). It throws only when the whole chunk must be retried (Redis or registry down):
  * the transaction is aborted, the handler's in-memory state for the partition is released and
  * prepared again, and the chunk is retried with backoff: order is kept, nothing is skipped.
+ *
+ * Records not yet due (option dueAt, e.g. the processors' retry topics, one delay per topic, so
+ * due-time order per partition): when the first unhandled record of a partition is not due, that
+ * partition alone is PAUSED and a timer resumes it at the due time; the batch returns without
+ * resolving the rest, so they are fetched again after the resume. Sleeping inside eachBatch instead
+ * would stall every partition of the consumer (kafkajs's fetcher waits for all batches of a fetch).
  */
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
@@ -56,6 +62,9 @@ export interface StageOptions {
   readonly maxBytesPerPartition?: number;
   /** Max bytes per produce request inside a transaction (below the topics' max.message.bytes). Default 900 000. */
   readonly maxSendBytes?: number;
+  /** Epoch ms from which a record may be handled; a partition whose next record is not due pauses until it is. */
+  readonly dueAt?: (m: InMessage) => number;
+  readonly now?: () => number;
 }
 
 export interface RunningStage {
@@ -71,6 +80,13 @@ const FENCED = new Set([
   'INVALID_PRODUCER_ID_MAPPING',
   'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
 ]);
+
+interface BatchControl {
+  resolveOffset(offset: string): void;
+  heartbeat(): Promise<void>;
+  isRunning(): boolean;
+  isStale(): boolean;
+}
 
 function isFenced(err: unknown): boolean {
   const type = (err as { type?: unknown } | null)?.type;
@@ -104,9 +120,12 @@ export async function runStage(o: StageOptions): Promise<RunningStage> {
   const chunkSize = o.chunkSize ?? 500;
   const retryOpts = o.retry ?? { initialMs: 200, maxMs: 30_000 };
   const m = stageMetrics(o.meter);
+  const now = o.now ?? Date.now;
   const producers = new Map<string, Promise<Producer>>();
   const prepared = new Set<string>();
+  const timers = new Map<string, NodeJS.Timeout>();
   let joined = false;
+  let stopped = false;
 
   const consumer: Consumer = o.kafka.consumer({
     groupId: o.groupId,
@@ -192,45 +211,77 @@ export async function runStage(o: StageOptions): Promise<RunningStage> {
     }
   }
 
+  function pauseUntil(topic: string, partition: number, due: number, pause: () => () => void): void {
+    const key = `${topic}:${partition}`;
+    pause();
+    clearTimeout(timers.get(key));
+    const resume = () => {
+      timers.delete(key);
+      if (!stopped) consumer.resume([{ topic, partitions: [partition] }]);
+    };
+    timers.set(key, setTimeout(resume, Math.max(0, due - now())));
+  }
+
+  /** Commits one chunk, retrying it in place; false when the batch must be left (stopped, stale, fenced). */
+  async function runChunk(topic: string, partition: number, chunk: readonly InMessage[], b: BatchControl) {
+    for (let attempt = 0; ; attempt++) {
+      if (!b.isRunning() || b.isStale()) return false;
+      const started = performance.now();
+      try {
+        await commitChunk(topic, partition, chunk, attempt);
+        b.resolveOffset(chunk[chunk.length - 1]!.offset);
+        m?.records.add(chunk.length, { group: o.groupId });
+        m?.transactions.add(1, { group: o.groupId });
+        m?.chunkMs.record(performance.now() - started, { group: o.groupId });
+        await b.heartbeat();
+        return true;
+      } catch (err) {
+        m?.aborts.add(1, { group: o.groupId, reason: reasonOf(err) });
+        release(topic, partition);
+        await dropProducer(topic, partition);
+        if (isFenced(err)) {
+          log.warn({ topic, partition }, 'producer fenced: another instance owns this partition now');
+          return false;
+        }
+        const delay = backoffDelay(attempt, { ...retryOpts, jitter: 0.5 });
+        log.warn(
+          { topic, partition, attempt, delayMs: delay, reason: reasonOf(err), err: messageOf(err) },
+          'chunk aborted, will retry',
+        );
+        // Keep the group membership alive while a dependency is down.
+        await waitInBatch(delay, b);
+      }
+    }
+  }
+
+  /** End (exclusive) of the next chunk from i, or undefined when the record at i is not due yet. */
+  function chunkEnd(messages: readonly InMessage[], i: number): number | undefined {
+    const limit = Math.min(messages.length, i + chunkSize);
+    if (!o.dueAt) return limit;
+    const t = now();
+    let j = i;
+    while (j < limit && o.dueAt(messages[j]!) <= t) j++;
+    return j > i ? j : undefined;
+  }
+
   await consumer.connect();
   await consumer.subscribe({ topics: [...o.topics], fromBeginning: o.fromBeginning ?? true });
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: o.partitionsConsumedConcurrently ?? 3,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-      const { topic, partition } = batch;
-      const messages = batch.messages.map((msg) => toInMessage(topic, partition, msg));
-      for (let i = 0; i < messages.length; i += chunkSize) {
-        const chunk = messages.slice(i, i + chunkSize);
-        for (let attempt = 0; ; attempt++) {
-          if (!isRunning() || isStale()) return;
-          const started = performance.now();
-          try {
-            await commitChunk(topic, partition, chunk, attempt);
-            resolveOffset(chunk[chunk.length - 1]!.offset);
-            m?.records.add(chunk.length, { group: o.groupId });
-            m?.transactions.add(1, { group: o.groupId });
-            m?.chunkMs.record(performance.now() - started, { group: o.groupId });
-            await heartbeat();
-            break;
-          } catch (err) {
-            m?.aborts.add(1, { group: o.groupId, reason: reasonOf(err) });
-            release(topic, partition);
-            await dropProducer(topic, partition);
-            if (isFenced(err)) {
-              log.warn({ topic, partition }, 'producer fenced: another instance owns this partition now');
-              return;
-            }
-            const delay = backoffDelay(attempt, { ...retryOpts, jitter: 0.5 });
-            log.warn(
-              { topic, partition, attempt, delayMs: delay, reason: reasonOf(err), err: messageOf(err) },
-              'chunk aborted, will retry',
-            );
-            // Keep the group membership alive while a dependency is down.
-            await waitInBatch(delay, { heartbeat, isRunning, isStale });
-          }
+    eachBatch: async (b) => {
+      const { topic, partition } = b.batch;
+      const messages = b.batch.messages.map((msg) => toInMessage(topic, partition, msg));
+      for (let i = 0; i < messages.length;) {
+        if (!b.isRunning() || b.isStale()) return;
+        const j = chunkEnd(messages, i);
+        if (j === undefined) {
+          pauseUntil(topic, partition, o.dueAt!(messages[i]!), b.pause);
+          return;
         }
+        if (!(await runChunk(topic, partition, messages.slice(i, j), b))) return;
+        i = j;
       }
     },
   });
@@ -240,6 +291,8 @@ export async function runStage(o: StageOptions): Promise<RunningStage> {
       return joined;
     },
     async stop() {
+      stopped = true;
+      for (const t of timers.values()) clearTimeout(t);
       await consumer.disconnect();
       await Promise.all(
         [...producers.keys()].map((k) => {
