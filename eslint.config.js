@@ -31,6 +31,17 @@ export default tseslint.config(
     },
   },
   {
+    // The Kafka client stays behind our runtime (services/common/kafka), so it can be swapped in one folder.
+    files: ['services/**/*.ts'],
+    ignores: ['services/common/kafka/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'kafkajs', message: 'Use services/common/kafka (KafkaClient, KafkaAdmin, the runtime).' }] },
+      ],
+    },
+  },
+  {
     files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',

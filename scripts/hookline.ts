@@ -15,8 +15,8 @@ import { createKafka } from '../services/common/kafka/client.ts';
 import { createLogger } from '../services/common/logger.ts';
 import { AvroCodec, createRegistry } from '../services/common/schemas.ts';
 import { topicName } from '../services/common/topics.ts';
-import { listDlq, redrive, type DlqFilter } from '../services/ops-cli/dlq.ts';
-import { applyReplay, awaitEmptyGroup, planReplay, type ReplayTarget } from '../services/ops-cli/replay.ts';
+import { listDlq, redrive, type DlqFilter } from '../services/operator/dlq.ts';
+import { applyReplay, awaitEmptyGroup, planReplay, type ReplayTarget } from '../services/operator/replay.ts';
 
 const USAGE = `usage:
   hookline replay --group <g> --topic <t> (--to-earliest|--to-latest|--to-datetime <iso>|--to-offset <n>) [--partition <p>] [--dry-run] [--wait]

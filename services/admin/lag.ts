@@ -19,7 +19,7 @@
  * used (and silently reconnected) after the service disconnected it.
  */
 import type { Meter } from '@opentelemetry/api';
-import type { Admin } from 'kafkajs';
+import type { KafkaAdmin } from '../common/kafka/admin.ts';
 import { messageOf } from '../common/errors.ts';
 import { throttled, type Logger } from '../common/logger.ts';
 
@@ -37,7 +37,7 @@ export interface LagMonitor {
 }
 
 export function startLagMonitor(o: {
-  readonly admin: Admin;
+  readonly admin: KafkaAdmin;
   readonly meter?: Meter;
   readonly groupPrefix: string;
   readonly dlqTopics: readonly string[];

@@ -4,9 +4,9 @@
  * in-flight work, flush producers, commit offsets, then exit).
  */
 import type { Hono } from 'hono';
-import type { Admin, Kafka } from 'kafkajs';
 import { readConfig, baseSpec, type ConfigOf, type Spec } from './config.ts';
-import { createKafka } from './kafka/client.ts';
+import { createAdmin, type KafkaAdmin } from './kafka/admin.ts';
+import { createKafka, type KafkaClient } from './kafka/client.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createOpsApp, listen, type ReadinessCheck, type RunningServer } from './http.ts';
 import { createRedis, type Redis } from './redis.ts';
@@ -19,8 +19,8 @@ export interface ServiceDeps<C> {
   readonly config: C;
   readonly logger: Logger;
   readonly telemetry: Telemetry;
-  readonly kafka: Kafka;
-  readonly admin: Admin;
+  readonly kafka: KafkaClient;
+  readonly admin: KafkaAdmin;
   readonly redis: Redis;
   readonly avro: AvroCodec;
   /** Physical topic name for a logical one (applies TOPIC_PREFIX). */
@@ -61,7 +61,7 @@ export async function startService<S extends Spec>(opts: {
     clientId: config.KAFKA_CLIENT_ID ?? `hookline-${opts.name}-${config.INSTANCE_ID}`,
     logger,
   });
-  const admin = kafka.admin();
+  const admin = createAdmin(kafka);
   const redis = createRedis(config.REDIS_URL);
   redis.on('error', (err: Error) => logger.debug({ err: err.message }, 'redis connection error'));
   const registry = createRegistry(config.SCHEMA_REGISTRY_URL);

@@ -6,7 +6,7 @@
  * Partition counts: input and changelog topics of one stage must have the same count (the
  * sequencer's changelog is co-partitioned with webhooks.normalized), so they share a constant.
  */
-import type { Admin, ITopicConfig } from 'kafkajs';
+import type { KafkaAdmin, TopicConfig } from './kafka/admin.ts';
 import { ConfigError } from './errors.ts';
 
 export const DAY_MS = 86_400_000;
@@ -134,11 +134,11 @@ function configEntries(t: TopicSpec, o: ApplyOptions): { name: string; value: st
   ];
 }
 
-export async function applyTopics(admin: Admin, o: ApplyOptions): Promise<ApplyResult> {
+export async function applyTopics(admin: KafkaAdmin, o: ApplyOptions): Promise<ApplyResult> {
   const specs = o.topics ?? TOPICS;
   const result: ApplyResult = { created: [], partitionsRaised: [], configsAltered: [] };
   const existing = new Set(await admin.listTopics());
-  const toCreate: ITopicConfig[] = [];
+  const toCreate: TopicConfig[] = [];
   const toCheck: TopicSpec[] = [];
   for (const t of specs) {
     const name = topicName(o.prefix, t.name);

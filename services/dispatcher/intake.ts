@@ -1,5 +1,5 @@
 /**
- * Reads outbound.events and hands every (message, endpoint) job to its partition's lanes without
+ * Reads outbound.events (on the runtime's at-least-once consumer, commit: 'manual') and hands every (message, endpoint) job to its partition's lanes without
  * waiting for deliveries, so one partition carries any number of concurrent lanes. Offsets are
  * committed by us (autoCommit off), per partition, up to the first message not yet done (see
  * offsets.ts). A partition with too many messages in memory stops reading until it drains.
@@ -9,9 +9,9 @@
  * starts even if no new message ever arrives. A revoked partition stops its lanes.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Consumer, Kafka } from 'kafkajs';
 import { isRetriable, messageOf } from '../common/errors.ts';
-import { toInMessage } from '../common/kafka/client.ts';
+import type { KafkaClient } from '../common/kafka/client.ts';
+import { runConsumer, type ChunkControl, type OffsetToCommit, type RunningConsumer } from '../common/kafka/consumer.ts';
 import type { InMessage } from '../common/kafka/types.ts';
 import type { Logger } from '../common/logger.ts';
 import { backoffDelay } from '../common/retry.ts';
@@ -22,7 +22,7 @@ import type { EndpointRegistry } from './registry.ts';
 import type { Job, OutboundEvent } from './types.ts';
 
 export interface IntakeOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly groupId: string;
   readonly topic: string;
   readonly avro: AvroCodec;
@@ -48,7 +48,6 @@ interface PartitionState {
 }
 
 export interface Intake {
-  readonly consumer: Consumer;
   stop(): Promise<void>;
 }
 
@@ -56,13 +55,8 @@ export async function startIntake(o: IntakeOptions): Promise<Intake> {
   const log = o.logger.child({ component: 'intake', group: o.groupId });
   const parts = new Map<number, PartitionState>();
   let stopping = false;
-  const consumer = o.kafka.consumer({
-    groupId: o.groupId,
-    allowAutoTopicCreation: false,
-    sessionTimeout: o.sessionTimeoutMs ?? 30_000,
-    heartbeatInterval: 3000,
-    maxWaitTimeInMs: 100,
-  });
+  // Set once the consumer runs; the commit timer may fire before.
+  const consumer: { running?: RunningConsumer } = {};
 
   const stateOf = (partition: number): PartitionState => {
     let s = parts.get(partition);
@@ -85,15 +79,15 @@ export async function startIntake(o: IntakeOptions): Promise<Intake> {
   };
 
   const commit = async () => {
-    const offsets: { topic: string; partition: number; offset: string }[] = [];
+    const offsets: OffsetToCommit[] = [];
     for (const s of parts.values()) {
       const c = s.tracker.committable();
       if (c !== undefined && c !== s.committed)
         offsets.push({ topic: o.topic, partition: s.partition, offset: String(c) });
     }
-    if (offsets.length === 0) return;
+    if (offsets.length === 0 || !consumer.running) return;
     try {
-      await consumer.commitOffsets(offsets);
+      await consumer.running.commitOffsets(offsets);
       for (const x of offsets) {
         const s = parts.get(x.partition);
         if (s) s.committed = Number(x.offset);
@@ -103,8 +97,8 @@ export async function startIntake(o: IntakeOptions): Promise<Intake> {
     }
   };
 
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    const assigned = new Set(payload.memberAssignment[o.topic] ?? []);
+  const onAssign = (assignment: Readonly<Record<string, readonly number[]>>) => {
+    const assigned = new Set(assignment[o.topic] ?? []);
     for (const [p, s] of parts) {
       if (assigned.has(p)) continue;
       parts.delete(p);
@@ -113,7 +107,7 @@ export async function startIntake(o: IntakeOptions): Promise<Intake> {
       log.info({ partition: p }, 'partition revoked');
     }
     for (const p of assigned) stateOf(p);
-  });
+  };
 
   async function decode(m: InMessage): Promise<OutboundEvent | undefined> {
     for (let i = 0; ; i++) {
@@ -155,42 +149,50 @@ export async function startIntake(o: IntakeOptions): Promise<Intake> {
     }
   }
 
-  await consumer.connect();
-  await consumer.subscribe({ topics: [o.topic], fromBeginning: true });
-  const commitTimer = setInterval(() => void commit(), o.commitIntervalMs);
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: true,
-    partitionsConsumedConcurrently: o.partitionsConsumedConcurrently,
-    eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
-      const s = stateOf(batch.partition);
-      await s.ready;
-      for (const raw of batch.messages) {
-        if (stopping || !isRunning() || isStale() || parts.get(batch.partition) !== s) return;
-        const offset = Number(raw.offset);
-        if (offset <= s.highest) continue;
-        await route(s, toInMessage(batch.topic, batch.partition, raw));
-        s.highest = offset;
-        if (s.tracker.pending >= o.maxPendingPerPartition) {
-          while (!stopping && s.tracker.pending >= o.maxPendingPerPartition / 2 && parts.get(batch.partition) === s) {
-            await Promise.race([s.tracker.waitBelow(o.maxPendingPerPartition / 2), sleep(1000)]);
-            await heartbeat().catch(() => undefined);
-          }
+  async function handle(messages: readonly InMessage[], b: ChunkControl): Promise<void> {
+    const s = stateOf(b.partition);
+    await s.ready;
+    for (const m of messages) {
+      if (stopping || !b.isActive() || parts.get(b.partition) !== s) return;
+      const offset = Number(m.offset);
+      if (offset <= s.highest) continue;
+      await route(s, m);
+      s.highest = offset;
+      if (s.tracker.pending >= o.maxPendingPerPartition) {
+        while (!stopping && s.tracker.pending >= o.maxPendingPerPartition / 2 && parts.get(b.partition) === s) {
+          await Promise.race([s.tracker.waitBelow(o.maxPendingPerPartition / 2), sleep(1000)]);
+          await b.heartbeat().catch(() => undefined);
         }
       }
-    },
-  });
+    }
+  }
 
-  return {
-    consumer,
-    async stop() {
-      stopping = true;
-      for (const s of parts.values()) s.tracker.release();
-      await consumer.stop();
+  const commitTimer = setInterval(() => void commit(), o.commitIntervalMs);
+  const running = (consumer.running = await runConsumer({
+    kafka: o.kafka,
+    groupId: o.groupId,
+    topics: [o.topic],
+    logger: o.logger,
+    handle,
+    commit: 'manual',
+    onAssign,
+    // Fetching stopped and in-flight batches returned: stop the lanes, then commit what they finished.
+    onStopped: async () => {
       await Promise.all([...parts.values()].map((s) => s.lanes.stop()));
       clearInterval(commitTimer);
       await commit();
-      await consumer.disconnect();
+    },
+    chunkSize: Number.MAX_SAFE_INTEGER,
+    partitionsConsumedConcurrently: o.partitionsConsumedConcurrently,
+    sessionTimeoutMs: o.sessionTimeoutMs,
+    maxWaitTimeInMs: 100,
+  }));
+
+  return {
+    async stop() {
+      stopping = true;
+      for (const s of parts.values()) s.tracker.release();
+      await running.stop();
     },
   };
 }

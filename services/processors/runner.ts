@@ -11,7 +11,8 @@
  * topic): without it, a reset of the retry stage's group would run retried handlers again, and write an
  * OLDER state of a resource to state.resources after its newer one.
  */
-import type { Admin, Kafka } from 'kafkajs';
+import type { KafkaAdmin } from '../common/kafka/admin.ts';
+import type { KafkaClient } from '../common/kafka/client.ts';
 import { runStage } from '../common/kafka/stage.ts';
 import { kafkaWatermarks, skipReread } from '../common/kafka/watermark.ts';
 import type { Redis } from '../common/redis.ts';
@@ -23,8 +24,8 @@ export interface RunnerOptions extends Pick<
   ProcessorDeps,
   'avro' | 'logger' | 'meter' | 'handlers' | 'retryTopics' | 'delaysMs' | 'dlqTopic'
 > {
-  readonly kafka: Kafka;
-  readonly admin: Admin;
+  readonly kafka: KafkaClient;
+  readonly admin: KafkaAdmin;
   readonly redis: Redis;
   readonly groupId: string;
   readonly inputTopics: readonly string[];

@@ -31,11 +31,12 @@
  * for that resource older than the TTL is afterwards judged with no state, as the first one. The
  * default (30 days) is longer than any provider's retry window (Stripe 3 days, Shopify 48 h).
  */
-import type { Admin, Kafka } from 'kafkajs';
 import type { Meter } from '@opentelemetry/api';
 import { deadLetterOf, deadLetterRecord } from '../common/dlq.ts';
 import type { NormalizedEnvelope } from '../common/envelope.ts';
 import { isRetriable } from '../common/errors.ts';
+import type { KafkaAdmin } from '../common/kafka/admin.ts';
+import type { KafkaClient } from '../common/kafka/client.ts';
 import type { HooklineProducer } from '../common/kafka/producer.ts';
 import { restorePartition } from '../common/kafka/restore.ts';
 import type { StageHandler } from '../common/kafka/stage.ts';
@@ -83,8 +84,8 @@ export interface SequencerTopics {
 }
 
 export interface SequencerDeps {
-  readonly kafka: Kafka;
-  readonly admin: Admin;
+  readonly kafka: KafkaClient;
+  readonly admin: KafkaAdmin;
   readonly avro: AvroCodec;
   readonly logger: Logger;
   readonly meter?: Meter;

@@ -15,7 +15,7 @@ import type { OutRecord } from '../../services/common/kafka/types.ts';
 import { createRedis } from '../../services/common/redis.ts';
 import { TOPICS, topicName } from '../../services/common/topics.ts';
 import { runProcessors, type RunningProcessors } from '../../services/processors/runner.ts';
-import { applyReplay, planReplay } from '../../services/ops-cli/replay.ts';
+import { applyReplay, planReplay } from '../../services/operator/replay.ts';
 import { RETRY_TOPICS } from '../../services/processors/service.ts';
 import type { DomainEvent, ProcessorHandler } from '../../services/processors/types.ts';
 import { collect, type Collector } from '../helpers/collect.ts';

@@ -1,4 +1,9 @@
-/** kafkajs behind a factory; its log lines go to pino. */
+/**
+ * The Kafka client behind a factory; its log lines go to pino. kafkajs is imported only inside
+ * services/common/kafka (eslint enforces it): the rest of the code holds a KafkaClient handle, passes
+ * it to this folder's runtime (runStage, runConsumer, createProducer, readTopicToEnd, …) and uses
+ * KafkaAdmin (admin.ts) for cluster operations, so the client can be replaced in this one folder.
+ */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 // Side effect: fixes kafkajs's read_committed filter (aborted records leaked); see the file.
@@ -7,7 +12,8 @@ import type { Logger } from '../logger.ts';
 import type { HeaderMap } from '../telemetry.ts';
 import type { InMessage } from './types.ts';
 
-export type { Kafka };
+/** Opaque outside this folder: hand it to the runtime's functions, do not call it. */
+export type KafkaClient = Kafka;
 
 export interface KafkaOptions {
   readonly brokers: readonly string[];
@@ -19,7 +25,7 @@ export interface KafkaOptions {
   readonly retry?: KafkaConfig['retry'];
 }
 
-export function createKafka(o: KafkaOptions): Kafka {
+export function createKafka(o: KafkaOptions): KafkaClient {
   const log = o.logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId: o.clientId,

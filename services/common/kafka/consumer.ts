@@ -1,70 +1,100 @@
 /**
  * At-least-once consumer for stages whose effect is outside Kafka (HTTP deliveries, Redis
- * projections): the handler runs per partition chunk in offset order; offsets are committed
- * only after it returned. Retriable errors retry the chunk in place with backoff (order kept).
+ * projections): the handler runs per partition chunk in offset order. Retriable errors retry the
+ * chunk in place with backoff (order kept).
+ *
+ * Offsets: by default committed (every second) only after the handler returned for a chunk. With
+ * `commit: 'manual'` the owner commits itself through commitOffsets() (the dispatcher's intake hands
+ * jobs on without waiting for them and commits up to the first one not yet done); stop() then calls
+ * `onStopped` after fetching stopped and before leaving the group, for a last commit.
  */
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
 import { messageOf, reasonOf } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { backoffDelay } from '../retry.ts';
-import { toInMessage, waitInBatch } from './client.ts';
+import { toInMessage, waitInBatch, type KafkaClient } from './client.ts';
 import type { InMessage } from './types.ts';
 
+export interface ChunkControl {
+  readonly topic: string;
+  readonly partition: number;
+  heartbeat(): Promise<void>;
+  /** False once the consumer stops or the batch went stale (rebalance): return early. */
+  isActive(): boolean;
+}
+
 export interface ConsumerOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly groupId: string;
   readonly topics: readonly string[];
   readonly logger: Logger;
-  readonly handle: (
-    messages: readonly InMessage[],
-    ctx: { topic: string; partition: number; heartbeat: () => Promise<void> },
-  ) => Promise<void>;
+  readonly handle: (messages: readonly InMessage[], ctx: ChunkControl) => Promise<void>;
   readonly chunkSize?: number;
   readonly partitionsConsumedConcurrently?: number;
   readonly fromBeginning?: boolean;
   readonly retry?: { readonly initialMs: number; readonly maxMs: number };
   readonly sessionTimeoutMs?: number;
+  readonly maxWaitTimeInMs?: number;
+  /** 'after-handle' (default): commit what the handler returned for; 'manual': the owner calls commitOffsets. */
+  readonly commit?: 'after-handle' | 'manual';
+  /** Called on every (re)join with this member's partitions per topic. */
+  readonly onAssign?: (assigned: Readonly<Record<string, readonly number[]>>) => void;
+  /** stop(): after fetching stopped and the in-flight chunks finished, before leaving the group. */
+  readonly onStopped?: () => Promise<void>;
+}
+
+export interface OffsetToCommit {
+  readonly topic: string;
+  readonly partition: number;
+  /** The next offset to read. */
+  readonly offset: string;
 }
 
 export interface RunningConsumer {
   stop(): Promise<void>;
   readonly joined: boolean;
-  readonly consumer: Consumer;
+  /** Commits offsets now (commit: 'manual'); throws on a rebalance in progress. */
+  commitOffsets(offsets: readonly OffsetToCommit[]): Promise<void>;
 }
 
 export async function runConsumer(o: ConsumerOptions): Promise<RunningConsumer> {
   const log = o.logger.child({ component: 'consumer', group: o.groupId });
   const chunkSize = o.chunkSize ?? 500;
   const retryOpts = o.retry ?? { initialMs: 200, maxMs: 30_000 };
+  const autoCommit = (o.commit ?? 'after-handle') === 'after-handle';
   let joined = false;
-  const consumer = o.kafka.consumer({
+  const consumer: Consumer = o.kafka.consumer({
     groupId: o.groupId,
     readUncommitted: false,
     allowAutoTopicCreation: false,
     sessionTimeout: o.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: 3_000,
+    ...(o.maxWaitTimeInMs !== undefined ? { maxWaitTimeInMs: o.maxWaitTimeInMs } : {}),
   });
-  consumer.on(consumer.events.GROUP_JOIN, () => {
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
     joined = true;
+    o.onAssign?.(e.payload.memberAssignment);
   });
   await consumer.connect();
   await consumer.subscribe({ topics: [...o.topics], fromBeginning: o.fromBeginning ?? true });
   await consumer.run({
-    autoCommit: true,
-    autoCommitInterval: 1000,
+    autoCommit,
+    ...(autoCommit ? { autoCommitInterval: 1000 } : {}),
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: o.partitionsConsumedConcurrently ?? 3,
     eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
       const { topic, partition } = batch;
+      const isActive = () => isRunning() && !isStale();
+      const ctx: ChunkControl = { topic, partition, heartbeat, isActive };
       const messages = batch.messages.map((msg) => toInMessage(topic, partition, msg));
       for (let i = 0; i < messages.length; i += chunkSize) {
         const chunk = messages.slice(i, i + chunkSize);
         for (let attempt = 0; ; attempt++) {
-          if (!isRunning() || isStale()) return;
+          if (!isActive()) return;
           try {
-            await o.handle(chunk, { topic, partition, heartbeat });
+            await o.handle(chunk, ctx);
             resolveOffset(chunk[chunk.length - 1]!.offset);
-            await commitOffsetsIfNecessary();
+            if (autoCommit) await commitOffsetsIfNecessary();
             await heartbeat();
             break;
           } catch (err) {
@@ -80,11 +110,15 @@ export async function runConsumer(o: ConsumerOptions): Promise<RunningConsumer> 
     },
   });
   return {
-    consumer,
     get joined() {
       return joined;
     },
+    async commitOffsets(offsets) {
+      await consumer.commitOffsets(offsets.map((x) => ({ ...x })));
+    },
     async stop() {
+      await consumer.stop();
+      await o.onStopped?.();
       await consumer.disconnect();
     },
   };

@@ -3,7 +3,8 @@
  * a send is in flight are sent together in the next request, so one Kafka round trip carries many
  * webhooks, and an idle producer still sends at once (no linger added to latency).
  */
-import type { Kafka, Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
+import type { KafkaClient } from './client.ts';
 import { Partitioners } from 'kafkajs';
 import { TransientError } from '../errors.ts';
 import { injectTrace } from '../telemetry.ts';
@@ -57,7 +58,7 @@ export function toKafkaMessages(records: readonly OutRecord[]) {
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
 
-export function createProducer(kafka: Kafka, o: ProducerOptions = {}): HooklineProducer {
+export function createProducer(kafka: KafkaClient, o: ProducerOptions = {}): HooklineProducer {
   const maxBatch = o.maxBatch ?? 1000;
   const maxBatchBytes = o.maxBatchBytes ?? 900_000;
   const timeout = o.timeoutMs ?? 10_000;

@@ -14,15 +14,15 @@
  * and reading stops when a batch (data or control-only) reaches the end offset taken after fencing.
  */
 import { randomBytes } from 'node:crypto';
-import type { Admin, Kafka } from 'kafkajs';
-import { Partitioners } from 'kafkajs';
 import { TransientError } from '../errors.ts';
-import { toInMessage } from './client.ts';
+import type { KafkaAdmin } from './admin.ts';
+import { toInMessage, type KafkaClient } from './client.ts';
+import { transactionalProducer } from './transactional.ts';
 import type { InMessage } from './types.ts';
 
 export interface RestoreOptions {
-  readonly kafka: Kafka;
-  readonly admin: Admin;
+  readonly kafka: KafkaClient;
+  readonly admin: KafkaAdmin;
   readonly topic: string;
   readonly partition: number;
   /** Transactional id to fence before reading (the stage's id for the input partition). */
@@ -32,14 +32,8 @@ export interface RestoreOptions {
   readonly onRecord: (m: InMessage) => void;
 }
 
-export async function fence(kafka: Kafka, transactionalId: string): Promise<void> {
-  const p = kafka.producer({
-    createPartitioner: Partitioners.DefaultPartitioner,
-    transactionalId,
-    idempotent: true,
-    maxInFlightRequests: 1,
-    allowAutoTopicCreation: false,
-  });
+export async function fence(kafka: KafkaClient, transactionalId: string): Promise<void> {
+  const p = transactionalProducer(kafka, { transactionalId });
   await p.connect(); // InitProducerId: aborts an open transaction of this id, bumps the epoch.
   await p.disconnect();
 }

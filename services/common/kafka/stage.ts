@@ -18,15 +18,15 @@
  * resolving the rest, so they are fetched again after the resume. Sleeping inside eachBatch instead
  * would stall every partition of the consumer (kafkajs's fetcher waits for all batches of a fetch).
  */
-import type { Consumer, Kafka, Producer } from 'kafkajs';
-import { Partitioners } from 'kafkajs';
+import type { Consumer, Producer } from 'kafkajs';
 import type { Counter, Histogram, Meter } from '@opentelemetry/api';
 import { messageOf, reasonOf } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { backoffDelay } from '../retry.ts';
-import { toInMessage, waitInBatch } from './client.ts';
+import { toInMessage, waitInBatch, type KafkaClient } from './client.ts';
 import { toKafkaMessages } from './producer.ts';
 import { splitBySize } from './split.ts';
+import { MAX_SEND_BYTES, transactionalProducer } from './transactional.ts';
 import type { InMessage, OutRecord } from './types.ts';
 
 export interface ChunkContext {
@@ -46,7 +46,7 @@ export interface StageHandler {
 }
 
 export interface StageOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly groupId: string;
   readonly topics: readonly string[];
   readonly handler: StageHandler;
@@ -140,13 +140,9 @@ export async function runStage(o: StageOptions): Promise<RunningStage> {
     const key = `${topic}:${partition}`;
     let p = producers.get(key);
     if (!p) {
-      const producer = o.kafka.producer({
-        createPartitioner: Partitioners.DefaultPartitioner,
+      const producer = transactionalProducer(o.kafka, {
         transactionalId: `${o.groupId}.${topic}.${partition}`,
-        idempotent: true,
-        maxInFlightRequests: 1,
-        transactionTimeout: o.transactionTimeoutMs ?? 60_000,
-        allowAutoTopicCreation: false,
+        transactionTimeoutMs: o.transactionTimeoutMs ?? 60_000,
       });
       p = producer.connect().then(() => producer);
       producers.set(key, p);
@@ -198,7 +194,7 @@ export async function runStage(o: StageOptions): Promise<RunningStage> {
     const txn = await producer.transaction();
     try {
       // Several sends inside the one transaction when the output is big (see split.ts).
-      for (const part of splitBySize(out, o.maxSendBytes ?? 900_000))
+      for (const part of splitBySize(out, o.maxSendBytes ?? MAX_SEND_BYTES))
         await txn.sendBatch({ topicMessages: toKafkaMessages(part), acks: -1 });
       await txn.sendOffsets({
         consumerGroupId: o.groupId,

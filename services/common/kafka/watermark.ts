@@ -2,7 +2,7 @@
  * Replay safety for a stateless transactional stage (runStage): a per-input-partition WATERMARK, the
  * last input offset whose effects were committed, stored in a compacted topic and written IN THE
  * SAME TRANSACTION as the stage's output and input offsets. When an operator resets the stage's
- * consumer group to an earlier offset (ops-cli replay), the records at or below the watermark are
+ * consumer group to an earlier offset (operator replay), the records at or below the watermark are
  * skipped: their effects are already committed, so re-reading them produces nothing. Records after
  * it are processed exactly as the first time.
  *
@@ -20,7 +20,8 @@
  * Recreating an input topic (offsets restart at 0) needs the group's watermark keys deleted
  * (tombstones), or the new topic's first records would be taken for re-reads.
  */
-import type { Admin, Kafka } from 'kafkajs';
+import type { KafkaAdmin } from './admin.ts';
+import type { KafkaClient } from './client.ts';
 import { TransientError } from '../errors.ts';
 import { restorePartition } from './restore.ts';
 import type { ChunkContext, StageHandler } from './stage.ts';
@@ -34,8 +35,8 @@ export interface WatermarkStore {
 }
 
 export interface KafkaWatermarkOptions {
-  readonly kafka: Kafka;
-  readonly admin: Admin;
+  readonly kafka: KafkaClient;
+  readonly admin: KafkaAdmin;
   /** The compacted watermark topic (physical name). */
   readonly topic: string;
   /** The stage's consumer group: its transactional ids are `<group>.<topic>.<partition>` (stage.ts). */

@@ -5,7 +5,7 @@
  * are deterministic). Kafka accepts an offset reset only while the group has no active members.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin } from 'kafkajs';
+import type { KafkaAdmin } from '../common/kafka/admin.ts';
 
 export type ReplayTarget =
   | { readonly to: 'earliest' }
@@ -27,7 +27,7 @@ export interface ReplayPlanRow {
 }
 
 export async function planReplay(
-  admin: Admin,
+  admin: KafkaAdmin,
   groupId: string,
   topic: string,
   target: ReplayTarget,
@@ -66,14 +66,14 @@ export async function planReplay(
   return rows;
 }
 
-export async function groupMembers(admin: Admin, groupId: string): Promise<{ state: string; members: number }> {
+export async function groupMembers(admin: KafkaAdmin, groupId: string): Promise<{ state: string; members: number }> {
   const g = (await admin.describeGroups([groupId])).groups[0];
   return { state: g?.state ?? 'Dead', members: g?.members.length ?? 0 };
 }
 
 /** Waits until the group has no active members (or throws when `wait` is false and it has some). */
 export async function awaitEmptyGroup(
-  admin: Admin,
+  admin: KafkaAdmin,
   groupId: string,
   o: { wait: boolean; pollMs?: number; timeoutMs?: number; onWait?: (members: number, state: string) => void },
 ): Promise<void> {
@@ -92,7 +92,7 @@ export async function awaitEmptyGroup(
 }
 
 export async function applyReplay(
-  admin: Admin,
+  admin: KafkaAdmin,
   groupId: string,
   topic: string,
   rows: readonly ReplayPlanRow[],

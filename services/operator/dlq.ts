@@ -9,13 +9,13 @@
  * ledger read_committed to its end, and skips ids already there. A crash mid-way aborts the open
  * batch; running the command again finishes the rest and never sends a record twice.
  */
-import type { Admin, Kafka, Producer } from 'kafkajs';
-import { Partitioners } from 'kafkajs';
 import type { DeadLetter } from '../common/dlq.ts';
-import { toKafkaMessages } from '../common/kafka/producer.ts';
+import type { KafkaAdmin } from '../common/kafka/admin.ts';
+import type { KafkaClient } from '../common/kafka/client.ts';
+import { readTopicToEnd } from '../common/kafka/read.ts';
+import { createAtomicWriter, type AtomicWriter } from '../common/kafka/transactional.ts';
 import type { OutRecord } from '../common/kafka/types.ts';
 import type { AvroCodec } from '../common/schemas.ts';
-import { readTopicToEnd } from './read.ts';
 
 export interface DlqFilter {
   readonly source?: string;
@@ -40,8 +40,8 @@ export function matches(d: DeadLetter, f: DlqFilter): boolean {
 }
 
 export async function listDlq(
-  kafka: Kafka,
-  admin: Admin,
+  kafka: KafkaClient,
+  admin: KafkaAdmin,
   avro: AvroCodec,
   topic: string,
   f: DlqFilter = {},
@@ -62,8 +62,8 @@ export interface RedriveResult {
 }
 
 export async function redrive(o: {
-  kafka: Kafka;
-  admin: Admin;
+  kafka: KafkaClient;
+  admin: KafkaAdmin;
   avro: AvroCodec;
   dlqTopic: string;
   ledgerTopic: string;
@@ -72,15 +72,9 @@ export async function redrive(o: {
   batchSize?: number;
   onProgress?: (done: number, total: number) => void;
 }): Promise<RedriveResult> {
-  let producer: Producer | undefined;
+  let producer: AtomicWriter | undefined;
   if (!o.dryRun) {
-    producer = o.kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
-      transactionalId: `hookline-redrive.${o.dlqTopic}`,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
+    producer = createAtomicWriter(o.kafka, `hookline-redrive.${o.dlqTopic}`);
     await producer.connect(); // fences any other redriver of this DLQ before the ledger is read
   }
   try {
@@ -124,14 +118,7 @@ export async function redrive(o: {
           ),
         });
       }
-      const txn = await producer.transaction();
-      try {
-        await txn.sendBatch({ topicMessages: toKafkaMessages(records), acks: -1 });
-        await txn.commit();
-      } catch (err) {
-        await txn.abort().catch(() => undefined);
-        throw err;
-      }
+      await producer.send(records);
       n += batch.length;
       o.onProgress?.(n, todo.length);
     }

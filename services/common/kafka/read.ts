@@ -3,13 +3,13 @@
  * start), read_committed, with a throwaway consumer group that is deleted afterwards.
  */
 import { randomBytes } from 'node:crypto';
-import type { Admin, Kafka } from 'kafkajs';
-import { toInMessage } from '../common/kafka/client.ts';
-import type { InMessage } from '../common/kafka/types.ts';
+import type { KafkaAdmin } from './admin.ts';
+import { toInMessage, type KafkaClient } from './client.ts';
+import type { InMessage } from './types.ts';
 
 export async function readTopicToEnd(
-  kafka: Kafka,
-  admin: Admin,
+  kafka: KafkaClient,
+  admin: KafkaAdmin,
   topic: string,
   onRecord: (m: InMessage) => Promise<void> | void,
   timeoutMs = 60_000,
