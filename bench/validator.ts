@@ -21,7 +21,8 @@ import { createRedis } from '../services/common/redis.ts';
 import { startService } from '../services/common/service.ts';
 import { startTelemetry } from '../services/common/telemetry.ts';
 import { TOPICS, topicName } from '../services/common/topics.ts';
-import { startValidator, validatorSpec } from '../services/validator/service.ts';
+import { validatorSpec } from '../services/validator/config.ts';
+import { startValidator } from '../services/validator/service.ts';
 import { provision, serviceEnv, stackConfig, testKafka, uniquePrefix } from '../test/helpers/env.ts';
 import { makeStream, SOURCES_FILE } from '../test/validator/events.ts';
 

@@ -16,6 +16,7 @@ import { H, type InMessage, type OutRecord } from '../common/kafka/types.ts';
 import type { Logger } from '../common/logger.ts';
 import type { AvroCodec } from '../common/schemas.ts';
 import { withChildTrace } from '../common/telemetry.ts';
+import { processorsMetrics } from './metrics.ts';
 import type { Parking, Position } from './parking.ts';
 import { globMatcher, type DomainEvent, type ProcessorHandler } from './types.ts';
 
@@ -56,10 +57,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   const log = deps.logger.child({ component: 'processors' });
   const handlers = deps.handlers.map((h) => ({ h, matches: globMatcher(h.events) }));
   const byName = new Map(deps.handlers.map((h) => [h.name, h]));
-  const counter = deps.meter?.createCounter('hookline_processors_events_total', {
-    description:
-      'Handler outcomes: ok, retry, dead_letter, parked (waiting behind an earlier event of its resource); reread (input record skipped by the replay watermark, no handler label)',
-  });
+  const counter = processorsMetrics(deps.meter).events;
 
   const originOf = (m: InMessage): Position => {
     const o = m.headers[PH.origin];

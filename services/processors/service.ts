@@ -1,37 +1,9 @@
 /** Wires the processors service: built-in handlers (state projector, outbound router) into the runner. Reads no environment. */
-import { int, list, type ConfigOf } from '../common/config.ts';
-import { ConfigError } from '../common/errors.ts';
 import type { Started, ServiceDeps } from '../common/service.ts';
-import { DOMAINS } from '../common/topics.ts';
+import { parseDelays, RETRY_TOPICS, type ProcessorsConfig } from './config.ts';
 import { stateProjector } from './builtins/projector.ts';
 import { outboundRouter } from './builtins/router.ts';
 import { runProcessors } from './runner.ts';
-
-export const processorsSpec = {
-  /** Delays of processors.retry.5s / .1m / .10m, ms (the topic names are fixed; the delays are not). */
-  PROCESSORS_RETRY_DELAYS_MS: list(['5000', '60000', '600000']),
-  /** Domains consumed (events.<domain>). */
-  PROCESSORS_DOMAINS: list(DOMAINS),
-  PROCESSORS_CHUNK_SIZE: int(200, 1, 10_000),
-  PROCESSORS_PARTITIONS_CONCURRENTLY: int(6, 1, 64),
-  PROCESSORS_SESSION_TIMEOUT_MS: int(30_000, 6_000, 300_000),
-  /** Max time to read an input partition's replay watermark back when it is assigned. */
-  PROCESSORS_RESTORE_TIMEOUT_MS: int(120_000, 1000),
-};
-
-export type ProcessorsConfig = ConfigOf<typeof processorsSpec>;
-
-export const RETRY_TOPICS = ['processors.retry.5s', 'processors.retry.1m', 'processors.retry.10m'] as const;
-
-export function parseDelays(raw: readonly string[]): number[] {
-  const delays = raw.map(Number);
-  if (delays.length !== RETRY_TOPICS.length || delays.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new ConfigError(
-      `PROCESSORS_RETRY_DELAYS_MS must be ${RETRY_TOPICS.length} non-negative integers (ms), got "${raw.join(',')}"`,
-    );
-  }
-  return delays;
-}
 
 export async function startProcessors(
   deps: ServiceDeps<ProcessorsConfig & { TOPIC_PREFIX: string }>,

@@ -45,6 +45,7 @@ import type { Logger } from '../common/logger.ts';
 import type { AvroCodec } from '../common/schemas.ts';
 import { childTraceHeaders, type HeaderMap } from '../common/telemetry.ts';
 import type { Domain } from '../common/topics.ts';
+import { sequencerMetrics } from './metrics.ts';
 import { domainMapper, type DomainOf } from './domains.ts';
 import {
   accept,
@@ -148,38 +149,10 @@ export function createSequencer(deps: SequencerDeps): Sequencer {
   const now = deps.now ?? Date.now;
   const domainOf = deps.domainOf ?? domainMapper();
   const partitions = new Map<number, PartitionState>();
-  const meter = deps.meter;
-  const events = meter?.createCounter('hookline_sequencer_events_total', {
-    description:
-      'Input events by outcome: applied, stale, duplicate, held, reread (replayed offset), tick, dead_letter',
+  const { events, gaps, overflows, expired, restoreMs } = sequencerMetrics(deps.meter, {
+    events: () => [...partitions.values()].reduce((n, p) => n + p.heldCount, 0),
+    bytes: () => [...partitions.values()].reduce((n, p) => n + p.heldBytes, 0),
   });
-  const gaps = meter?.createCounter('hookline_sequencer_gaps_total', {
-    description: 'Held events released with a predecessor missing, by cause (deadline, overflow)',
-  });
-  const overflows = meter?.createCounter('hookline_sequencer_overflow_total', {
-    description: 'Hold-back bound hits, by bound (resource, partition)',
-  });
-  const expired = meter?.createCounter('hookline_sequencer_state_expired_total', {
-    description: 'Resource states dropped after SEQUENCER_STATE_TTL_MS without a change',
-  });
-  const restoreMs = meter?.createHistogram('hookline_sequencer_restore_ms', {
-    description: 'Changelog restore time per partition',
-    unit: 'ms',
-  });
-  meter
-    ?.createObservableGauge('hookline_sequencer_held_events', {
-      description: 'Events held back, all assigned partitions',
-    })
-    .addCallback((r) => {
-      r.observe([...partitions.values()].reduce((n, p) => n + p.heldCount, 0));
-    });
-  meter
-    ?.createObservableGauge('hookline_sequencer_held_bytes', {
-      description: 'Bytes held back, all assigned partitions',
-    })
-    .addCallback((r) => {
-      r.observe([...partitions.values()].reduce((n, p) => n + p.heldBytes, 0));
-    });
 
   function fromStored(s: StoredState): State {
     return { kind: s.kind, value: s.value, rank: s.rank, position: s.position, recent: s.recent, held: s.held };

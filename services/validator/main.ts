@@ -1,6 +1,7 @@
 /** Validator process: the only place that reads the environment. */
 import { runMain } from '../common/service.ts';
-import { startValidator, validatorSpec } from './service.ts';
+import { validatorSpec } from './config.ts';
+import { startValidator } from './service.ts';
 
 runMain({
   name: 'validator',

@@ -16,7 +16,7 @@ import { createRedis } from '../../services/common/redis.ts';
 import { TOPICS, topicName } from '../../services/common/topics.ts';
 import { runProcessors, type RunningProcessors } from '../../services/processors/runner.ts';
 import { applyReplay, planReplay } from '../../services/operator/replay.ts';
-import { RETRY_TOPICS } from '../../services/processors/service.ts';
+import { RETRY_TOPICS } from '../../services/processors/config.ts';
 import type { DomainEvent, ProcessorHandler } from '../../services/processors/types.ts';
 import { collect, type Collector } from '../helpers/collect.ts';
 import { eventually, provision, serviceEnv, stackConfig, testKafka, testLogger, uniquePrefix } from '../helpers/env.ts';

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Partitioners } from 'kafkajs';
 import { createRedis } from '../../services/common/redis.ts';
 import { TOPICS, topicName } from '../../services/common/topics.ts';
-import { RETRY_TOPICS } from '../../services/processors/service.ts';
+import { RETRY_TOPICS } from '../../services/processors/config.ts';
 import type { DomainEvent } from '../../services/processors/types.ts';
 import { collect, type Collector } from '../helpers/collect.ts';
 import { eventually, provision, serviceEnv, stackConfig, testKafka, uniquePrefix } from '../helpers/env.ts';
