@@ -8,6 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 // Side effect: fixes kafkajs's read_committed filter (aborted records leaked); see the file.
 import './read-committed.ts';
+// Side effect: fixes the cause of kafkajs's TimeoutNegativeWarning; see the file.
+import './timeout-fix.ts';
 import type { Logger } from '../logger.ts';
 import type { HeaderMap } from '../telemetry.ts';
 import type { InMessage } from './types.ts';
