@@ -11,6 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { baseSpec, readConfig } from '../services/common/config.ts';
+import { createAdmin } from '../services/common/kafka/admin.ts';
 import { createKafka } from '../services/common/kafka/client.ts';
 import { createLogger } from '../services/common/logger.ts';
 import { AvroCodec, createRegistry } from '../services/common/schemas.ts';
@@ -68,7 +69,7 @@ async function main(argv: string[]): Promise<void> {
   const config = readConfig(baseSpec, process.env);
   const logger = createLogger('hookline-cli', process.env.LOG_LEVEL ?? 'error');
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'hookline-cli', logger });
-  const admin = kafka.admin();
+  const admin = createAdmin(kafka);
   await admin.connect();
   try {
     const [cmd, sub, arg] = positionals;

@@ -4,6 +4,7 @@
  * registry refuses. Reads the same environment as the services.
  */
 import { baseSpec, int, readConfig } from '../services/common/config.ts';
+import { createAdmin } from '../services/common/kafka/admin.ts';
 import { createKafka } from '../services/common/kafka/client.ts';
 import { createLogger } from '../services/common/logger.ts';
 import { registerSchemas } from '../services/common/schemas.ts';
@@ -15,7 +16,7 @@ const config = readConfig(
 );
 const logger = createLogger('setup', config.LOG_LEVEL);
 const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'hookline-setup', logger });
-const admin = kafka.admin();
+const admin = createAdmin(kafka);
 const started = performance.now();
 try {
   await admin.connect();
