@@ -87,6 +87,7 @@ export const testProvider: ProviderModule = {
   signs: true,
   verification: 'test only',
   defaultIdempotencyWindowSeconds: 60,
+  domain: 'other',
   contentTypes: ['application/json', 'text/plain'],
   extraMethods: ['GET'],
   sensitiveHeaders: ['x-test-token'],

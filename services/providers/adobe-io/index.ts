@@ -174,6 +174,7 @@ export const provider: ProviderModule = {
   verification:
     'RSA-SHA256 (base64) of the raw payload in x-adobe-digital-signature-1/-2, either matching a configured Adobe public key, plus recipient_client_id check; keys are configured by hand (never fetched), no timestamp — replays stopped by event-id dedupe.',
   defaultIdempotencyWindowSeconds: 1 * DAY,
+  domain: 'commerce',
   contentTypes: ['application/json', 'application/cloudevents+json'],
   extraMethods: ['GET'],
 

@@ -16,6 +16,7 @@ import type { ProviderModule } from '../types.ts';
 
 const module = tokenJsonModule(
   'afas',
+  'other',
   'AFAS Profit has no webhooks: secret URL token (constant time) + IP allowlist over a generic JSON mapping; a static bearer token — whoever holds it can forge events.',
   { eventType: 'type|event', resourceType: 'connector|=afas-record', resourceId: 'id|Id|key' },
 );

@@ -106,6 +106,7 @@ export const provider: ProviderModule = {
   verification:
     'RSA-SHA256 signature of the raw body (Signature header, keyId → public key from options.publicKeys); no shared secret and no signed timestamp, replays stopped by (resource, type, resourceId, timestamp) dedupe.',
   defaultIdempotencyWindowSeconds: 3600,
+  domain: 'commerce',
   contentTypes: ['application/json'],
 
   verify(req, source) {

@@ -131,6 +131,12 @@ export const provider: ProviderModule = {
   verification:
     'HashCode in the body = HMAC-SHA256 (hex) of the exact raw Content text, raw-string secret, constant time, duplicate keys refused; thin payload — downstream must re-fetch; no timestamp, replays stopped by dedupe.',
   defaultIdempotencyWindowSeconds: 3 * DAY,
+  domain: 'other',
+  domainRoutes: [
+    { eventType: 'SalesOrders*', domain: 'commerce' },
+    { eventType: 'SalesInvoices*', domain: 'commerce' },
+    { eventType: 'Accounts*', domain: 'crm' },
+  ],
   contentTypes: ['application/json'],
 
   verify(req, source) {

@@ -121,6 +121,7 @@ export const provider: ProviderModule = {
   verification:
     'Configured HMAC (header, algorithm, encoding, prefix, signed template, secret encoding) over the raw bytes, any configured secret; timestamp ±tolerance only if configured, otherwise replays are stopped only by dedupe.',
   defaultIdempotencyWindowSeconds: 3 * DAY,
+  domain: 'other',
   contentTypes: ['application/json', 'application/x-www-form-urlencoded'],
   verify,
   interpret: interpretMapped,

@@ -153,6 +153,7 @@ export const provider: ProviderModule = {
   verification:
     'X-Hub-Signature-256 HMAC-SHA256 of the raw body (any configured secret); no signed timestamp, so replays are stopped only by X-GitHub-Delivery dedupe within the window.',
   defaultIdempotencyWindowSeconds: 3 * DAY,
+  domain: 'devops',
   contentTypes: ['application/json', 'application/x-www-form-urlencoded'],
   verify,
   interpret,

@@ -151,6 +151,7 @@ export const provider: ProviderModule = {
   verification:
     'X-Gitlab-Token compared in constant time with every configured secret (a bearer token: not bound to body or time), or, with gitlabSigning, the Standard Webhooks v1 HMAC with ±tolerance timestamp.',
   defaultIdempotencyWindowSeconds: 3 * DAY,
+  domain: 'devops',
   contentTypes: ['application/json'],
   verify,
   interpret,

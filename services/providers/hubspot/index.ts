@@ -206,6 +206,7 @@ export const provider: ProviderModule = {
   verification:
     'HubSpot v3 HMAC-SHA256 over method+URI+body+timestamp with ±tolerance (v1/v2 SHA-256 only if enabled per source: no timestamp, replayable); batch split per event, dedupe portalId|subscriptionId|eventId.',
   defaultIdempotencyWindowSeconds: 3 * DAY,
+  domain: 'crm',
   contentTypes: ['application/json'],
   verify,
   interpret,

@@ -52,6 +52,7 @@ export const provider: ProviderModule = {
   verification:
     'HMAC-SHA256 (hex) of the raw body in X-Mollie-Signature with the raw-string secret, constant time, all secrets; no signed timestamp, so replays are stopped only by event-id dedupe within the window.',
   defaultIdempotencyWindowSeconds: 3 * DAY,
+  domain: 'payments',
   contentTypes: ['application/json'],
 
   verify(req, source) {

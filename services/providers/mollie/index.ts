@@ -83,6 +83,7 @@ export const provider: ProviderModule = {
   verification:
     'Unsigned: secret URL token (query/header/path, constant time) + IP allowlist; payload is only an id, downstream must re-fetch it from Mollie — a leaked token lets anyone trigger re-fetches.',
   defaultIdempotencyWindowSeconds: 3 * DAY,
+  domain: 'payments',
   contentTypes: ['application/x-www-form-urlencoded'],
   sensitiveHeaders: ['x-webhook-token'],
 

@@ -158,6 +158,7 @@ export const provider: ProviderModule = {
   verification:
     'Unsigned: X-MyParcel-Authorization (base64 API key) or a secret URL token, constant time, plus IP allowlist; both are static bearer values, so one leaked request or URL allows forgery.',
   defaultIdempotencyWindowSeconds: 3 * DAY,
+  domain: 'logistics',
   contentTypes: ['application/json'],
   sensitiveHeaders: ['x-myparcel-authorization', 'x-webhook-token'],
 

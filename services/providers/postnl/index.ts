@@ -25,7 +25,7 @@ import {
   tokenLocationsOf,
   verifySharedToken,
 } from '../core.ts';
-import { NormalizeError, type ProviderModule, type SourceOptions } from '../types.ts';
+import { NormalizeError, type Domain, type ProviderModule, type SourceOptions } from '../types.ts';
 
 /** options.mapping: where the envelope facts are in the sender's JSON (dot paths; `=literal` for constants). */
 export interface GenericMapping {
@@ -85,6 +85,7 @@ function validateMapping(name: string, options: SourceOptions): string[] {
  */
 export function tokenJsonModule(
   name: string,
+  domain: Domain,
   verification: string,
   defaults: GenericMapping,
 ): ProviderModule & { validateOptions(o: SourceOptions): string[] } {
@@ -93,6 +94,7 @@ export function tokenJsonModule(
     signs: false,
     verification,
     defaultIdempotencyWindowSeconds: 3 * DAY,
+    domain,
     contentTypes: ['application/json'],
     sensitiveHeaders: ['x-webhook-token'],
     validateOptions: (o) => validateMapping(name, o),
@@ -166,6 +168,7 @@ export function tokenJsonModule(
 
 const module = tokenJsonModule(
   'postnl',
+  'logistics',
   'No PostNL webhook spec exists: secret URL token (constant time) + IP allowlist over a generic JSON mapping; a static bearer token — whoever holds it can forge events.',
   { eventType: 'type|event', resourceType: '=shipment', resourceId: 'id|barcode' },
 );

@@ -121,6 +121,7 @@ export const provider: ProviderModule = {
   verification:
     'Unsigned: OrganizationId must equal options.organizationId (constant time), IP allowlist, optional URL token; org ids are not secret, so without the token a sender from an allowed IP can forge notifications.',
   defaultIdempotencyWindowSeconds: 1 * DAY,
+  domain: 'crm',
   contentTypes: ['text/xml'],
   sensitiveHeaders: ['x-webhook-token'],
 

@@ -140,6 +140,7 @@ export const provider: ProviderModule = {
   verification:
     'HMAC-SHA256 (hex) of the raw body in Sendcloud-Signature, raw-string secret, constant time, all secrets; no timestamp, replays stopped by (parcel id, status id, timestamp) dedupe.',
   defaultIdempotencyWindowSeconds: 3 * DAY,
+  domain: 'logistics',
   contentTypes: ['application/json'],
 
   verify(req, source) {

@@ -63,6 +63,7 @@ export const provider: ProviderModule = {
   verification:
     'IP allowlist (if configured) then a shared token (header, query or path) compared in constant time with every configured secret; residual risk: bearer token not bound to body or time, so captured requests can be replayed or altered.',
   defaultIdempotencyWindowSeconds: 3 * DAY,
+  domain: 'other',
   contentTypes: ['application/json', 'application/x-www-form-urlencoded'],
   verify,
   interpret: interpretMapped,

@@ -119,6 +119,7 @@ export const provider: ProviderModule = {
   verification:
     'X-Shopify-Hmac-Sha256 base64 HMAC-SHA256 of the raw body (any configured secret); no signed timestamp, so replays are stopped only by X-Shopify-Webhook-Id dedupe within the window.',
   defaultIdempotencyWindowSeconds: 2 * DAY,
+  domain: 'commerce',
   contentTypes: ['application/json'],
   verify,
   interpret,

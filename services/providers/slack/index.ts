@@ -245,6 +245,7 @@ export const provider: ProviderModule = {
   verification:
     'X-Slack-Signature v0 HMAC-SHA256 over `v0:ts:body` (any configured signing secret), timestamp ±tolerance both directions; only ssl_check is answered unsigned (nothing enqueued).',
   defaultIdempotencyWindowSeconds: DAY,
+  domain: 'messaging',
   contentTypes: ['application/json', FORM],
   handshake,
   verify,

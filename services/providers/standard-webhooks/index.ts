@@ -121,6 +121,13 @@ export const provider: ProviderModule = {
   verification:
     'Standard Webhooks v1 HMAC-SHA256 over `id.timestamp.body` (whsec_ base64 key, any v1 entry, any secret), timestamp ±tolerance; v1a (ed25519) not verified; residual risk: replay inside the window is caught by webhook-id dedupe.',
   defaultIdempotencyWindowSeconds: 3 * DAY,
+  domain: 'other',
+  domainRoutes: [
+    // A generic sender carries any kind of event; one that sends trading sequences uses the
+    // event types `trade.*` / `quote.*` by convention.
+    { eventType: 'trade.*', domain: 'trading' },
+    { eventType: 'quote.*', domain: 'trading' },
+  ],
   contentTypes: ['application/json'],
   verify: verifyStandardWebhook,
   interpret,

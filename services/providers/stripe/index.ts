@@ -168,6 +168,8 @@ export const provider: ProviderModule = {
   verification:
     'Stripe-Signature HMAC-SHA256 over `t.body` (any v1, any configured secret), t within ±tolerance; residual risk: a replay inside the tolerance window is caught only by event-id dedupe.',
   defaultIdempotencyWindowSeconds: 3 * DAY,
+  domain: 'payments',
+  domainRoutes: [{ eventType: 'customer.*', domain: 'crm' }],
   contentTypes: ['application/json'],
   verify,
   interpret,

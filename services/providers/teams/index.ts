@@ -116,6 +116,7 @@ export const provider: ProviderModule = {
   verification:
     'Authorization HMAC: base64 HMAC-SHA256 of the raw body keyed with the base64-decoded security token (any configured token); no signed timestamp, so replays are stopped only by Activity-id dedupe.',
   defaultIdempotencyWindowSeconds: 3 * DAY,
+  domain: 'messaging',
   contentTypes: ['application/json'],
   verify,
   interpret,

@@ -148,6 +148,7 @@ export const provider: ProviderModule = {
   verification:
     "Unsigned: passphrase in the alert JSON and/or URL token (constant time) + TradingView's IP allowlist by default; a static secret in the message — whoever sees an alert can forge one from an allowed IP.",
   defaultIdempotencyWindowSeconds: 300,
+  domain: 'trading',
   contentTypes: ['application/json', 'text/plain'],
   sensitiveHeaders: ['x-webhook-token'],
 

@@ -246,6 +246,7 @@ export const provider: ProviderModule = {
   verification:
     'X-Twilio-Signature HMAC-SHA1 (or SHA-256 per signature settings) over the public URL + sorted form params, or URL with bodySHA256 plus body-hash check for JSON; no signed timestamp, so replays are stopped only by sid|status dedupe.',
   defaultIdempotencyWindowSeconds: DAY,
+  domain: 'messaging',
   contentTypes: [FORM, 'application/json'],
   verify,
   interpret,

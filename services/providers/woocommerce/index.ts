@@ -100,6 +100,7 @@ export const provider: ProviderModule = {
   verification:
     'HMAC-SHA256 (base64) of the raw body in X-WC-Webhook-Signature, raw-string secret, constant time, all secrets; unsigned creation ping answered 200 and not enqueued; no timestamp, replays stopped by (topic, id, date_modified) dedupe.',
   defaultIdempotencyWindowSeconds: 1 * DAY,
+  domain: 'commerce',
   contentTypes: ['application/json', 'application/x-www-form-urlencoded'],
 
   handshake(req) {
