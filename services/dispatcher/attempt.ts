@@ -14,7 +14,7 @@ import { DeliveryFailure, type HttpClient } from './http-client.ts';
 import type { DispatcherMetrics } from './metrics.ts';
 import { disableEndpoint, type Health, type Records } from './records.ts';
 import { nextDelay, parseRetryAfter, type RetryPolicy } from './schedule.ts';
-import { cachedKey, signedHeaders } from './signing.ts';
+import { cachedKey, signedHeaders } from '../common/standard-webhooks.ts';
 import type { DeliveryAttempt } from '../common/contracts/index.ts';
 import type { Job } from './types.ts';
 

@@ -34,7 +34,7 @@ import { throttled, type Logger } from '../common/logger.ts';
 import { auditHeaders, toRawRecord } from '../common/raw.ts';
 import { resolveSource, type SourceStore } from '../common/sources.ts';
 import { injectTrace, type HeaderMap } from '../common/telemetry.ts';
-import { bodyDigest, mediaType } from '../providers/core.ts';
+import { bodyDigest, mediaType } from '../providers/core/parse.ts';
 import type { Interpretation, ProviderModule, RawRequest, SourceConfig, SyncReply } from '../providers/types.ts';
 import { declaredLength, exceedsDeclared, readBody } from './body.ts';
 import type { IngressMetrics } from './metrics.ts';

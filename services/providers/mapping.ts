@@ -17,7 +17,8 @@
  *   none → NONE.
  * Bodies: JSON object, or application/x-www-form-urlencoded (converted to a JSON object).
  */
-import { bodyDigest, isRecord, mediaType, parseForm, parseJson, pick, toEpochMs, tryParseJson } from './core.ts';
+import { bodyDigest, isRecord, mediaType, parseForm, parseJson, pick, toEpochMs } from './core/parse.ts';
+import { tryParseJson } from '../common/json.ts';
 import {
   NormalizeError,
   type Extracted,

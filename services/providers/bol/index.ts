@@ -19,18 +19,9 @@
  * Retry window: Bol retries 10 times within 10 minutes, then disables the subscription → 1 hour default
  * (the 10 minutes plus margin for our own slow acknowledgements).
  */
-import {
-  compositeKey,
-  decodeBase64Strict,
-  fail,
-  OK,
-  header,
-  parseJsonObject,
-  parsePublicKey,
-  requireString,
-  rsaSha256VerifyAny,
-  toEpochMs,
-} from '../core.ts';
+import { compositeKey, parseJsonObject, requireString, toEpochMs } from '../core/parse.ts';
+import { decodeBase64Strict, parsePublicKey, rsaSha256VerifyAny } from '../core/rsa.ts';
+import { fail, header, OK } from '../core/verdict.ts';
 import { NormalizeError, type ProviderModule, type SourceOptions } from '../types.ts';
 import type { KeyObject } from 'node:crypto';
 

@@ -21,17 +21,10 @@
  * Retry window: Exact's schedule is not confirmed in its docs (a secondary source says ~10 retries over
  * ~34 h) → 3 days (project default for unknowns), which covers it.
  */
-import {
-  DAY,
-  anyEqual,
-  compositeKey,
-  decodeSignature,
-  fail,
-  hmac,
-  OK,
-  parseJsonObject,
-  requireString,
-} from '../core.ts';
+import { decodeSignature, hmac } from '../core/hmac.ts';
+import { compositeKey, parseJsonObject, requireString } from '../core/parse.ts';
+import { DAY } from '../core/timestamp.ts';
+import { anyEqual, fail, OK } from '../core/verdict.ts';
 import { NormalizeError, type ProviderModule } from '../types.ts';
 
 interface Span {

@@ -23,7 +23,9 @@
  * validateOptions() is run by the ingress at start-up; verify() fails closed ('unsupported')
  * for a source whose options are invalid.
  */
-import { DAY, fail, verifyHmac, type Encoding, type HmacAlgorithm, type HmacPreset } from '../core.ts';
+import { type Encoding, type HmacAlgorithm, type HmacPreset, verifyHmac } from '../core/hmac.ts';
+import { DAY } from '../core/timestamp.ts';
+import { fail } from '../core/verdict.ts';
 import { interpretMapped, normalizeMappedRecord, validateMapping } from '../mapping.ts';
 import type { ProviderModule, RawRequest, SourceConfig, SourceOptions, VerifyResult } from '../types.ts';
 

@@ -22,19 +22,10 @@
  * Ordering: VERSION on `object_attributes.updated_at` (ms) for merge requests and issues; NONE
  * otherwise. occurredAt: object_attributes.updated_at, else created_at, else receivedAt.
  */
-import {
-  DAY,
-  OK,
-  anyEqual,
-  bodyDigest,
-  fail,
-  header,
-  isRecord,
-  parseJson,
-  pick,
-  toEpochMs,
-  tryParseJson,
-} from '../core.ts';
+import { bodyDigest, isRecord, parseJson, pick, toEpochMs } from '../core/parse.ts';
+import { DAY } from '../core/timestamp.ts';
+import { anyEqual, fail, header, OK } from '../core/verdict.ts';
+import { tryParseJson } from '../../common/json.ts';
 import { verifyStandardWebhook } from '../standard-webhooks/index.ts';
 import {
   NormalizeError,

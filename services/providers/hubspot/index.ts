@@ -29,21 +29,10 @@
  * occurredAt: `occurredAt` (always sent).
  */
 import { createHash } from 'node:crypto';
-import {
-  DAY,
-  OK,
-  anyEqual,
-  bodyDigest,
-  checkTimestamp,
-  decodeSignature,
-  fail,
-  header,
-  hmac,
-  isRecord,
-  parseJsonLossless,
-  pick,
-  strictInt,
-} from '../core.ts';
+import { decodeSignature, hmac } from '../core/hmac.ts';
+import { bodyDigest, isRecord, parseJsonLossless, pick } from '../core/parse.ts';
+import { checkTimestamp, DAY, strictInt } from '../core/timestamp.ts';
+import { anyEqual, fail, header, OK } from '../core/verdict.ts';
 import {
   NormalizeError,
   type IngressItem,

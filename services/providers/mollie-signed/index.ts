@@ -19,15 +19,9 @@
  * occurredAt: `createdAt`.
  * Retry window: not confirmed in Mollie's docs → 3 days (project default for unknowns).
  */
-import {
-  DAY,
-  optionalString,
-  parseJsonObject,
-  requireString,
-  toEpochMs,
-  verifyHmac,
-  type HmacPreset,
-} from '../core.ts';
+import { type HmacPreset, verifyHmac } from '../core/hmac.ts';
+import { optionalString, parseJsonObject, requireString, toEpochMs } from '../core/parse.ts';
+import { DAY } from '../core/timestamp.ts';
 import { resourceTypeOf } from '../mollie/index.ts';
 import { NormalizeError, type ProviderModule, type RawRequest } from '../types.ts';
 

@@ -28,20 +28,11 @@
  * Override per source with options.statusRanks = { "<code>": rank }.
  * Retry window: not documented → 3 days (project default for unknowns).
  */
-import {
-  DAY,
-  OK,
-  anyEqual,
-  fail,
-  checkIp,
-  compositeKey,
-  header,
-  optionalString,
-  parseJsonObject,
-  pick,
-  tokenLocationsOf,
-  verifySharedToken,
-} from '../core.ts';
+import { checkIp } from '../core/ip.ts';
+import { compositeKey, optionalString, parseJsonObject, pick } from '../core/parse.ts';
+import { DAY } from '../core/timestamp.ts';
+import { tokenLocationsOf, verifySharedToken } from '../core/token.ts';
+import { anyEqual, fail, header, OK } from '../core/verdict.ts';
 import { NormalizeError, type IngressItem, type ProviderModule, type SourceOptions } from '../types.ts';
 
 export const STATUS_RANKS: Readonly<Record<string, number>> = {

@@ -15,16 +15,9 @@
  * dedupe; ordering VERSION by mapping.version when set, else NONE.
  * Retry window: unknown → 3 days (project default for unknowns).
  */
-import {
-  DAY,
-  compositeKey,
-  optionalString,
-  parseJsonObject,
-  pick,
-  toEpochMs,
-  tokenLocationsOf,
-  verifySharedToken,
-} from '../core.ts';
+import { compositeKey, optionalString, parseJsonObject, pick, toEpochMs } from '../core/parse.ts';
+import { DAY } from '../core/timestamp.ts';
+import { tokenLocationsOf, verifySharedToken } from '../core/token.ts';
 import { NormalizeError, type Domain, type ProviderModule, type SourceOptions } from '../types.ts';
 
 /** options.mapping: where the envelope facts are in the sender's JSON (dot paths; `=literal` for constants). */

@@ -31,17 +31,9 @@
  * occurredAt: carrier_status_change_timestamp, else timestamp.
  * Retry window: not documented → 3 days (project default for unknowns).
  */
-import {
-  DAY,
-  compositeKey,
-  optionalString,
-  parseJsonObject,
-  pick,
-  requireString,
-  toEpochMs,
-  verifyHmac,
-  type HmacPreset,
-} from '../core.ts';
+import { type HmacPreset, verifyHmac } from '../core/hmac.ts';
+import { compositeKey, optionalString, parseJsonObject, pick, requireString, toEpochMs } from '../core/parse.ts';
+import { DAY } from '../core/timestamp.ts';
 import { NormalizeError, type ProviderModule, type SourceOptions } from '../types.ts';
 
 const PRESET: HmacPreset = { header: 'sendcloud-signature', algorithm: 'sha256', encoding: 'hex' };

@@ -19,7 +19,8 @@
  * sensitiveHeaders lists the default token header; a custom tokenHeader cannot be expressed in
  * the static contract: the ingress must also drop `options.tokenHeader` (see sensitiveHeadersFor).
  */
-import { DAY, DEFAULT_TOKEN_HEADER, verifySharedToken, type TokenLocations } from '../core.ts';
+import { DAY } from '../core/timestamp.ts';
+import { DEFAULT_TOKEN_HEADER, type TokenLocations, verifySharedToken } from '../core/token.ts';
 import { interpretMapped, normalizeMappedRecord, validateMapping } from '../mapping.ts';
 import type { ProviderModule, RawRequest, SourceConfig, SourceOptions, VerifyResult } from '../types.ts';
 

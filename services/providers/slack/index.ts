@@ -30,19 +30,10 @@
  * occurredAt: event_time (s) for Events API; interactivity action_ts; slash commands carry no
  * time: receivedAt.
  */
-import {
-  DAY,
-  bodyDigest,
-  compositeKey,
-  isRecord,
-  mediaType,
-  parseForm,
-  parseJson,
-  pick,
-  tryParseJson,
-  verifyHmac,
-  type HmacPreset,
-} from '../core.ts';
+import { type HmacPreset, verifyHmac } from '../core/hmac.ts';
+import { bodyDigest, compositeKey, isRecord, mediaType, parseForm, parseJson, pick } from '../core/parse.ts';
+import { DAY } from '../core/timestamp.ts';
+import { tryParseJson } from '../../common/json.ts';
 import {
   NormalizeError,
   type Extracted,

@@ -4,8 +4,10 @@
  * Verification: `webhook-id`, `webhook-timestamp` (unix s, within ±tolerance, default 5 min, BOTH
  * directions), `webhook-signature`: space-separated `v1,<base64>` entries (several while the
  * sender rotates), HMAC-SHA256 over `${id}.${timestamp}.${body}` keyed with the base64-decoded
- * secret (`whsec_` prefix stripped). Any v1 entry may match any configured secret. `v1a,`
- * (ed25519) entries are ignored: a request carrying only v1a entries fails 'unsupported'.
+ * secret (`whsec_` prefix stripped; a secret with no key bytes never matches). Any v1 entry may
+ * match any configured secret. `v1a,` (ed25519) entries are ignored: a request carrying only v1a
+ * entries fails 'unsupported'. Signing and parsing live in common/standard-webhooks.ts, shared
+ * with the dispatcher's outbound signing.
  *
  * Dedupe key: `webhook-id` (stable across the sender's retries; the spec's example schedule spans
  * ≈3 days, hence the window).
@@ -16,19 +18,11 @@
  * `data.type` if a string, else the first segment of the event type ("contact.created" →
  * "contact"). Ordering: NONE unless the source sets sequencePath/versionPath/statusPath.
  */
-import {
-  DAY,
-  OK,
-  anyEqual,
-  checkTimestamp,
-  decodeWhsec,
-  fail,
-  header,
-  hmac,
-  pick,
-  strictInt,
-  tryParseJson,
-} from '../core.ts';
+import { pick } from '../core/parse.ts';
+import { checkTimestamp, DAY, strictInt } from '../core/timestamp.ts';
+import { anyEqual, fail, header, OK } from '../core/verdict.ts';
+import { tryParseJson } from '../../common/json.ts';
+import { expectedSignatures, parseSignatureHeader } from '../../common/standard-webhooks.ts';
 import { extractMapped, mappingOf, normalizeMapped, validateMapping, type FieldMapping } from '../mapping.ts';
 import type {
   Interpretation,
@@ -51,24 +45,11 @@ export function verifyStandardWebhook(req: RawRequest, source: SourceConfig): Ve
   if (Number.isNaN(n)) return fail('malformed_signature');
   const time = checkTimestamp(n, req, source);
   if (!time.ok) return time;
-  const given: Buffer[] = [];
-  let others = 0;
-  for (const entry of sigs.split(' ')) {
-    if (entry === '') continue;
-    const comma = entry.indexOf(',');
-    const version = comma < 0 ? entry : entry.slice(0, comma);
-    const value = comma < 0 ? '' : entry.slice(comma + 1);
-    if (version !== 'v1') {
-      if (/^v\d+[a-z]*$/.test(version) && value !== '') others++;
-      continue;
-    }
-    if (/^[A-Za-z0-9+/]+={0,2}$/.test(value)) given.push(Buffer.from(value, 'base64'));
-  }
-  if (given.length === 0) return fail(others > 0 ? 'unsupported' : 'malformed_signature');
-  const signed = Buffer.concat([Buffer.from(`${id}.${ts}.`), req.body]);
-  const expected = source.secrets.map((s) => hmac('sha256', decodeWhsec(s), signed));
+  const given = parseSignatureHeader(sigs);
+  if (given.v1.length === 0) return fail(given.others > 0 ? 'unsupported' : 'malformed_signature');
+  const expected = expectedSignatures(source.secrets, id, ts, req.body);
   let ok = false;
-  for (const g of given) ok = anyEqual(g, expected) || ok;
+  for (const g of given.v1) ok = anyEqual(g, expected) || ok;
   return ok ? OK : fail('bad_signature');
 }
 

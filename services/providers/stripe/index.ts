@@ -23,22 +23,11 @@
  *
  * occurredAt = `created` (Stripe always sends it).
  */
-import {
-  DAY,
-  OK,
-  anyEqual,
-  bodyDigest,
-  checkTimestamp,
-  fail,
-  header,
-  hmac,
-  isRecord,
-  parseJsonObject,
-  pick,
-  requireString,
-  strictInt,
-  tryParseJson,
-} from '../core.ts';
+import { hmac } from '../core/hmac.ts';
+import { bodyDigest, isRecord, parseJsonObject, pick, requireString } from '../core/parse.ts';
+import { checkTimestamp, DAY, strictInt } from '../core/timestamp.ts';
+import { anyEqual, fail, header, OK } from '../core/verdict.ts';
+import { tryParseJson } from '../../common/json.ts';
 import {
   NormalizeError,
   type Interpretation,
