@@ -30,6 +30,7 @@ import {
   type SourceConfig,
   type SourceOptions,
 } from './types.ts';
+import { rankOf } from './core/status.ts';
 
 export interface FieldMapping {
   readonly eventIdPath?: string;
@@ -190,8 +191,7 @@ function orderingOf(parsed: Record<string, unknown>, m: FieldMapping, occurredAt
   }
   if (m.statusPath && m.statusRanks) {
     const status = requireAt(parsed, m.statusPath);
-    const rank = m.statusRanks[status];
-    return { kind: 'STATUS', value: occurredAt, statusRank: rank ?? 0 };
+    return { kind: 'STATUS', value: occurredAt, statusRank: rankOf(m.statusRanks, status) };
   }
   return { kind: 'NONE', value: null, statusRank: null };
 }

@@ -38,9 +38,10 @@ import {
   type SourceConfig,
   type VerifyResult,
 } from '../types.ts';
+import { rankOf, type StatusRanks } from '../core/status.ts';
 
 /** statusRank per data.object.object → status. Unlisted objects/statuses rank 0. */
-export const STATUS_RANKS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+export const STATUS_RANKS: Readonly<Record<string, StatusRanks>> = {
   payment_intent: {
     requires_payment_method: 1,
     requires_confirmation: 1,
@@ -138,7 +139,7 @@ function normalize(record: RawRecord): NormalizedFields {
   const resourceType = requireString(obj, 'object');
   const resourceId = str(obj.id) ?? str(ev.account) ?? 'self';
   const status = str(obj.status);
-  const rank = status === undefined ? 0 : (STATUS_RANKS[resourceType]?.[status] ?? 0);
+  const rank = rankOf(STATUS_RANKS[resourceType] ?? {}, status);
   const occurredAt = created * 1000;
   return {
     dedupeKey: id,
