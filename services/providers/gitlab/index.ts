@@ -26,7 +26,7 @@ import { bodyDigest, isRecord, parseJson, pick, toEpochMs } from '../core/parse.
 import { DAY } from '../core/timestamp.ts';
 import { anyEqual, fail, header, OK } from '../core/verdict.ts';
 import { tryParseJson } from '../../common/json.ts';
-import { verifyStandardWebhook } from '../standard-webhooks/index.ts';
+import { verifyStandardWebhook } from '../core/standard-webhooks.ts';
 import {
   NormalizeError,
   type Interpretation,

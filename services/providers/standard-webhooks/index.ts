@@ -19,10 +19,10 @@
  * "contact"). Ordering: NONE unless the source sets sequencePath/versionPath/statusPath.
  */
 import { pick } from '../core/parse.ts';
-import { checkTimestamp, DAY, strictInt } from '../core/timestamp.ts';
-import { anyEqual, fail, header, OK } from '../core/verdict.ts';
+import { DAY } from '../core/timestamp.ts';
+import { header } from '../core/verdict.ts';
 import { tryParseJson } from '../../common/json.ts';
-import { expectedSignatures, parseSignatureHeader } from '../../common/standard-webhooks.ts';
+import { verifyStandardWebhook } from '../core/standard-webhooks.ts';
 import { extractMapped, mappingOf, normalizeMapped, validateMapping, type FieldMapping } from '../mapping.ts';
 import type {
   Interpretation,
@@ -32,26 +32,7 @@ import type {
   RawRequest,
   SourceConfig,
   SourceOptions,
-  VerifyResult,
 } from '../types.ts';
-
-/** Verifies the Standard Webhooks headers against all of the source's (whsec_) secrets. */
-export function verifyStandardWebhook(req: RawRequest, source: SourceConfig): VerifyResult {
-  const id = header(req, 'webhook-id');
-  const ts = header(req, 'webhook-timestamp');
-  const sigs = header(req, 'webhook-signature');
-  if (id === undefined || ts === undefined || sigs === undefined) return fail('missing_signature');
-  const n = strictInt(ts);
-  if (Number.isNaN(n)) return fail('malformed_signature');
-  const time = checkTimestamp(n, req, source);
-  if (!time.ok) return time;
-  const given = parseSignatureHeader(sigs);
-  if (given.v1.length === 0) return fail(given.others > 0 ? 'unsupported' : 'malformed_signature');
-  const expected = expectedSignatures(source.secrets, id, ts, req.body);
-  let ok = false;
-  for (const g of given.v1) ok = anyEqual(g, expected) || ok;
-  return ok ? OK : fail('bad_signature');
-}
 
 const DEFAULTS: FieldMapping = { eventTypePath: 'type', occurredAtPath: 'timestamp', resourceIdPath: 'data.id' };
 
