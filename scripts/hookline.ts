@@ -15,6 +15,7 @@ import { createAdmin } from '../services/common/kafka/admin.ts';
 import { createKafka } from '../services/common/kafka/client.ts';
 import { createLogger } from '../services/common/logger.ts';
 import { AvroCodec, createRegistry } from '../services/common/schemas.ts';
+import { TOPIC } from '../services/common/contracts/index.ts';
 import { topicName } from '../services/common/topics.ts';
 import { listDlq, redrive, type DlqFilter } from '../services/operator/dlq.ts';
 import { applyReplay, awaitEmptyGroup, planReplay, type ReplayTarget } from '../services/operator/replay.ts';
@@ -162,7 +163,7 @@ async function main(argv: string[]): Promise<void> {
         return;
       }
       if (sub === 'redrive') {
-        const ledger = topicName(config.TOPIC_PREFIX, 'ops.events');
+        const ledger = topicName(config.TOPIC_PREFIX, TOPIC.opsEvents);
         const r = await redrive({
           kafka,
           admin,

@@ -9,7 +9,7 @@
  * ledger read_committed to its end, and skips ids already there. A crash mid-way aborts the open
  * batch; running the command again finishes the rest and never sends a record twice.
  */
-import type { DeadLetter } from '../common/dlq.ts';
+import type { DeadLetter } from '../common/contracts/index.ts';
 import type { KafkaAdmin } from '../common/kafka/admin.ts';
 import type { KafkaClient } from '../common/kafka/client.ts';
 import { readTopicToEnd } from '../common/kafka/read.ts';

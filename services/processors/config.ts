@@ -1,13 +1,13 @@
 /** The processors' settings (defaults and bounds, validated at start) and their retry topics. */
-import { int, list, type ConfigOf } from '../common/config.ts';
+import { int, list, listOf, type ConfigOf } from '../common/config.ts';
+import { DOMAINS, RETRY_TOPICS } from '../common/contracts/index.ts';
 import { ConfigError } from '../common/errors.ts';
-import { DOMAINS } from '../common/topics.ts';
 
 export const processorsSpec = {
   /** Delays of processors.retry.5s / .1m / .10m, ms (the topic names are fixed; the delays are not). */
   PROCESSORS_RETRY_DELAYS_MS: list(['5000', '60000', '600000']),
   /** Domains consumed (events.<domain>). */
-  PROCESSORS_DOMAINS: list(DOMAINS),
+  PROCESSORS_DOMAINS: listOf(DOMAINS),
   PROCESSORS_CHUNK_SIZE: int(200, 1, 10_000),
   PROCESSORS_PARTITIONS_CONCURRENTLY: int(6, 1, 64),
   PROCESSORS_SESSION_TIMEOUT_MS: int(30_000, 6_000, 300_000),
@@ -16,8 +16,6 @@ export const processorsSpec = {
 };
 
 export type ProcessorsConfig = ConfigOf<typeof processorsSpec>;
-
-export const RETRY_TOPICS = ['processors.retry.5s', 'processors.retry.1m', 'processors.retry.10m'] as const;
 
 export function parseDelays(raw: readonly string[]): number[] {
   const delays = raw.map(Number);

@@ -1,6 +1,7 @@
 /** Wires the processors service: built-in handlers (state projector, outbound router) into the runner. Reads no environment. */
 import type { Started, ServiceDeps } from '../common/service.ts';
-import { parseDelays, RETRY_TOPICS, type ProcessorsConfig } from './config.ts';
+import { RETRY_TOPICS, TOPIC, domainTopic } from '../common/contracts/index.ts';
+import { parseDelays, type ProcessorsConfig } from './config.ts';
 import { stateProjector } from './builtins/projector.ts';
 import { outboundRouter } from './builtins/router.ts';
 import { runProcessors } from './runner.ts';
@@ -13,9 +14,9 @@ export async function startProcessors(
     stateProjector({
       redis: deps.redis,
       redisKey: `hookline:${c.TOPIC_PREFIX}processors:state`,
-      topic: deps.topic('state.resources'),
+      topic: deps.topic(TOPIC.stateResources),
     }),
-    outboundRouter({ avro: deps.avro, topic: deps.topic('outbound.events') }),
+    outboundRouter({ avro: deps.avro, topic: deps.topic(TOPIC.outboundEvents) }),
   ];
   const running = await runProcessors({
     kafka: deps.kafka,
@@ -26,11 +27,11 @@ export async function startProcessors(
     meter: deps.telemetry.meter,
     groupId: deps.group(),
     handlers,
-    inputTopics: c.PROCESSORS_DOMAINS.map((d) => deps.topic(`events.${d}`)),
+    inputTopics: c.PROCESSORS_DOMAINS.map((d) => deps.topic(domainTopic(d))),
     retryTopics: RETRY_TOPICS.map((t) => deps.topic(t)),
     delaysMs: parseDelays(c.PROCESSORS_RETRY_DELAYS_MS),
-    dlqTopic: deps.topic('processors.dlq'),
-    watermarkTopic: deps.topic('processors.watermarks'),
+    dlqTopic: deps.topic(TOPIC.processorsDlq),
+    watermarkTopic: deps.topic(TOPIC.processorsWatermarks),
     restoreTimeoutMs: c.PROCESSORS_RESTORE_TIMEOUT_MS,
     redisPrefix: `hookline:${c.TOPIC_PREFIX}processors:parked:`,
     chunkSize: c.PROCESSORS_CHUNK_SIZE,

@@ -33,7 +33,7 @@
  */
 import type { Meter } from '@opentelemetry/api';
 import { deadLetterOf, deadLetterRecord } from '../common/dlq.ts';
-import type { NormalizedEnvelope } from '../common/envelope.ts';
+import type { NormalizedEnvelope } from '../common/contracts/index.ts';
 import { isRetriable } from '../common/errors.ts';
 import type { KafkaAdmin } from '../common/kafka/admin.ts';
 import type { KafkaClient } from '../common/kafka/client.ts';
@@ -44,7 +44,7 @@ import { H, type InMessage, type OutRecord } from '../common/kafka/types.ts';
 import type { Logger } from '../common/logger.ts';
 import type { AvroCodec } from '../common/schemas.ts';
 import { childTraceHeaders, type HeaderMap } from '../common/telemetry.ts';
-import type { Domain } from '../common/topics.ts';
+import type { Domain } from '../common/contracts/index.ts';
 import { sequencerMetrics } from './metrics.ts';
 import { domainMapper, type DomainOf } from './domains.ts';
 import {
