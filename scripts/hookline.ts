@@ -11,6 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { baseSpec, readConfig } from '../services/common/config.ts';
+import { connectionSpec, connections } from '../services/common/connections/index.ts';
 import { createKafka } from '../services/common/kafka/client.ts';
 import { createLogger } from '../services/common/logger.ts';
 import { AvroCodec, createRegistry } from '../services/common/schemas.ts';
@@ -65,9 +66,10 @@ async function main(argv: string[]): Promise<void> {
     out(USAGE);
     return;
   }
-  const config = readConfig(baseSpec, process.env);
+  const config = readConfig({ ...baseSpec, ...connectionSpec }, process.env);
+  const conn = connections(config);
   const logger = createLogger('hookline-cli', process.env.LOG_LEVEL ?? 'error');
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'hookline-cli', logger });
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'hookline-cli', logger, ...conn.kafka });
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -109,7 +111,7 @@ async function main(argv: string[]): Promise<void> {
     }
     if (cmd === 'dlq') {
       const topic = values.topic ?? fail('--topic is required');
-      const avro = new AvroCodec(createRegistry(config.SCHEMA_REGISTRY_URL));
+      const avro = new AvroCodec(createRegistry(conn.registry));
       const filter: DlqFilter = {
         ...(values.source === undefined ? {} : { source: values.source }),
         ...(values.type === undefined ? {} : { type: values.type }),
