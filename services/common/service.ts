@@ -71,7 +71,14 @@ export async function startService<S extends Spec>(opts: {
   });
   const admin = kafka.admin();
   const redis = createRedis(config.REDIS_URL, conn.redis);
-  redis.on('error', (err: Error) => logger.debug({ err: err.message }, 'redis connection error'));
+  // ioredis reports a refused TLS handshake or password only as a connection 'error' event; a
+  // PING then fails with "Stream isn't writeable". Keep the last one for the readiness check.
+  let redisConnectionError: string | undefined;
+  redis.on('error', (err: Error) => {
+    redisConnectionError = err.message;
+    logger.debug({ err: err.message }, 'redis connection error');
+  });
+  redis.on('ready', () => (redisConnectionError = undefined));
   const registry = createRegistry(conn.registry);
   const avro = new AvroCodec(registry);
   await admin.connect().catch((err: unknown) => logger.warn({ err }, 'kafka admin not connected yet'));
@@ -98,7 +105,11 @@ export async function startService<S extends Spec>(opts: {
     redis: loggedCheck(
       'redis',
       async () => {
-        if ((await redis.ping()) !== 'PONG') throw new Error('redis did not answer PONG');
+        const pong = await redis.ping().catch((err: unknown) => {
+          const why = err instanceof Error ? err.message : String(err);
+          throw new Error(redisConnectionError ? `${why} (connection: ${redisConnectionError})` : why);
+        });
+        if (pong !== 'PONG') throw new Error('redis did not answer PONG');
       },
       logger,
     ),
