@@ -4,12 +4,12 @@
  * by openssl, Redis TLS-only with an ACL user (default user off). Every service connects only
  * through them (passwords from *_FILE) and the whole demo runs end to end. Then a wrong password
  * and an untrusted CA: the service stays unready (503 on /readyz) and logs one clear line naming
- * what to check; it never connects another way (Redis has no plaintext port to fall back to, and
+ * what to check (passwords appear in no log line and no /metrics); it never connects another way (Redis has no plaintext port to fall back to, and
  * the broker address given is the SASL_SSL one).
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -114,9 +114,14 @@ describe('secured connections (SASL_SSL Kafka, TLS + ACL Redis)', () => {
     );
     for (const d of result.deliveries) assert.ok(d.verified, `delivery ${d.webhookId} verified`);
     const logs = [...services.values()].flatMap((s) => s.output).join('');
+    let metrics = '';
+    for (const s of services.values()) metrics += await (await fetch(`http://127.0.0.1:${s.port}/metrics`)).text();
+    assert.match(metrics, /# HELP/, 'metrics were read');
     for (const secret of ['kafka-password', 'redis-password']) {
-      const { stdout } = await run('cat', [`${secure}/${secret}`]);
-      assert.ok(!logs.includes(stdout.trim()), `the ${secret} never appears in a log line`);
+      const value = readFileSync(`${secure}/${secret}`, 'utf8').trim();
+      assert.ok(value.length > 10);
+      assert.ok(!logs.includes(value), `the ${secret} never appears in a log line`);
+      assert.ok(!metrics.includes(value), `the ${secret} never appears in /metrics`);
     }
   });
 
