@@ -4,6 +4,8 @@
  * the validator uses normalize. Nothing here touches Kafka, Redis or the network.
  */
 
+import type { CanonicalMapping } from './canonical.ts';
+
 /** A configured sender: `POST /webhooks/{id}`. Two Stripe accounts are two sources. */
 export interface SourceConfig {
   readonly id: string;
@@ -174,4 +176,6 @@ export interface ProviderModule {
   validateOptions?(options: Readonly<Record<string, unknown>>): string[];
   /** Request headers that carry secrets and must not be stored (lower-case). */
   readonly sensitiveHeaders?: readonly string[];
+  /** Canonical records (Payment, Order, …) from this provider's events: its canonical.ts; absent = none. */
+  readonly canonical?: CanonicalMapping;
 }

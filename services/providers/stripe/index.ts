@@ -49,6 +49,7 @@ import {
   type SourceConfig,
   type VerifyResult,
 } from '../types.ts';
+import { canonicalMapping } from './canonical.ts';
 
 /** statusRank per data.object.object → status. Unlisted objects/statuses rank 0. */
 export const STATUS_RANKS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
@@ -172,4 +173,5 @@ export const provider: ProviderModule = {
   verify,
   interpret,
   normalize,
+  canonical: canonicalMapping,
 };
