@@ -299,7 +299,7 @@ type Required<K extends Entity> = K extends 'signal'
 export function canonical<K extends Entity>(entity: K, fields: Required<K>): Canonical {
   const out: Record<string, unknown> = { entity };
   for (const e of ENTITIES) out[e] = null;
-  out[entity] = { ...EMPTY[entity], ...dropUndefined(fields as Readonly<Record<string, unknown>>) };
+  out[entity] = { ...EMPTY[entity], ...dropUndefined(fields) };
   return out as Canonical;
 }
 

@@ -1,5 +1,6 @@
 /** TypeScript shape of schemas/webhooks.normalized.avsc (keep the two in step). */
 import type { OrderingKind } from '../providers/types.ts';
+import type { Canonical } from './canonical.ts';
 
 export interface NormalizedEnvelope {
   eventId: string;
@@ -20,4 +21,6 @@ export interface NormalizedEnvelope {
   deliveryId: string;
   headers: Record<string, string>;
   raw: { topic: string; partition: number; offset: number };
+  /** Provider-neutral record (schemas/canonical.avsc); null when none; absent on records written before it existed. */
+  canonical?: Canonical | null;
 }
