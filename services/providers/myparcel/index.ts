@@ -43,6 +43,7 @@ import {
   verifySharedToken,
 } from '../core.ts';
 import { NormalizeError, type IngressItem, type ProviderModule, type SourceOptions } from '../types.ts';
+import { canonicalMapping } from './canonical.ts';
 
 export const STATUS_RANKS: Readonly<Record<string, number>> = {
   '1': 10,
@@ -152,6 +153,7 @@ function hookNameOf(headers: Readonly<Record<string, string>>): string {
 }
 
 export const provider: ProviderModule = {
+  canonical: canonicalMapping,
   validateOptions,
   name: 'myparcel',
   signs: false,

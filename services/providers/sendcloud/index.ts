@@ -43,6 +43,7 @@ import {
   type HmacPreset,
 } from '../core.ts';
 import { NormalizeError, type ProviderModule, type SourceOptions } from '../types.ts';
+import { canonicalMapping } from './canonical.ts';
 
 const PRESET: HmacPreset = { header: 'sendcloud-signature', algorithm: 'sha256', encoding: 'hex' };
 
@@ -134,6 +135,7 @@ function facts(body: Record<string, unknown>): Facts {
 }
 
 export const provider: ProviderModule = {
+  canonical: canonicalMapping,
   validateOptions,
   name: 'sendcloud',
   signs: true,

@@ -25,6 +25,7 @@
  */
 import { DAY, compositeKey, optionalString, pick, parseJsonObject, verifyHmac, type HmacPreset } from '../core.ts';
 import { NormalizeError, type ProviderModule, type RawRequest } from '../types.ts';
+import { canonicalMapping } from './canonical.ts';
 
 const PRESET: HmacPreset = { header: 'x-wc-webhook-signature', algorithm: 'sha256', encoding: 'base64' };
 
@@ -95,6 +96,7 @@ function facts(topic: string, body: Record<string, unknown>, receivedAtMs: numbe
 }
 
 export const provider: ProviderModule = {
+  canonical: canonicalMapping,
   name: 'woocommerce',
   signs: true,
   verification:
