@@ -92,3 +92,15 @@ export function canonicalOf(
   if (!mapping) return null;
   return mapping.map({ payload: parseExact(fields.payload), fields, source });
 }
+
+/** A list of {key, value} objects (WooCommerce meta_data, Shopify note_attributes) → a string map. */
+export function pairsOf(list: unknown, keyPath: string, valuePath: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!Array.isArray(list)) return out;
+  for (const item of list as unknown[]) {
+    const k = text(at(item, keyPath));
+    const v = at(item, valuePath);
+    if (k !== null && (typeof v === 'string' || typeof v === 'number')) out[k] = String(v);
+  }
+  return out;
+}

@@ -8,7 +8,7 @@
  * fulfillment_status null means "unfulfilled" per the docs; anything else → unknown, raw value kept).
  */
 import { canonical, type Canonical, type OrderLine } from '../../common/canonical.ts';
-import { at, statusFrom, text, time, type CanonicalMapping } from '../canonical.ts';
+import { at, pairsOf, statusFrom, text, time, type CanonicalMapping } from '../canonical.ts';
 import { isRecord } from '../core.ts';
 import { decimalText, moneyFromDecimal } from '../money.ts';
 
@@ -41,7 +41,6 @@ function map(o: unknown): Canonical | null {
         total: null,
       }))
     : [];
-  const notes = Array.isArray(o.note_attributes) ? o.note_attributes : [];
   return canonical('order', {
     id: text(o.id) ?? '',
     number: text(o.name) ?? text(o.order_number),
@@ -59,9 +58,7 @@ function map(o: unknown): Canonical | null {
     providerPaymentStatus: text(o.financial_status),
     createdAt: time(o.created_at),
     updatedAt: time(o.updated_at),
-    metadata: Object.fromEntries(
-      notes.flatMap((n) => (text(at(n, 'name')) !== null ? [[text(at(n, 'name')), text(at(n, 'value')) ?? '']] : [])),
-    ),
+    metadata: pairsOf(o.note_attributes, 'name', 'value'),
   });
 }
 

@@ -6,7 +6,7 @@
  * the payment time, not a payment status); fulfilment is not modelled by WooCommerce core → null.
  */
 import { canonical, type Canonical } from '../../common/canonical.ts';
-import { at, statusFrom, text, time, type CanonicalMapping } from '../canonical.ts';
+import { at, pairsOf, statusFrom, text, time, type CanonicalMapping } from '../canonical.ts';
 import { isRecord } from '../core.ts';
 import { decimalText, moneyFromDecimal } from '../money.ts';
 
@@ -49,13 +49,7 @@ function map(o: unknown): Canonical | null {
     paymentStatus: text(o.date_paid_gmt) !== null ? 'paid' : null,
     createdAt: time(utc(o.date_created_gmt)),
     updatedAt: time(utc(o.date_modified_gmt)),
-    metadata: Object.fromEntries(
-      (Array.isArray(o.meta_data) ? o.meta_data : []).flatMap((m) =>
-        text(at(m, 'key')) !== null && typeof at(m, 'value') === 'string'
-          ? [[text(at(m, 'key')), at(m, 'value') as string]]
-          : [],
-      ),
-    ),
+    metadata: pairsOf(o.meta_data, 'key', 'value'),
   });
 }
 
