@@ -6,7 +6,7 @@
  * it cannot find stays null, a status it does not know is `unknown` with the raw value kept.
  */
 import type { Canonical, Entity } from '../common/canonical.ts';
-import { isRecord, toEpochMs } from './core.ts';
+import { isRecord, toEpochMs } from './core/parse.ts';
 import { NormalizeError, type NormalizedFields, type SourceConfig } from './types.ts';
 
 export interface CanonicalInput {

@@ -16,7 +16,7 @@
  */
 import { canonical, type Canonical, type Money, type OrderLine } from '../../common/canonical.ts';
 import { at, metadataOf, statusFrom, text, time, type CanonicalMapping } from '../canonical.ts';
-import { isRecord } from '../core.ts';
+import { isRecord } from '../core/parse.ts';
 import { decimalText, moneyFromDecimal } from '../money.ts';
 
 export function mollieMoney(v: unknown): Money | null {

@@ -9,7 +9,7 @@
  */
 import { canonical, type Canonical, type OrderLine } from '../../common/canonical.ts';
 import { at, pairsOf, statusFrom, text, time, type CanonicalMapping } from '../canonical.ts';
-import { isRecord } from '../core.ts';
+import { isRecord } from '../core/parse.ts';
 import { decimalText, moneyFromDecimal } from '../money.ts';
 
 const FINANCIAL = {

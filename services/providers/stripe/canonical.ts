@@ -11,7 +11,7 @@
  */
 import { canonical, type Canonical, type Money } from '../../common/canonical.ts';
 import { at, metadataOf, seconds, statusFrom, text, type CanonicalMapping } from '../canonical.ts';
-import { isRecord } from '../core.ts';
+import { isRecord } from '../core/parse.ts';
 import { moneyFromMinor } from '../money.ts';
 
 /** Stripe's zero-decimal currencies (docs.stripe.com/currencies#zero-decimal), lower case as Stripe sends them. */

@@ -7,7 +7,7 @@
  */
 import { canonical, type Canonical } from '../../common/canonical.ts';
 import { at, pairsOf, statusFrom, text, time, type CanonicalMapping } from '../canonical.ts';
-import { isRecord } from '../core.ts';
+import { isRecord } from '../core/parse.ts';
 import { decimalText, moneyFromDecimal } from '../money.ts';
 
 const STATUS = {

@@ -1,7 +1,8 @@
-/** TypeScript shape of schemas/webhooks.normalized.avsc (keep the two in step). */
-import type { OrderingKind } from '../providers/types.ts';
-import type { Canonical } from './canonical.ts';
+/** webhooks.normalized: the validator's output, the sequencer's input. */
+import type { OrderingKind } from './ordering.ts';
+import type { Canonical } from '../canonical.ts';
 
+/** TypeScript shape of schemas/webhooks.normalized.avsc (keep the two in step). */
 export interface NormalizedEnvelope {
   eventId: string;
   sourceId: string;
