@@ -173,7 +173,7 @@ describe('ingress over a real socket: big bodies and slow clients', () => {
           },
         }),
         duplex: 'half',
-      } as RequestInit).catch((e: unknown) => e);
+      }).catch((e: unknown) => e);
       if (chunked instanceof Response) {
         assert.equal(chunked.status, 413);
         refused++;

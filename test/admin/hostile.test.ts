@@ -145,7 +145,7 @@ describe('admin API: generated hostile bodies (fast-check, real Redis)', () => {
         routes,
         fc.oneof(invalidJson, fc.constantFrom('[]', '1', '"x"', 'null', 'true')),
         async ([m, p], text) => {
-          const res = await rawPost(m!, p!.replace('ID', endpointId), text);
+          const res = await rawPost(m, p.replace('ID', endpointId), text);
           const body = (await res.json()) as { error: { code: string; message: string } };
           assert.equal(res.status, 400, `${m} ${p} ${JSON.stringify(text)} → ${res.status}`);
           assert.ok(['invalid_json', 'invalid_request'].includes(body.error.code));
