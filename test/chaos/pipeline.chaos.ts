@@ -54,7 +54,6 @@ const env = {
   DISPATCHER_TIMEOUT_MS: '5000',
   DISPATCHER_BREAKER_OPEN_MS: '2000',
   DISPATCHER_BREAKER_MAX_OPEN_MS: '10000',
-  DISPATCHER_SESSION_TIMEOUT_MS: '10000',
 };
 
 const log = (line: string) => process.stdout.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
