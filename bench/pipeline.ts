@@ -149,8 +149,12 @@ try {
 
   let rate = RATE;
   let credit = 0;
+  let lastTick = Date.now();
+  // Open loop on wall time: a late timer tick sends what it owes, so a busy box still offers the rate.
   const pacer = setInterval(() => {
-    credit += rate / 100;
+    const now = Date.now();
+    credit += (rate * (now - lastTick)) / 1000;
+    lastTick = now;
     for (; credit >= 1; credit--) void post();
   }, 10);
 
