@@ -4,7 +4,8 @@
  */
 import type { Kafka } from 'kafkajs';
 import { AvroCodec, createRegistry } from '../../services/common/schemas.ts';
-import { DOMAINS, topicName } from '../../services/common/topics.ts';
+import { DOMAINS } from '../../services/common/contracts/index.ts';
+import { topicName } from '../../services/common/topics.ts';
 import type { InMessage } from '../../services/common/kafka/types.ts';
 import { collect } from '../helpers/collect.ts';
 import type { Received, Sent } from './traffic.ts';
