@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import avro from 'avsc';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { TOPIC } from '../common/contracts/index.ts';
 import type { InMessage } from '../common/kafka/types.ts';
 import { toRawRecord, type RawInput } from '../common/raw.ts';
 import { AvroCodec, SCHEMA_DIR } from '../common/schemas.ts';
@@ -88,7 +89,7 @@ export function rawMessage(
   pos: { topic?: string; partition?: number; offset: number },
   extraHeaders: Record<string, string> = {},
 ): InMessage {
-  const topic = pos.topic ?? 'webhooks.raw';
+  const topic = pos.topic ?? TOPIC.raw;
   const rec = toRawRecord({
     contentType: 'application/json',
     requestHeaders: {},
