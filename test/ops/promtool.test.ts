@@ -33,6 +33,7 @@ describe('promtool and amtool', () => {
 
   it('promtool check config: the stack’s prometheus.yml and the rules it loads', () => {
     assert.match(tool('promtool', ['check', 'config', 'prometheus.yml']), /SUCCESS/);
+    assert.match(tool('promtool', ['check', 'config', 'prometheus.compose.yml']), /SUCCESS/);
   });
 
   it('promtool test rules: synthetic series in, the expected alerts out', () => {
