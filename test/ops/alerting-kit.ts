@@ -258,6 +258,9 @@ ${jobs}
       `--config.file=${join(dir, 'prometheus.yml')}`,
       `--storage.tsdb.path=${o.dataDir}`,
       `--web.listen-address=127.0.0.1:${port}`,
+      // Firing alerts are re-sent every resend-delay (default 1 m); one evaluated before the
+      // Alertmanager target was set up would otherwise wait that long.
+      '--rules.alert.resend-delay=1s',
     ],
     port,
   );
