@@ -14,6 +14,7 @@ import { baseSpec, readConfig } from '../services/common/config.ts';
 import { createKafka } from '../services/common/kafka/client.ts';
 import { createLogger } from '../services/common/logger.ts';
 import { AvroCodec, createRegistry } from '../services/common/schemas.ts';
+import { TOPIC } from '../services/common/contracts/index.ts';
 import { topicName } from '../services/common/topics.ts';
 import { listDlq, redrive, type DlqFilter } from '../services/ops-cli/dlq.ts';
 import { applyReplay, awaitEmptyGroup, planReplay, type ReplayTarget } from '../services/ops-cli/replay.ts';
@@ -161,7 +162,7 @@ async function main(argv: string[]): Promise<void> {
         return;
       }
       if (sub === 'redrive') {
-        const ledger = topicName(config.TOPIC_PREFIX, 'ops.events');
+        const ledger = topicName(config.TOPIC_PREFIX, TOPIC.opsEvents);
         const r = await redrive({
           kafka,
           admin,

@@ -11,7 +11,7 @@ import type { ServiceDeps, Started } from '../common/service.ts';
 import { importSources, openRedisSourceStore } from '../common/source-store-redis.ts';
 import { fileSourceStore } from '../common/sources.ts';
 import { TOPICS } from '../common/topics.ts';
-import type { DeliveryAttempt, OutboundEvent } from '../dispatcher/types.ts';
+import { TOPIC, type DeliveryAttempt, type OutboundEvent } from '../common/contracts/index.ts';
 import { getProvider } from '../providers/index.ts';
 import { createAdminApp } from './app.ts';
 import { createCatalogue } from './catalogue.ts';
@@ -42,8 +42,8 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
     retentionMs: c.ADMIN_LOG_RETENTION_MS,
     maxPerEndpoint: c.ADMIN_LOG_MAX_PER_ENDPOINT,
   });
-  const attemptsTopic = deps.topic('outbound.attempts');
-  const eventsTopic = deps.topic('outbound.events');
+  const attemptsTopic = deps.topic(TOPIC.outboundAttempts);
+  const eventsTopic = deps.topic(TOPIC.outboundEvents);
   const consumer = await runConsumer({
     kafka: deps.kafka,
     groupId: deps.group('log'),

@@ -12,6 +12,7 @@ import { createOpsApp, listen, type ReadinessCheck, type RunningServer } from '.
 import { createRedis, type Redis } from './redis.ts';
 import { AvroCodec, createRegistry } from './schemas.ts';
 import { startTelemetry, type Telemetry } from './telemetry.ts';
+import type { TopicName } from './contracts/index.ts';
 import { topicName } from './topics.ts';
 
 export interface ServiceDeps<C> {
@@ -24,7 +25,7 @@ export interface ServiceDeps<C> {
   readonly redis: Redis;
   readonly avro: AvroCodec;
   /** Physical topic name for a logical one (applies TOPIC_PREFIX). */
-  readonly topic: (logical: string) => string;
+  readonly topic: (logical: TopicName) => string;
   /** Consumer group name for this service (applies GROUP_PREFIX). */
   readonly group: (suffix?: string) => string;
   /** Readiness checks every service has: kafka, registry, redis. */

@@ -1,0 +1,13 @@
+/** outbound.events: the processors' router output, the dispatcher's input. */
+
+/** schemas/outbound.event.avsc */
+export interface OutboundEvent {
+  readonly messageId: string;
+  readonly eventType: string;
+  readonly resourceKey: string;
+  readonly sourceEventId: string;
+  readonly occurredAt: number;
+  readonly createdAt: number;
+  readonly payload: string;
+  readonly endpointId: string | null;
+}
