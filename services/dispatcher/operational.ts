@@ -19,7 +19,7 @@ import { TransientError } from '../common/errors.ts';
 import type { InMessage } from '../common/kafka/types.ts';
 import type { Logger } from '../common/logger.ts';
 import type { HttpClient } from './http-client.ts';
-import { cachedKey, signedHeaders } from './signing.ts';
+import { cachedKey, signedHeaders } from '../common/standard-webhooks.ts';
 
 export interface OperationalTarget {
   readonly url: URL;
