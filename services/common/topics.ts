@@ -128,7 +128,7 @@ export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
 const MANAGED_CONFIGS = ['cleanup.policy', 'retention.ms', 'min.insync.replicas', 'max.message.bytes'];
 
-function configEntries(t: TopicSpec, o: ApplyOptions): { name: string; value: string }[] {
+export function configEntries(t: TopicSpec, o: ApplyOptions): { name: string; value: string }[] {
   return [
     { name: 'cleanup.policy', value: t.cleanupPolicy },
     { name: 'retention.ms', value: String(t.retentionMs) },
