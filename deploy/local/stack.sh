@@ -45,6 +45,15 @@ KAFKA_START_TIMEOUT=${KAFKA_START_TIMEOUT:-90}       # seconds
 REGISTRY_START_TIMEOUT=${REGISTRY_START_TIMEOUT:-120}
 REDIS_START_TIMEOUT=${REDIS_START_TIMEOUT:-20}
 STOP_TIMEOUT=${STOP_TIMEOUT:-30}                     # seconds before SIGKILL
+# Monitoring (Prometheus + Alertmanager, Debian packages). Alertmanager's own default port is 9093,
+# which is Kafka's controller port here, and 9094 is the SASL_SSL listener's (HOOKLINE_SECURE=1) and
+# Alertmanager's default cluster port: it gets 9095 and runs without clustering (one instance needs
+# no gossip).
+PROMETHEUS_PORT=${PROMETHEUS_PORT:-9090}
+ALERTMANAGER_PORT=${ALERTMANAGER_PORT:-9095}
+# STACK_MONITORING=0: no Prometheus/Alertmanager (private stacks that tests start beside the main one).
+STACK_MONITORING=${STACK_MONITORING:-1}
+MONITORING_START_TIMEOUT=${MONITORING_START_TIMEOUT:-30}
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$HERE/../.." && pwd)
@@ -63,9 +72,11 @@ KAFKA_DATA=$STACK_DIR/kafka/data
 KAFKA_PROPS=$STACK_DIR/kafka/server.properties
 REGISTRY_DIR=$STACK_DIR/registry
 REDIS_DIR=$STACK_DIR/redis
+PROMETHEUS_DIR=$STACK_DIR/prometheus
+ALERTMANAGER_DIR=$STACK_DIR/alertmanager
 SECURE_DIR=$STACK_DIR/secure
 
-PARTS=(kafka registry redis)
+PARTS=(kafka registry redis prometheus alertmanager)
 
 # ---------------------------------------------------------------------------------------------
 # output and small helpers
@@ -236,8 +247,10 @@ ensure_prereqs() {
   command -v curl >/dev/null || need+=(curl)
   command -v setsid >/dev/null && command -v flock >/dev/null || need+=(util-linux)
   command -v ss >/dev/null || need+=(iproute2)
+  if [[ $STACK_MONITORING == 1 ]]; then monitoring_prereqs; fi
   if ((${#need[@]})); then
     apt_install "${need[@]}"
+    quiet_debian_monitoring_units
     [[ -n $JAVA ]] || find_java || die "no Java 17+ JDK found after installing openjdk-17-jdk-headless"
   fi
 }
@@ -673,6 +686,114 @@ stop_kafka_cluster_extra() { # brokers 2..N, whatever KAFKA_NODES is now (the pi
   return 0
 }
 
+# monitoring: Prometheus (scrapes the services `npm start` runs, evaluates deploy/prometheus/
+# alerts.yml) and Alertmanager (routes from deploy/alertmanager/alertmanager.yml). Both are Debian
+# packages (prometheus 2.42 with promtool, prometheus-alertmanager 0.25 with amtool).
+
+# Adds the Debian packages to ensure_prereqs' `need` list.
+monitoring_prereqs() {
+  command -v prometheus >/dev/null && command -v promtool >/dev/null || need+=(prometheus)
+  command -v prometheus-alertmanager >/dev/null && command -v amtool >/dev/null || need+=(prometheus-alertmanager)
+}
+
+# Debian's packages enable systemd units that listen on 9090 and 9093 (Kafka's controller port
+# here) with their own data under /var/lib/prometheus. On a machine running systemd, stop and
+# disable them: this stack runs its own on 127.0.0.1.
+quiet_debian_monitoring_units() {
+  [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null || return 0
+  local sudo='' unit
+  ((EUID == 0)) || sudo='sudo -n'
+  for unit in prometheus prometheus-alertmanager prometheus-node-exporter; do
+    if systemctl list-unit-files "$unit.service" >/dev/null 2>&1; then
+      $sudo systemctl disable --now "$unit.service" >/dev/null 2>&1 || warn "could not disable the $unit systemd unit"
+    fi
+  done
+}
+
+# Alertmanager's receivers: placeholders in the committed file, replaced here. Unset, they point
+# at the discard port on loopback, so a local stack never sends anything off the machine.
+ALERT_SINK=http://127.0.0.1:9
+render_alertmanager_config() { # -> path
+  local out=$ALERTMANAGER_DIR/alertmanager.yml
+  mkdir -p "$ALERTMANAGER_DIR/data"
+  sed -e "s#https://hooks.slack.com/services/REPLACE/SLACK/WEBHOOK#${ALERT_SLACK_URL:-$ALERT_SINK/slack}#" \
+    -e "s#https://events.pagerduty.com/v2/enqueue#${ALERT_PAGERDUTY_URL:-$ALERT_SINK/pagerduty}#" \
+    -e "s#REPLACE_PAGERDUTY_ROUTING_KEY#${ALERT_PAGERDUTY_ROUTING_KEY:-local-routing-key}#" \
+    -e "s#https://alerts.example.com/REPLACE/WEBHOOK#${ALERT_WEBHOOK_URL:-$ALERT_SINK/webhook}#" \
+    -e "s#smtp.example.com:587#${ALERT_SMTP_SMARTHOST:-127.0.0.1:25}#" \
+    -e "s#https://hookline-admin.example.com#${ALERT_CONSOLE_URL:-http://127.0.0.1:8090}#" \
+    "$REPO_ROOT/deploy/alertmanager/alertmanager.yml" >"$out.tmp"
+  mv "$out.tmp" "$out"
+  echo "$out"
+}
+
+render_prometheus_config() { # -> path
+  local out=$PROMETHEUS_DIR/prometheus.yml
+  mkdir -p "$PROMETHEUS_DIR/data"
+  sed -e "s#^  - alerts.yml#  - $REPO_ROOT/deploy/prometheus/alerts.yml#" \
+    -e "s#127.0.0.1:9095#127.0.0.1:$ALERTMANAGER_PORT#" \
+    "$REPO_ROOT/deploy/prometheus/prometheus.yml" >"$out.tmp"
+  mv "$out.tmp" "$out"
+  echo "$out"
+}
+
+http_ready() { [[ "$(curl -s -o /dev/null -m 3 -w '%{http_code}' "$1" || true)" == 200 ]]; }
+
+start_monitoring_part() { # part port ready-url cmd...
+  local part=$1 port=$2 url=$3 pid t0 deadline
+  shift 3
+  pid=$(our_pid "$part")
+  if [[ -n $pid ]]; then
+    say "  $(printf '%-9s' "$part") already running (pid $pid)"
+    return 0
+  fi
+  if port_open "$port"; then
+    die "port $port is taken by $(port_owner "$port"), not by this stack. Stop it (Debian's systemd unit?), or set ${part^^}_PORT."
+  fi
+  t0=$(now_ms)
+  start_bg "$part" "$LOG_DIR/$part.log" "$STACK_DIR" "$@"
+  pid=$STARTED_PID
+  deadline=$((t0 + MONITORING_START_TIMEOUT * 1000))
+  until http_ready "$url"; do
+    alive "$pid" || start_failed "$part" "$LOG_DIR/$part.log" "exited during startup"
+    (($(now_ms) < deadline)) || start_failed "$part" "$LOG_DIR/$part.log" "no HTTP 200 on $url after ${MONITORING_START_TIMEOUT}s"
+    sleep 0.2
+  done
+  say "  $(printf '%-9s' "$part") started in $(secs_since "$t0")  pid $pid  http://127.0.0.1:$port"
+}
+
+start_monitoring() {
+  local am_config prom_config
+  am_config=$(render_alertmanager_config)
+  prom_config=$(render_prometheus_config)
+  start_monitoring_part alertmanager "$ALERTMANAGER_PORT" "http://127.0.0.1:$ALERTMANAGER_PORT/-/ready" \
+    prometheus-alertmanager --config.file="$am_config" --storage.path="$ALERTMANAGER_DIR/data" \
+    --web.listen-address="127.0.0.1:$ALERTMANAGER_PORT" --cluster.listen-address= \
+    --web.external-url="http://127.0.0.1:$ALERTMANAGER_PORT"
+  # Retention 15 days: the quiet-source rule compares with the same window a week earlier.
+  start_monitoring_part prometheus "$PROMETHEUS_PORT" "http://127.0.0.1:$PROMETHEUS_PORT/-/ready" \
+    prometheus --config.file="$prom_config" --storage.tsdb.path="$PROMETHEUS_DIR/data" \
+    --storage.tsdb.retention.time=15d --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" \
+    --web.enable-lifecycle --web.external-url="http://127.0.0.1:$PROMETHEUS_PORT"
+}
+
+status_monitoring() {
+  local down=0 pid version part port
+  for part in prometheus alertmanager; do
+    if [[ $part == prometheus ]]; then port=$PROMETHEUS_PORT; else port=$ALERTMANAGER_PORT; fi
+    pid=$(our_pid "$part")
+    if http_ready "http://127.0.0.1:$port/-/ready"; then
+      version=$(curl -s -m 3 "http://127.0.0.1:$port/api/v1/status/buildinfo" | sed -n 's/.*"version" *: *"\([^"]*\)".*/\1/p')
+      [[ -n $version ]] || version=$(curl -s -m 3 "http://127.0.0.1:$port/api/v2/status" | sed -n 's/.*"version" *: *"\([^"]*\)".*/\1/p')
+      status_line "$part" healthy "${version:-?}" "$(pid_label "$pid" healthy)" "http://127.0.0.1:$port"
+    else
+      status_line "$part" down "" "$(pid_label "$pid" down)" "http://127.0.0.1:$port"
+      down=1
+    fi
+  done
+  return $down
+}
+
 # ---------------------------------------------------------------------------------------------
 # commands
 
@@ -697,6 +818,8 @@ EOF
 KAFKA_BROKERS=$(kafka_bootstrap)
 SCHEMA_REGISTRY_URL=$(registry_url)/apis/ccompat/v7
 REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+PROMETHEUS_URL=http://127.0.0.1:$PROMETHEUS_PORT
+ALERTMANAGER_URL=http://127.0.0.1:$ALERTMANAGER_PORT
 EOF
 }
 
@@ -713,6 +836,7 @@ cmd_up() {
   if ((KAFKA_NODES > 1)); then start_kafka_cluster; else start_kafka; fi
   start_registry
   start_redis
+  if [[ $STACK_MONITORING == 1 ]]; then start_monitoring; fi
   say "${G}ready${N} in $(secs_since "$t0"):  $(print_env | tr '\n' ' ')"
 }
 
@@ -720,17 +844,17 @@ cmd_down() {
   lock_stack
   say "${B}hookline stack down${N}"
   local part
-  for part in registry kafka redis; do stop_part "$part"; done
+  for part in alertmanager prometheus registry kafka redis; do stop_part "$part"; done
   stop_kafka_cluster_extra
 }
 
 cmd_reset() {
   cmd_down
   local d
-  for d in "$KAFKA_DATA" "$STACK_DIR/kafka" "$REGISTRY_DIR" "$REDIS_DIR" "$LOG_DIR" "$RUN_DIR"; do
+  for d in "$KAFKA_DATA" "$STACK_DIR/kafka" "$REGISTRY_DIR" "$REDIS_DIR" "$PROMETHEUS_DIR" "$ALERTMANAGER_DIR" "$LOG_DIR" "$RUN_DIR"; do
     case $d in "$STACK_DIR"/*) rm -rf -- "$d" ;; esac
   done
-  say "  wiped Kafka, registry and Redis data in $STACK_DIR"
+  say "  wiped Kafka, registry, Redis, Prometheus and Alertmanager data in $STACK_DIR"
   if redis_ping; then warn "a Redis not managed by this stack answers on port $REDIS_PORT; its data was not touched"; fi
 }
 
@@ -747,7 +871,7 @@ pid_label() { if [[ -n $1 ]]; then echo "pid $1"; elif [[ $2 == healthy ]]; then
 status_line() { # part state version pid where
   local color=$G
   [[ $2 == healthy ]] || color=$R
-  printf '%-9s %s%-8s%s %-34s %-11s %s\n' "$1" "$color" "$2" "$N" "$3" "$4" "$5"
+  printf '%-12s %s%-8s%s %-34s %-11s %s\n' "$1" "$color" "$2" "$N" "$3" "$4" "$5"
 }
 
 cmd_status() {
@@ -781,6 +905,7 @@ cmd_status() {
     status_line redis down "" "$(pid_label "$pid" down)" "127.0.0.1:$REDIS_PORT"
     down=1
   fi
+  if [[ $STACK_MONITORING == 1 ]]; then status_monitoring || down=1; fi
   return $down
 }
 
@@ -788,8 +913,8 @@ cmd_logs() { # [part]
   local files=() p
   case ${1:-all} in
     all) for p in "${PARTS[@]}"; do [[ -f $LOG_DIR/$p.log ]] && files+=("$LOG_DIR/$p.log"); done ;;
-    kafka | registry | redis) files=("$LOG_DIR/$1.log") ;;
-    *) die "unknown part '$1' (kafka, registry, redis)" ;;
+    kafka | registry | redis | prometheus | alertmanager) files=("$LOG_DIR/$1.log") ;;
+    *) die "unknown part '$1' (kafka, registry, redis, prometheus, alertmanager)" ;;
   esac
   ((${#files[@]})) || die "no logs yet in $LOG_DIR"
   exec tail -n "${LINES_SHOWN:-40}" -F "${files[@]}"
@@ -824,16 +949,18 @@ cmd_kafka() {
 usage() {
   cat <<EOF
 usage: bash deploy/local/stack.sh <command>
-  up                 fetch what is missing, start Kafka, registry and Redis, wait until healthy
+  up                 fetch what is missing, start Kafka, registry, Redis, Prometheus and
+                     Alertmanager, wait until healthy
   up --brokers 3     the same with a three-broker KRaft cluster (RF 3, min.insync.replicas 2)
   down               stop what this stack started (SIGTERM, SIGKILL after ${STOP_TIMEOUT}s)
   status             one line per part; exit code 1 if any part is down
   reset              down, then wipe Kafka, registry and Redis data
-  logs [part]        tail the logs (kafka, registry, redis; default all)
-  env                print KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL for this stack
+  logs [part]        tail the logs (kafka, registry, redis, prometheus, alertmanager; default all)
+  env                print KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL, PROMETHEUS_URL, ALERTMANAGER_URL
   kafka <tool> ...   Kafka CLI tools, e.g. 'kafka topics --list', 'kafka consumer-groups --list'
 environment: KAFKA_PORT ($KAFKA_PORT) KAFKA_CONTROLLER_PORT ($KAFKA_CONTROLLER_PORT) REGISTRY_PORT ($REGISTRY_PORT)
-  REDIS_PORT ($REDIS_PORT) HOOKLINE_SECURE ($HOOKLINE_SECURE) KAFKA_SASL_SSL_PORT ($KAFKA_SASL_SSL_PORT) KAFKA_HEAP ($KAFKA_HEAP) REGISTRY_HEAP ($REGISTRY_HEAP)
+  REDIS_PORT ($REDIS_PORT) PROMETHEUS_PORT ($PROMETHEUS_PORT) ALERTMANAGER_PORT ($ALERTMANAGER_PORT)
+  HOOKLINE_SECURE ($HOOKLINE_SECURE) KAFKA_SASL_SSL_PORT ($KAFKA_SASL_SSL_PORT) KAFKA_HEAP ($KAFKA_HEAP) REGISTRY_HEAP ($REGISTRY_HEAP)
   HOOKLINE_STACK_DIR ($STACK_DIR) HOOKLINE_CACHE ($CACHE_DIR)
 EOF
 }

@@ -179,6 +179,17 @@ export function createSequencer(deps: SequencerDeps): Sequencer {
     .addCallback((r) => {
       r.observe([...partitions.values()].reduce((n, p) => n + p.heldBytes, 0));
     });
+  meter
+    ?.createObservableGauge('hookline_sequencer_oldest_held_age_seconds', {
+      description: 'Age of the oldest event held back, all assigned partitions (0 when none is held)',
+    })
+    .addCallback((r) => {
+      let oldest = Infinity;
+      for (const p of partitions.values())
+        for (const key of p.withHeld)
+          for (const h of p.resources.get(key)?.held ?? []) oldest = Math.min(oldest, h.heldAt);
+      r.observe(oldest === Infinity ? 0 : Math.max(0, (Date.now() - oldest) / 1000));
+    });
 
   function fromStored(s: StoredState): State {
     return { kind: s.kind, value: s.value, rank: s.rank, position: s.position, recent: s.recent, held: s.held };

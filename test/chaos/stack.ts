@@ -41,6 +41,7 @@ export function chaosStack(dir: string, base: number, brokerCount: number): Chao
     KAFKA_HEAP: '512m',
     REGISTRY_HEAP: '384m',
     STOP_TIMEOUT: '15',
+    STACK_MONITORING: '0',
   };
   const stack = async (...args: string[]) =>
     (await run('bash', [`${ROOT}deploy/local/stack.sh`, ...args], { env, timeout: 600_000 })).stdout;
