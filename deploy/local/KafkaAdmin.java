@@ -24,6 +24,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -114,7 +115,7 @@ public final class KafkaAdmin {
       Set<String> existing = admin.listTopics().names().get(10, TimeUnit.SECONDS);
       if (!existing.contains(name)) {
         try {
-          admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs)))
+          admin.createTopics(List.of(new NewTopic(name, Optional.of(partitions), Optional.empty()).configs(configs)))
               .all().get(10, TimeUnit.SECONDS);
           System.out.println("created " + name);
           return 0;

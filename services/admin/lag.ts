@@ -9,6 +9,9 @@
  *                                         retained partition). On topics written in transactions
  *                                         the commit marker after the last record can count as 1
  *                                         per partition.
+ *   hookline_consumer_committed{group, topic}  committed offsets summed over partitions: a group
+ *                                         with lag whose figure stops changing has stopped moving
+ *                                         (a retry topic nobody drains; alerts.yml HooklineConsumerStalled).
  *   hookline_dlq_records{topic}           records retained in each dead-letter topic.
  *   hookline_lag_scrape_age_seconds       age of the last successful read (stale figures alert).
  *
@@ -24,7 +27,7 @@ import { messageOf } from '../common/errors.ts';
 import { throttled, type Logger } from '../common/logger.ts';
 
 export interface LagFigures {
-  readonly lag: readonly { group: string; topic: string; records: number }[];
+  readonly lag: readonly { group: string; topic: string; records: number; committed: number }[];
   readonly dlq: readonly { topic: string; records: number }[];
   readonly at: number;
 }
@@ -63,7 +66,7 @@ export function startLagMonitor(o: {
       return p;
     };
     const { groups } = await o.admin.listGroups();
-    const lag: { group: string; topic: string; records: number }[] = [];
+    const lag: { group: string; topic: string; records: number; committed: number }[] = [];
     for (const groupId of groups
       .map((g) => g.groupId)
       .filter((g) => g.startsWith(o.groupPrefix))
@@ -72,13 +75,15 @@ export function startLagMonitor(o: {
         if (!exists.has(topic)) continue;
         const end = await endsOf(topic);
         let records = 0;
+        let committedSum = 0;
         for (const p of partitions) {
           const e = end.get(p.partition);
           if (!e) continue;
           const committed = Number(p.offset);
           records += committed < 0 ? e.high - e.low : Math.max(0, e.high - committed);
+          committedSum += Math.max(0, committed);
         }
-        lag.push({ group: groupId, topic, records });
+        lag.push({ group: groupId, topic, records, committed: committedSum });
       }
     }
     const dlq: { topic: string; records: number }[] = [];
@@ -97,6 +102,13 @@ export function startLagMonitor(o: {
     })
     .addCallback((r) => {
       for (const l of figures?.lag ?? []) r.observe(l.records, { group: l.group, topic: l.topic });
+    });
+  o.meter
+    ?.createObservableGauge('hookline_consumer_committed', {
+      description: 'Committed offsets of a hookline consumer group, summed over partitions, by group and topic',
+    })
+    .addCallback((r) => {
+      for (const l of figures?.lag ?? []) r.observe(l.committed, { group: l.group, topic: l.topic });
     });
   o.meter
     ?.createObservableGauge('hookline_dlq_records', { description: 'Records retained in a dead-letter topic' })

@@ -117,6 +117,9 @@ export const baseSpec = {
   /** Port of the service's HTTP server (ops endpoints; for ingress/admin also the API). 0 = any free port. */
   HTTP_PORT: int(0, 0, 65535),
   HTTP_HOST: str('127.0.0.1'),
+  /** Slow clients: all headers within this, the whole request within HTTP_REQUEST_TIMEOUT_MS, else 408. */
+  HTTP_HEADERS_TIMEOUT_MS: int(10_000, 100, 600_000),
+  HTTP_REQUEST_TIMEOUT_MS: int(30_000, 100, 3_600_000),
   /** Stable per instance: used in transactional ids and logs. */
   INSTANCE_ID: str(hostname()),
   /** Suffix for consumer group names, so several deployments can share one cluster. */

@@ -70,10 +70,27 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
-export function listen(app: Hono, host: string, port: number): Promise<RunningServer> {
+/**
+ * Slow clients: a request whose headers have not all arrived after `headersTimeoutMs`, or whose
+ * body has not fully arrived after `requestTimeoutMs`, is answered 408 and its socket closed (Node's
+ * own defaults are 60 s and 5 min, checked every 30 s: far too generous for trickled requests).
+ */
+export interface ListenOptions {
+  readonly headersTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+}
+
+export function listen(app: Hono, host: string, port: number, o: ListenOptions = {}): Promise<RunningServer> {
+  const headersTimeout = o.headersTimeoutMs ?? 10_000;
+  const requestTimeout = Math.max(o.requestTimeoutMs ?? 30_000, headersTimeout);
+  const serverOptions = {
+    headersTimeout,
+    requestTimeout,
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 4))),
+  };
   return new Promise((resolve, reject) => {
     let server: ServerType | undefined = undefined;
-    server = serve({ fetch: app.fetch, hostname: host, port }, (info) => {
+    server = serve({ fetch: app.fetch, hostname: host, port, serverOptions }, (info) => {
       const s = server!;
       resolve({
         port: info.port,

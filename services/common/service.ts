@@ -133,7 +133,10 @@ export async function startService<S extends Spec>(opts: {
   const started = await opts.start(deps);
   const app = createOpsApp({ service: opts.name, checks: { ...checks, ...(started.checks ?? {}) }, telemetry, logger });
   if (started.routes) app.route('/', started.routes);
-  const server: RunningServer = await listen(app, config.HTTP_HOST, config.HTTP_PORT);
+  const server: RunningServer = await listen(app, config.HTTP_HOST, config.HTTP_PORT, {
+    headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+  });
   logger.info({ port: server.port }, `${opts.name} started`);
 
   let stopping: Promise<void> | undefined;

@@ -46,6 +46,9 @@ export interface AttemptDeps {
 const RESERVED =
   /^(webhook-|content-length$|content-type$|host$|connection$|transfer-encoding$|traceparent$|tracestate$|user-agent$)/i;
 
+/** The delivery SLO counts a message as good when it is delivered within its first hour. */
+const HOUR_MS = 3_600_000;
+
 export function createAttempter(d: AttemptDeps) {
   const log = d.logger.child({ component: 'attempt' });
 
@@ -81,7 +84,8 @@ export function createAttempter(d: AttemptDeps) {
       d.records.attempt({ ...rec, outcome: 'DEAD' }, job.trace),
       d.records.deadLetter(job, reason, rec.error ?? reason),
     ]);
-    d.metrics.attempts.add(1, { outcome: 'dead' });
+    d.metrics.attempts.add(1, { outcome: 'dead', endpoint: job.endpointId });
+    d.metrics.messages.add(1, { result: 'dead' });
     log.info({ messageId: job.msg.messageId, endpointId: job.endpointId, url: ep?.url, reason }, 'delivery given up');
     return { kind: 'done' };
   }
@@ -180,7 +184,9 @@ export function createAttempter(d: AttemptDeps) {
 
     if (verdict === 'success') {
       d.health.success(ep.id, started);
-      d.metrics.attempts.add(1, { outcome: 'succeeded' });
+      d.metrics.attempts.add(1, { outcome: 'succeeded', endpoint: ep.id });
+      const inHour = started - job.msg.createdAt <= HOUR_MS;
+      d.metrics.messages.add(1, { result: inHour ? 'delivered_in_hour' : 'delivered_late' });
       await d.records.attempt({ ...rec, outcome: 'SUCCEEDED', nextAttemptAt: null }, job.trace);
       return { kind: 'done' };
     }
@@ -197,7 +203,7 @@ export function createAttempter(d: AttemptDeps) {
     const delay = nextDelay(d.policy, attemptNo, retryAfterMs);
     if (delay === undefined) return dead(job, ep, { ...rec, nextAttemptAt: null }, 'max_attempts');
     const at = Date.now() + delay;
-    d.metrics.attempts.add(1, { outcome: 'failed' });
+    d.metrics.attempts.add(1, { outcome: 'failed', endpoint: ep.id });
     await d.records.attempt({ ...rec, outcome: 'FAILED', nextAttemptAt: at }, job.trace);
     return { kind: 'retry', at };
   };

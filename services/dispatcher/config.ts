@@ -4,6 +4,7 @@
  */
 import { int, list, str, type ConfigOf, type Spec } from '../common/config.ts';
 import { ConfigError } from '../common/errors.ts';
+import type { OperationalTarget } from './operational.ts';
 import { DEFAULT_SCHEDULE, parseSchedule } from './schedule.ts';
 import { parseNetworks } from './ssrf.ts';
 
@@ -19,6 +20,28 @@ const fraction =
       throw new ConfigError(`${name} must be a number between 0 and 1, got "${raw}"`);
     return n;
   };
+
+/**
+ * The operational endpoint (operational.ts): DISPATCHER_OPERATIONAL_WEBHOOK_URL and its signing
+ * secret DISPATCHER_OPERATIONAL_WEBHOOK_SECRET (whsec_…, as endpoint secrets), both or neither.
+ */
+const operationalTarget = (name: string, env: Env): OperationalTarget | undefined => {
+  const raw = env[name] ?? '';
+  const secret = env.DISPATCHER_OPERATIONAL_WEBHOOK_SECRET ?? '';
+  if (raw === '' && secret === '') return undefined;
+  if (raw === '') throw new ConfigError(`${name} must be set when DISPATCHER_OPERATIONAL_WEBHOOK_SECRET is`);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+  if (!/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/.test(secret))
+    throw new ConfigError(`DISPATCHER_OPERATIONAL_WEBHOOK_SECRET must be a whsec_<base64> secret when ${name} is set`);
+  return Object.freeze({ url, secret });
+};
 
 export const dispatcherSpec = {
   /** Prefix of every Redis key (endpoints, parked lanes); one per deployment sharing a Redis. */
@@ -56,6 +79,8 @@ export const dispatcherSpec = {
   DISPATCHER_PARTITIONS_CONCURRENTLY: int(6, 1, 1000),
   /** Kafka group session timeout: how soon a crashed instance's partitions move to another. */
   DISPATCHER_SESSION_TIMEOUT_MS: int(30_000, 6000, 300_000),
+  /** Where endpoint-disabled / endpoint-failing operational webhooks go (unset: not sent). */
+  DISPATCHER_OPERATIONAL_WEBHOOK_URL: operationalTarget,
 } satisfies Spec;
 
 export type DispatcherConfig = ConfigOf<typeof dispatcherSpec>;

@@ -4,7 +4,11 @@ import type { Meter } from '@opentelemetry/api';
 export function dispatcherMetrics(meter: Meter) {
   return {
     attempts: meter.createCounter('hookline_dispatcher_attempts_total', {
-      description: 'Delivery attempts, by outcome',
+      description: 'Delivery attempts, by outcome and endpoint (id)',
+    }),
+    messages: meter.createCounter('hookline_dispatcher_messages_total', {
+      description:
+        'Messages finished, by result: delivered_in_hour, delivered_late (after the first hour), dead (the delivery SLO)',
     }),
     duration: meter.createHistogram('hookline_dispatcher_attempt_duration_ms', {
       description: 'HTTP exchange time per attempt',

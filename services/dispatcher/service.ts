@@ -6,6 +6,7 @@ import type { BaseConfig } from '../common/config.ts';
 import { TOPIC } from '../common/contracts/index.ts';
 import { deadLetterOf, deadLetterRecord } from '../common/dlq.ts';
 import { createEndpointStore } from '../common/endpoints.ts';
+import { runConsumer, type RunningConsumer } from '../common/kafka/consumer.ts';
 import { createProducer } from '../common/kafka/producer.ts';
 import { throttled } from '../common/logger.ts';
 import { redisRateLimiter } from '../common/rate-limit.ts';
@@ -17,6 +18,7 @@ import { createHttpClient } from './http-client.ts';
 import { startIntake } from './intake.ts';
 import { PartitionLanes } from './partition-lanes.ts';
 import { dispatcherMetrics } from './metrics.ts';
+import { createOperationalNotifier } from './operational.ts';
 import { createParkStore } from './park-store.ts';
 import { createHealth, createRecords } from './records.ts';
 import { startRegistry } from './registry.ts';
@@ -125,11 +127,32 @@ export async function startDispatcher(deps: ServiceDeps<DispatcherConfig & BaseC
     sessionTimeoutMs: c.DISPATCHER_SESSION_TIMEOUT_MS,
   });
 
+  // Operational webhooks: their own group on ops.events, so a dead operational endpoint waits alone.
+  let operational: RunningConsumer | undefined;
+  const target = c.DISPATCHER_OPERATIONAL_WEBHOOK_URL;
+  if (target)
+    operational = await runConsumer({
+      kafka: deps.kafka,
+      groupId: deps.group('operational'),
+      topics: [topics.ops],
+      logger,
+      fromBeginning: false,
+      partitionsConsumedConcurrently: 1,
+      handle: createOperationalNotifier({
+        target,
+        http,
+        timeoutMs: c.DISPATCHER_TIMEOUT_MS,
+        userAgent: 'hookline-dispatcher/1',
+        logger,
+      }),
+    });
+
   return {
     checks: {
       producer: () => (producer.connected ? Promise.resolve() : Promise.reject(new Error('producer not connected'))),
     },
     async stop() {
+      await operational?.stop();
       await intake.stop();
       await producer.disconnect();
       await registry.stop();

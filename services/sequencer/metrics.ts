@@ -12,7 +12,7 @@ export interface SequencerMetrics {
 /** held: what the held-back gauges observe (events and bytes, all assigned partitions). */
 export function sequencerMetrics(
   meter: Meter | undefined,
-  held: { events: () => number; bytes: () => number },
+  held: { events: () => number; bytes: () => number; oldestAgeSeconds: () => number },
 ): SequencerMetrics {
   if (!meter) return {};
   meter
@@ -25,6 +25,11 @@ export function sequencerMetrics(
       description: 'Bytes held back, all assigned partitions',
     })
     .addCallback((r) => r.observe(held.bytes()));
+  meter
+    .createObservableGauge('hookline_sequencer_oldest_held_age_seconds', {
+      description: 'Age of the oldest event held back, all assigned partitions (0 when none is held)',
+    })
+    .addCallback((r) => r.observe(held.oldestAgeSeconds()));
   return {
     events: meter.createCounter('hookline_sequencer_events_total', {
       description:

@@ -152,6 +152,13 @@ export function createSequencer(deps: SequencerDeps): Sequencer {
   const { events, gaps, overflows, expired, restoreMs } = sequencerMetrics(deps.meter, {
     events: () => [...partitions.values()].reduce((n, p) => n + p.heldCount, 0),
     bytes: () => [...partitions.values()].reduce((n, p) => n + p.heldBytes, 0),
+    oldestAgeSeconds: () => {
+      let oldest = Infinity;
+      for (const p of partitions.values())
+        for (const key of p.withHeld)
+          for (const h of p.resources.get(key)?.held ?? []) oldest = Math.min(oldest, h.heldAt);
+      return oldest === Infinity ? 0 : Math.max(0, (Date.now() - oldest) / 1000);
+    },
   });
 
   function fromStored(s: StoredState): State {

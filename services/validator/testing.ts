@@ -5,6 +5,7 @@
  */
 import avro from 'avsc';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { TOPIC } from '../common/contracts/index.ts';
 import type { InMessage } from '../common/kafka/types.ts';
 import { toRawRecord, type RawInput } from '../common/raw.ts';
 import { AvroCodec, schemaText } from '../common/schemas.ts';
@@ -86,7 +87,7 @@ export function rawMessage(
   pos: { topic?: string; partition?: number; offset: number },
   extraHeaders: Record<string, string> = {},
 ): InMessage {
-  const topic = pos.topic ?? 'webhooks.raw';
+  const topic = pos.topic ?? TOPIC.raw;
   const rec = toRawRecord({
     contentType: 'application/json',
     requestHeaders: {},

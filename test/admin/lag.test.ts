@@ -70,6 +70,10 @@ describe('admin: consumer lag and DLQ depth', () => {
     );
     assert.match(lagLine(text, mine)!, / 20$/, 'committed 10 of 30 on partition 0, nothing elsewhere');
     assert.equal(lagLine(text, foreign), undefined, "another deployment's group is not reported");
+    const committed = text
+      .split('\n')
+      .find((l) => l.startsWith('hookline_consumer_committed{') && l.includes(`group="${mine}"`));
+    assert.match(committed ?? '', / 10$/, 'the committed offset, for the stalled-consumer alert');
     assert.match(text, new RegExp(`hookline_dlq_records\\{topic="${dlq.replace(/\./g, '\\.')}"[^}]*\\} 3\\n`));
     assert.match(text, /hookline_lag_scrape_age_seconds\{[^}]*\} \d/);
 

@@ -28,8 +28,10 @@ export async function startServiceProcess(
   name: string,
   prefix: string,
   env: Record<string, string> = {},
+  fixedPort?: number,
+  readyTimeoutMs = 60_000,
 ): Promise<ServiceProcess> {
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const output: string[] = [];
   const child = spawn(process.execPath, [`${ROOT}services/${name}/main.ts`], {
     env: serviceEnv(prefix, { HTTP_PORT: String(port), ...env }),
@@ -42,7 +44,7 @@ export async function startServiceProcess(
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited during start-up:\n${output.join('')}`);
     try {
@@ -53,7 +55,7 @@ export async function startServiceProcess(
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`${name} not ready after 60 s:\n${output.join('')}`);
+      throw new Error(`${name} not ready after ${readyTimeoutMs / 1000} s:\n${output.join('')}`);
     }
     await sleep(200);
   }

@@ -23,7 +23,14 @@ import { ROOT } from '../helpers/services.ts';
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'hookline-stack-'));
 const ports = { KAFKA_PORT: '19092', KAFKA_CONTROLLER_PORT: '19093', REGISTRY_PORT: '18081', REDIS_PORT: '16379' };
-const env = { ...process.env, ...ports, HOOKLINE_STACK_DIR: dir, KAFKA_HEAP: '512m', REGISTRY_HEAP: '384m' };
+const env = {
+  ...process.env,
+  ...ports,
+  HOOKLINE_STACK_DIR: dir,
+  STACK_MONITORING: '0',
+  KAFKA_HEAP: '512m',
+  REGISTRY_HEAP: '384m',
+};
 const stack = (cmd: string) => run('bash', [`${ROOT}deploy/local/stack.sh`, cmd], { env, timeout: 300_000 });
 const registryUrl = `http://127.0.0.1:${ports.REGISTRY_PORT}/apis/ccompat/v7`;
 const brokers = [`127.0.0.1:${ports.KAFKA_PORT}`];

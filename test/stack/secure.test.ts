@@ -38,6 +38,7 @@ const stackEnv = {
   ...ports,
   HOOKLINE_STACK_DIR: dir,
   HOOKLINE_SECURE: '1',
+  STACK_MONITORING: '0',
   KAFKA_HEAP: '512m',
   REGISTRY_HEAP: '384m',
 };

@@ -9,7 +9,9 @@ import type { WritableSourceStore } from '../../common/source-store-redis.ts';
 import { ConfigError } from '../../common/errors.ts';
 import { requireScope, type AuthVariables } from '../auth.ts';
 import { ApiError, notFound } from '../errors.ts';
-import { jsonBody } from '../validate.ts';
+import { Check, jsonBody, unknownFields } from '../validate.ts';
+
+const FIELDS = ['id', 'provider', 'secrets', 'options'];
 
 const view = (s: SourceConfig) => ({
   id: s.id,
@@ -30,6 +32,9 @@ export function sourceRoutes(store: WritableSourceStore) {
   app.put('/:id', requireScope('sources:write'), async (c) => {
     const id = c.req.param('id');
     const body = await jsonBody(c);
+    const check = new Check();
+    unknownFields(check, body, FIELDS);
+    check.finish();
     if (body.id !== undefined && body.id !== id)
       throw new ApiError(400, 'invalid_request', 'id: must match the id in the path', [
         { path: 'id', message: 'must match the id in the path' },

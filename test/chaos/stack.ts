@@ -1,0 +1,76 @@
+/**
+ * A private stack for the chaos suite (deploy/local/stack.sh with its own data dir and ports), and
+ * the faults it injects: SIGKILL of a part (pid from the stack's pidfile, checked against the
+ * process start time exactly as stack.sh does, so nothing but our own process is ever signalled),
+ * SIGSTOP/SIGCONT of the registry (unreachable: connections open, nothing answers), and `up` again
+ * to restart what is missing. Never touches the shared stack on the default ports.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { ROOT } from '../helpers/services.ts';
+
+const run = promisify(execFile);
+
+export type Part = 'kafka' | 'registry' | 'redis' | `kafka-${number}`;
+
+export interface ChaosStack {
+  readonly dir: string;
+  readonly brokers: string[];
+  readonly registryUrl: string;
+  readonly redisUrl: string;
+  readonly brokerCount: number;
+  up(): Promise<string>;
+  down(): Promise<void>;
+  pid(part: Part): number | undefined;
+  signal(part: Part, sig: NodeJS.Signals): void;
+}
+
+/** Ports from CHAOS_PORT_BASE (default 19600): +1 Kafka, +2 controller, +3 registry, +4 Redis, +10.. extra brokers. */
+export function chaosStack(dir: string, base: number, brokerCount: number): ChaosStack {
+  const ports = {
+    KAFKA_PORT: String(base + 1),
+    KAFKA_CONTROLLER_PORT: String(base + 2),
+    REGISTRY_PORT: String(base + 3),
+    REDIS_PORT: String(base + 4),
+  };
+  const env = {
+    ...process.env,
+    ...ports,
+    HOOKLINE_STACK_DIR: dir,
+    KAFKA_HEAP: '512m',
+    REGISTRY_HEAP: '384m',
+    STOP_TIMEOUT: '15',
+    STACK_MONITORING: '0',
+  };
+  const stack = async (...args: string[]) =>
+    (await run('bash', [`${ROOT}deploy/local/stack.sh`, ...args], { env, timeout: 600_000 })).stdout;
+  const brokerPorts = brokerCount === 1 ? [base + 1] : Array.from({ length: brokerCount }, (_, i) => base + 1 + 10 * i);
+  const pid = (part: Part): number | undefined => {
+    try {
+      const [p, start] = readFileSync(`${dir}/run/${part}.pid`, 'utf8').trim().split(/\s+/);
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      return fields[19] === start && fields[0] !== 'Z' ? Number(p) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    dir,
+    brokerCount,
+    brokers: brokerPorts.map((p) => `127.0.0.1:${p}`),
+    registryUrl: `http://127.0.0.1:${ports.REGISTRY_PORT}/apis/ccompat/v7`,
+    redisUrl: `redis://127.0.0.1:${ports.REDIS_PORT}`,
+    up: () => stack('up', ...(brokerCount > 1 ? ['--brokers', String(brokerCount)] : [])),
+    async down() {
+      await stack('down').catch(() => undefined);
+    },
+    pid,
+    signal(part, sig) {
+      const p = pid(part);
+      if (p === undefined) throw new Error(`${part} is not running in ${dir}`);
+      process.kill(p, sig);
+    },
+  };
+}
