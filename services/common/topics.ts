@@ -91,6 +91,13 @@ export const TOPICS: readonly TopicSpec[] = [
     'Messages for customer endpoints, keyed by resource',
     'outbound.event.avsc',
   ),
+  stream(
+    'outbound.requests',
+    PIPELINE_PARTITIONS,
+    7,
+    'Publish requests of internal producers (the topic twin of POST /v1/tenants/{tenantId}/messages), keyed by tenant and resource',
+    'outbound.request.avsc',
+  ),
   stream('outbound.retry', PIPELINE_PARTITIONS, 7, 'Scheduled delivery retries'),
   stream('outbound.attempts', PIPELINE_PARTITIONS, 30, 'Delivery log: every attempt', 'outbound.attempt.avsc'),
   stream('outbound.dlq', 3, 30, 'Messages that exhausted delivery attempts', 'dlq.avsc'),

@@ -10,6 +10,8 @@ export interface OutboundEvent {
   readonly createdAt: number;
   readonly payload: string;
   readonly endpointId: string | null;
+  /** Owner of the message (published ones); null = the tenant its source names, else the default tenant. */
+  readonly tenantId?: string | null;
 }
 
 /** schemas/outbound.attempt.avsc */
