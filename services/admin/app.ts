@@ -19,6 +19,7 @@ import type { Publisher } from './publisher.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { tenantGuard, tenantRoutes } from './routes/tenants.ts';
 import type { TenantStore } from './tenant-store.ts';
+import type { Undelivered } from './undelivered.ts';
 import { catalogueRoutes } from './routes/catalogue.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
 import { endpointRoutes } from './routes/endpoints.ts';
@@ -37,6 +38,8 @@ export interface AdminAppDeps {
   readonly logger: Logger;
   readonly tenants: TenantStore;
   readonly publisher: Publisher;
+  /** "Accepted but not yet delivered" published messages of a tenant (undelivered.ts). */
+  readonly undelivered: (q: { tenantId: string; olderThanMs: number; limit: number }) => Promise<Undelivered[]>;
   readonly schemas: PayloadSchemas;
   /** Per-tenant publish rate (Tenant.limits.publishPerSecond). */
   readonly limiter: RateLimiter;

@@ -191,6 +191,45 @@ const tenantPaths = {
       { 202: { description: 'Accepted (durable in Kafka)', ...json(ref('Published')) } },
       [400, 409, 413, 415, 422, 429, 503],
     ),
+    get: op(
+      'Accepted but not yet delivered: published messages some subscribed endpoint has not received N minutes on',
+      'deliveries:read',
+      {
+        parameters: [
+          { name: 'undeliveredForMinutes', in: 'query', required: true, schema: { type: 'integer', minimum: 0 } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 250, default: 50 } },
+        ],
+      },
+      {
+        200: {
+          description: 'Newest first',
+          ...json({
+            type: 'object',
+            properties: {
+              data: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    messageId: { type: 'string' },
+                    eventType: { type: 'string' },
+                    publishedAt: ts,
+                    pending: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        properties: { endpointId: { type: 'string' }, status: { type: ['string', 'null'] } },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          }),
+        },
+      },
+      [400],
+    ),
   },
 };
 

@@ -20,6 +20,7 @@ import type { Redis } from '../common/redis.ts';
 import { redisCall } from '../common/redis.ts';
 import type { AvroCodec } from '../common/schemas.ts';
 import type { OutboundEvent } from '../dispatcher/types.ts';
+import { publishedKey } from './undelivered.ts';
 
 export interface PublishResult {
   readonly messageId: string;
@@ -59,6 +60,8 @@ export function createPublisher(o: {
   topic: string;
   /** The write to Kafka must be acknowledged within this, else 503 (and the key stays re-playable). */
   deadlineMs: number;
+  /** How long accepted messages stay in the "not yet delivered" index (undelivered.ts). */
+  indexRetentionMs: number;
   now?: () => number;
 }): Publisher {
   const now = o.now ?? Date.now;
@@ -140,8 +143,15 @@ export function createPublisher(o: {
         );
         throw err instanceof TransientError ? err : new TransientError('publish failed', 'kafka_unavailable', err);
       }
+      const index = publishedKey(o.prefix, r.tenantId);
       await redisCall(() =>
-        o.redis.set(key, JSON.stringify({ ...claim, state: 'done', at: now() }), 'PX', IDEMPOTENCY_TTL_MS),
+        o.redis
+          .multi()
+          .set(key, JSON.stringify({ ...claim, state: 'done', at: now() }), 'PX', IDEMPOTENCY_TTL_MS)
+          .zadd(index, t, `${claim.messageId}|${r.eventType}`)
+          .zremrangebyscore(index, '-inf', t - o.indexRetentionMs)
+          .pexpire(index, o.indexRetentionMs)
+          .exec(),
       );
       return { messageId: claim.messageId, duplicate: false };
     },

@@ -26,6 +26,7 @@ import { createPublisher } from './publisher.ts';
 import { startRequestsReader } from './requests-reader.ts';
 import { sourceTenantOf } from './routes/sources.ts';
 import { createTenantStore } from './tenant-store.ts';
+import { listUndelivered } from './undelivered.ts';
 import { adminMetrics } from './metrics.ts';
 
 export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): Promise<Started> {
@@ -100,6 +101,7 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
     avro: deps.avro,
     topic: eventsTopic,
     deadlineMs: c.ADMIN_PUBLISH_DEADLINE_MS,
+    indexRetentionMs: c.ADMIN_TENANT_RETENTION_MS,
   });
   const checks = { catalogue, schemas, openCatalogue: c.ADMIN_PUBLISH_OPEN_CATALOGUE };
   const reader = c.ADMIN_PUBLISH_TOPIC_READER
@@ -132,6 +134,7 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
     catalogue,
     sources,
     tenants,
+    undelivered: (q) => listUndelivered({ redis, prefix, store, log }, q),
     publisher,
     schemas,
     openCatalogue: c.ADMIN_PUBLISH_OPEN_CATALOGUE,

@@ -243,6 +243,32 @@ describe('tenants: isolation, publish, idempotency, schema, limits, order', () =
     assert.deepEqual(acmeView.body.data, [], 'another tenant does not see it');
   });
 
+  it('lists accepted but not yet delivered messages', async () => {
+    assert.equal((await t.call('POST', '/v1/tenants', { id: 'slow' })).status, 201);
+    const ok = await endpointFor(t, 'slow', ['invoice.*']);
+    const down = await endpointFor(t, 'slow', ['invoice.*'], () => ({ status: 500 }));
+    await sleep(300);
+    const p = await publish(t, 'slow', { eventType: 'invoice.paid', payload: { id: 's1' } });
+    assert.equal(p.status, 202);
+    await eventually(() => (ok.r.got.length >= 1 ? true : undefined), 20_000, 'delivered to the healthy one');
+    const listed = await eventually(
+      async () => {
+        const l = await t.call('GET', '/v1/tenants/slow/messages?undeliveredForMinutes=0');
+        return l.body.data.length === 1 ? (l.body.data[0] as Record<string, Json>) : undefined;
+      },
+      20_000,
+      'listed as undelivered',
+    );
+    assert.equal(listed.messageId, p.body.messageId);
+    assert.deepEqual(
+      listed.pending.map((x: Json): string => x.endpointId as string),
+      [down.id],
+    );
+    const young = await t.call('GET', '/v1/tenants/slow/messages?undeliveredForMinutes=10');
+    assert.deepEqual(young.body.data, [], 'not yet 10 minutes old');
+    assert.equal((await t.call('GET', '/v1/tenants/slow/messages')).status, 400);
+  });
+
   it('deleting a tenant stops its endpoints', async () => {
     assert.equal((await t.call('POST', '/v1/tenants', { id: 'gone' })).status, 201);
     const e = await endpointFor(t, 'gone', ['*']);

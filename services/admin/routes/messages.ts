@@ -18,10 +18,12 @@ import { EVENT_TYPE } from '../catalogue.ts';
 import { ApiError } from '../errors.ts';
 import { publishProblems, type PublishCheckDeps } from '../publish-check.ts';
 import { PublishConflict, type Publisher } from '../publisher.ts';
-import { Check, jsonBody, unknownFields } from '../validate.ts';
+import type { Undelivered } from '../undelivered.ts';
+import { Check, jsonBody, queryLimit, unknownFields } from '../validate.ts';
 
 export interface MessageRouteDeps extends PublishCheckDeps {
   readonly publisher: Publisher;
+  readonly undelivered: (q: { tenantId: string; olderThanMs: number; limit: number }) => Promise<Undelivered[]>;
   readonly limiter: RateLimiter;
   /** Seconds a client should wait after a 503. */
   readonly retryAfterSeconds: number;
@@ -96,6 +98,20 @@ export function messageRoutes(d: MessageRouteDeps) {
       }
       throw err;
     }
+  });
+
+  app.get('/', requireScope('deliveries:read'), async (c) => {
+    const check = new Check();
+    const limit = queryLimit(check, c.req.query('limit'));
+    const raw = c.req.query('undeliveredForMinutes');
+    const minutes = Number(raw);
+    if (raw === undefined || !Number.isInteger(minutes) || minutes < 0 || minutes > 60 * 24 * 400)
+      check.add('undeliveredForMinutes', 'is required: whole minutes since publishing (0 = any age)');
+    check.finish();
+    const data = await d.undelivered({ tenantId: c.get('tenant').id, olderThanMs: minutes * 60_000, limit });
+    return c.json({
+      data: data.map((u) => ({ ...u, publishedAt: new Date(u.publishedAt).toISOString() })),
+    });
   });
 
   return app;
