@@ -6,6 +6,8 @@
  * resource) order with a failing-then-recovering endpoint; the tenant delivery log filters.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { PublishRequest } from '../../services/common/contracts/publish.ts';
@@ -267,6 +269,25 @@ describe('tenants: isolation, publish, idempotency, schema, limits, order', () =
     const young = await t.call('GET', '/v1/tenants/slow/messages?undeliveredForMinutes=10');
     assert.deepEqual(young.body.data, [], 'not yet 10 minutes old');
     assert.equal((await t.call('GET', '/v1/tenants/slow/messages')).status, 400);
+  });
+
+  it('the documented example producer (scripts/publish-example.ts) publishes through outbound.requests', async () => {
+    assert.equal((await t.call('POST', '/v1/tenants', { id: 'example' })).status, 201);
+    const e = await endpointFor(t, 'example', ['invoice.*']);
+    await sleep(300);
+    const run = (key: string) =>
+      promisify(execFile)(
+        process.execPath,
+        ['scripts/publish-example.ts', 'example', 'invoice.paid', '{"id":"inv_ex"}', 'inv_ex', key],
+        { env: { ...process.env, TOPIC_PREFIX: t.k.prefix } },
+      );
+    const out = await run('example-key');
+    assert.match(out.stdout, /published to/);
+    await run('example-key'); // the same key again: published once
+    await eventually(() => (e.r.got.length >= 1 ? true : undefined), 20_000, 'delivered');
+    await sleep(1500);
+    assert.equal(e.r.got.length, 1);
+    assert.deepEqual(JSON.parse(e.r.got[0]!.body).data, { id: 'inv_ex' });
   });
 
   it('deleting a tenant stops its endpoints', async () => {
