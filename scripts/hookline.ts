@@ -8,13 +8,18 @@
  *   dlq list --topic <dlq> [--source s] [--type t] [--reason r] [--since <iso>] [--json]
  *   dlq show <id> --topic <dlq>
  *   dlq redrive --topic <dlq> [--source s] [--type t] [--reason r] [--since <iso>] [--ids a,b,...] [--dry-run]
+ *   topics --format strimzi [--cluster <kafka>] [--namespace <ns>] [--replicas 3] [--min-insync 2]
+ *          (no connection: prints KafkaTopic resources for GitOps)
  */
 import { parseArgs } from 'node:util';
 import { baseSpec, readConfig } from '../services/common/config.ts';
+import { connectionSpec, connections } from '../services/common/connections/index.ts';
 import { createKafka } from '../services/common/kafka/client.ts';
 import { createLogger } from '../services/common/logger.ts';
 import { AvroCodec, createRegistry } from '../services/common/schemas.ts';
+import { TOPIC } from '../services/common/contracts/index.ts';
 import { topicName } from '../services/common/topics.ts';
+import { strimziTopics } from './strimzi-topics.ts';
 import { listDlq, redrive, type DlqFilter } from '../services/ops-cli/dlq.ts';
 import { applyReplay, awaitEmptyGroup, planReplay, type ReplayTarget } from '../services/ops-cli/replay.ts';
 
@@ -22,7 +27,8 @@ const USAGE = `usage:
   hookline replay --group <g> --topic <t> (--to-earliest|--to-latest|--to-datetime <iso>|--to-offset <n>) [--partition <p>] [--dry-run] [--wait]
   hookline dlq list --topic <dlq> [--source s] [--type t] [--reason r] [--since <iso>] [--json]
   hookline dlq show <id> --topic <dlq>
-  hookline dlq redrive --topic <dlq> [--source s] [--type t] [--reason r] [--since <iso>] [--ids a,b] [--dry-run]`;
+  hookline dlq redrive --topic <dlq> [--source s] [--type t] [--reason r] [--since <iso>] [--ids a,b] [--dry-run]
+  hookline topics --format strimzi [--cluster <kafka>] [--namespace <ns>] [--replicas 3] [--min-insync 2]`;
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -51,6 +57,11 @@ async function main(argv: string[]): Promise<void> {
       'to-datetime': { type: 'string' },
       'to-offset': { type: 'string' },
       'dry-run': { type: 'boolean' },
+      format: { type: 'string' },
+      cluster: { type: 'string' },
+      namespace: { type: 'string' },
+      replicas: { type: 'string' },
+      'min-insync': { type: 'string' },
       wait: { type: 'boolean' },
       source: { type: 'string' },
       type: { type: 'string' },
@@ -65,9 +76,28 @@ async function main(argv: string[]): Promise<void> {
     out(USAGE);
     return;
   }
-  const config = readConfig(baseSpec, process.env);
+  if (positionals[0] === 'topics') {
+    if (values.format !== 'strimzi') fail('topics: --format strimzi is the only format');
+    const count = (v: string | undefined, flag: string, def: number) => {
+      const n = Number(v ?? def);
+      return Number.isInteger(n) && n >= 1 && n <= 9 ? n : fail(`${flag} must be 1..9, got "${v}"`);
+    };
+    const { TOPIC_PREFIX } = readConfig({ TOPIC_PREFIX: baseSpec.TOPIC_PREFIX }, process.env);
+    process.stdout.write(
+      strimziTopics({
+        cluster: values.cluster ?? 'hookline',
+        namespace: values.namespace,
+        prefix: TOPIC_PREFIX,
+        replicas: count(values.replicas, '--replicas', 3),
+        minInsyncReplicas: count(values['min-insync'], '--min-insync', 2),
+      }),
+    );
+    return;
+  }
+  const config = readConfig({ ...baseSpec, ...connectionSpec }, process.env);
+  const conn = connections(config);
   const logger = createLogger('hookline-cli', process.env.LOG_LEVEL ?? 'error');
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'hookline-cli', logger });
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'hookline-cli', logger, ...conn.kafka });
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -109,7 +139,7 @@ async function main(argv: string[]): Promise<void> {
     }
     if (cmd === 'dlq') {
       const topic = values.topic ?? fail('--topic is required');
-      const avro = new AvroCodec(createRegistry(config.SCHEMA_REGISTRY_URL));
+      const avro = new AvroCodec(createRegistry(conn.registry));
       const filter: DlqFilter = {
         ...(values.source === undefined ? {} : { source: values.source }),
         ...(values.type === undefined ? {} : { type: values.type }),
@@ -161,7 +191,7 @@ async function main(argv: string[]): Promise<void> {
         return;
       }
       if (sub === 'redrive') {
-        const ledger = topicName(config.TOPIC_PREFIX, 'ops.events');
+        const ledger = topicName(config.TOPIC_PREFIX, TOPIC.opsEvents);
         const r = await redrive({
           kafka,
           admin,

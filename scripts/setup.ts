@@ -4,17 +4,19 @@
  * registry refuses. Reads the same environment as the services.
  */
 import { baseSpec, int, readConfig } from '../services/common/config.ts';
+import { connectionSpec, connections } from '../services/common/connections/index.ts';
 import { createKafka } from '../services/common/kafka/client.ts';
 import { createLogger } from '../services/common/logger.ts';
 import { registerSchemas } from '../services/common/schemas.ts';
 import { applyTopics } from '../services/common/topics.ts';
 
 const config = readConfig(
-  { ...baseSpec, KAFKA_REPLICATION_FACTOR: int(1, 1, 9), KAFKA_MIN_INSYNC_REPLICAS: int(1, 1, 9) },
+  { ...baseSpec, ...connectionSpec, KAFKA_REPLICATION_FACTOR: int(1, 1, 9), KAFKA_MIN_INSYNC_REPLICAS: int(1, 1, 9) },
   process.env,
 );
 const logger = createLogger('setup', config.LOG_LEVEL);
-const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'hookline-setup', logger });
+const conn = connections(config);
+const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'hookline-setup', logger, ...conn.kafka });
 const admin = kafka.admin();
 const started = performance.now();
 try {
@@ -24,7 +26,7 @@ try {
     replicationFactor: config.KAFKA_REPLICATION_FACTOR,
     minInsyncReplicas: config.KAFKA_MIN_INSYNC_REPLICAS,
   });
-  const subjects = await registerSchemas(config.SCHEMA_REGISTRY_URL, config.TOPIC_PREFIX);
+  const subjects = await registerSchemas(conn.registry, config.TOPIC_PREFIX);
   process.stdout.write(
     `topics: ${r.created.length} created, ${r.partitionsRaised.length} with more partitions, ${r.configsAltered.length} reconfigured\n` +
       `schemas: ${subjects.map((s) => `${s.subject}=${s.id}`).join(', ')}\n` +

@@ -29,6 +29,12 @@ fi
 step "topics and schemas"
 node scripts/setup.ts
 
+# The chart checks (test/deploy/helm.test.ts) need helm (built once with `go install`, ~15 min on a
+# busy 2-core box, then cached in ~/.cache/hookline) and kubernetes-validate (PyPI, ~15 s).
+step "chart tools (helm, kubernetes-validate)"
+bash deploy/helm/tools.sh helm
+bash deploy/helm/tools.sh validate
+
 # Every step runs even if an earlier one failed, so one run reports everything; the exit code is
 # non-zero if any step failed.
 status=0

@@ -29,6 +29,14 @@ KAFKA_PORT=${KAFKA_PORT:-9092}
 KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
 REGISTRY_PORT=${REGISTRY_PORT:-8081}
 REDIS_PORT=${REDIS_PORT:-6379}
+# HOOKLINE_SECURE=1: Kafka gets a second listener, SASL_SSL on KAFKA_SASL_SSL_PORT (SCRAM-SHA-512 and
+# -256, user "hookline"), and Redis speaks only TLS on REDIS_PORT with an ACL user "hookline" (the
+# default user is off). CA, certificates (deploy/local/certs.sh) and passwords live in
+# $STACK_DIR/secure; `stack.sh env` prints the variables the services need. The PLAINTEXT listener
+# stays for the registry and the broker's own traffic. The SCRAM user is created when the data dir
+# is formatted, so turn it on for a fresh stack dir.
+HOOKLINE_SECURE=${HOOKLINE_SECURE:-0}
+KAFKA_SASL_SSL_PORT=${KAFKA_SASL_SSL_PORT:-9094}
 KAFKA_HEAP=${KAFKA_HEAP:-1g}
 REGISTRY_HEAP=${REGISTRY_HEAP:-512m}
 KAFKA_START_TIMEOUT=${KAFKA_START_TIMEOUT:-90}       # seconds
@@ -53,6 +61,7 @@ KAFKA_DATA=$STACK_DIR/kafka/data
 KAFKA_PROPS=$STACK_DIR/kafka/server.properties
 REGISTRY_DIR=$STACK_DIR/registry
 REDIS_DIR=$STACK_DIR/redis
+SECURE_DIR=$STACK_DIR/secure
 
 PARTS=(kafka registry redis)
 
@@ -323,6 +332,21 @@ kafka_admin() { # args... (quiet client logging)
 }
 
 # ---------------------------------------------------------------------------------------------
+# secure mode: certificates and passwords (created once per stack dir)
+
+secure() { [[ $HOOKLINE_SECURE == 1 ]]; }
+
+ensure_secure_material() {
+  secure || return 0
+  command -v openssl >/dev/null || apt_install openssl
+  bash "$HERE/certs.sh" "$SECURE_DIR" || die "generating test certificates failed"
+  local f
+  for f in kafka-password redis-password; do
+    [[ -s $SECURE_DIR/$f ]] || (umask 077 && head -c18 /dev/urandom | base64 | tr '+/' '-_' >"$SECURE_DIR/$f")
+  done
+}
+
+# ---------------------------------------------------------------------------------------------
 # Kafka
 
 write_kafka_config() {
@@ -332,11 +356,11 @@ write_kafka_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT$(secure && echo ",SASL_SSL://127.0.0.1:$KAFKA_SASL_SSL_PORT")
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT$(secure && echo ",SASL_SSL://127.0.0.1:$KAFKA_SASL_SSL_PORT")
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
 log.dirs=$KAFKA_DATA
 # Single node: internal topics with one replica; transactions (exactly-once) need the
 # transaction state log settings.
@@ -351,6 +375,18 @@ auto.create.topics.enable=false
 # Consumers join immediately (tests start and stop groups all the time).
 group.initial.rebalance.delay.ms=0
 EOF
+  if secure; then
+    cat >>"$KAFKA_PROPS" <<EOF
+# HOOKLINE_SECURE=1: SASL_SSL listener (SCRAM users are created by the format step).
+sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+ssl.keystore.type=PEM
+ssl.keystore.location=$SECURE_DIR/server.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$SECURE_DIR/ca.crt
+EOF
+  fi
 }
 
 kafka_format_if_needed() {
@@ -361,8 +397,14 @@ kafka_format_if_needed() {
     id=$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
     [[ $id != -* ]] && break
   done
+  local scram=()
+  if secure; then
+    local pw
+    pw=$(<"$SECURE_DIR/kafka-password")
+    scram=(--add-scram "SCRAM-SHA-512=[name=hookline,password=$pw]" --add-scram "SCRAM-SHA-256=[name=hookline,password=$pw]")
+  fi
   if ! "$JAVA" -cp "$KAFKA_LIBS/*" -Dlog4j2.configurationFile="$LOG4J_CONFIG" \
-    kafka.tools.StorageTool format -t "$id" -c "$KAFKA_PROPS" >>"$log" 2>&1; then
+    kafka.tools.StorageTool format -t "$id" -c "$KAFKA_PROPS" "${scram[@]}" >>"$log" 2>&1; then
     show_log_tail "$log" 15
     die "formatting the Kafka data dir failed"
   fi
@@ -379,7 +421,7 @@ start_kafka() {
     return 0
   fi
   local p owner
-  for p in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
+  for p in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" $(secure && echo "$KAFKA_SASL_SSL_PORT"); do
     if port_open "$p"; then
       owner=$(port_owner "$p")
       die "port $p is taken by ${owner:-another process}, not by this stack. Stop it, or set KAFKA_PORT / KAFKA_CONTROLLER_PORT."
@@ -479,7 +521,15 @@ wait_registry() { # pid t0
 # ---------------------------------------------------------------------------------------------
 # Redis
 
-redis_ping() { [[ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null || true)" == PONG ]]; }
+redis_cli() {
+  if secure; then
+    REDISCLI_AUTH=$(<"$SECURE_DIR/redis-password") redis-cli --tls --cacert "$SECURE_DIR/ca.crt" --user hookline \
+      -h 127.0.0.1 -p "$REDIS_PORT" "$@"
+  else
+    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"
+  fi
+}
+redis_ping() { [[ "$(redis_cli ping 2>/dev/null || true)" == PONG ]]; }
 
 start_redis() {
   local pid t0 deadline
@@ -499,8 +549,15 @@ start_redis() {
   mkdir -p "$REDIS_DIR"
   # AOF (fsync every second): duplicate-detection keys and rate-limit state survive a restart of
   # the stack; RDB snapshots are off so there is one persistence mechanism to reason about.
+  local net=(--port "$REDIS_PORT")
+  if secure; then
+    # TLS only (no plaintext port) and an ACL user; the default user is switched off.
+    net=(--port 0 --tls-port "$REDIS_PORT" --tls-cert-file "$SECURE_DIR/server.crt" --tls-key-file "$SECURE_DIR/server.key"
+      --tls-ca-cert-file "$SECURE_DIR/ca.crt" --tls-auth-clients no
+      --user default off --user hookline on ">$(<"$SECURE_DIR/redis-password")" '~*' '&*' '+@all')
+  fi
   start_bg redis "$LOG_DIR/redis.log" "$REDIS_DIR" redis-server \
-    --port "$REDIS_PORT" --bind 127.0.0.1 --protected-mode yes --daemonize no \
+    "${net[@]}" --bind 127.0.0.1 --protected-mode yes --daemonize no \
     --dir "$REDIS_DIR" --appendonly yes --appendfsync everysec --save '' --logfile ''
   pid=$STARTED_PID
   deadline=$((t0 + REDIS_START_TIMEOUT * 1000))
@@ -516,6 +573,22 @@ start_redis() {
 # commands
 
 print_env() {
+  if secure; then
+    cat <<EOF
+KAFKA_BROKERS=127.0.0.1:$KAFKA_SASL_SSL_PORT
+KAFKA_SECURITY_PROTOCOL=SASL_SSL
+KAFKA_SASL_MECHANISM=SCRAM-SHA-512
+KAFKA_SASL_USERNAME=hookline
+KAFKA_SASL_PASSWORD_FILE=$SECURE_DIR/kafka-password
+KAFKA_SSL_CA_FILE=$SECURE_DIR/ca.crt
+SCHEMA_REGISTRY_URL=$(registry_url)/apis/ccompat/v7
+REDIS_URL=rediss://127.0.0.1:$REDIS_PORT
+REDIS_USERNAME=hookline
+REDIS_PASSWORD_FILE=$SECURE_DIR/redis-password
+REDIS_TLS_CA_FILE=$SECURE_DIR/ca.crt
+EOF
+    return 0
+  fi
   cat <<EOF
 KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 SCHEMA_REGISTRY_URL=$(registry_url)/apis/ccompat/v7
@@ -530,6 +603,7 @@ cmd_up() {
   mkdir -p "$RUN_DIR" "$LOG_DIR"
   say "${B}hookline stack up${N} (data: $STACK_DIR)"
   ensure_prereqs
+  ensure_secure_material
   fetch_artifacts
   compile_admin_helper
   start_kafka
@@ -596,7 +670,7 @@ cmd_status() {
 
   pid=$(our_pid redis)
   if redis_ping; then
-    version=$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" info server 2>/dev/null | sed -n 's/^redis_version:\([^\r]*\).*/\1/p')
+    version=$(redis_cli info server 2>/dev/null | sed -n 's/^redis_version:\([^\r]*\).*/\1/p')
     status_line redis healthy "${version:-?}" "$(pid_label "$pid" healthy)" "127.0.0.1:$REDIS_PORT"
   else
     status_line redis down "" "$(pid_label "$pid" down)" "127.0.0.1:$REDIS_PORT"
@@ -653,7 +727,7 @@ usage: bash deploy/local/stack.sh <command>
   env                print KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL for this stack
   kafka <tool> ...   Kafka CLI tools, e.g. 'kafka topics --list', 'kafka consumer-groups --list'
 environment: KAFKA_PORT ($KAFKA_PORT) KAFKA_CONTROLLER_PORT ($KAFKA_CONTROLLER_PORT) REGISTRY_PORT ($REGISTRY_PORT)
-  REDIS_PORT ($REDIS_PORT) KAFKA_HEAP ($KAFKA_HEAP) REGISTRY_HEAP ($REGISTRY_HEAP)
+  REDIS_PORT ($REDIS_PORT) HOOKLINE_SECURE ($HOOKLINE_SECURE) KAFKA_SASL_SSL_PORT ($KAFKA_SASL_SSL_PORT) KAFKA_HEAP ($KAFKA_HEAP) REGISTRY_HEAP ($REGISTRY_HEAP)
   HOOKLINE_STACK_DIR ($STACK_DIR) HOOKLINE_CACHE ($CACHE_DIR)
 EOF
 }

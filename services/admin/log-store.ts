@@ -17,7 +17,7 @@
  */
 import type { Redis } from '../common/redis.ts';
 import { redisCall } from '../common/redis.ts';
-import type { DeliveryAttempt } from '../dispatcher/types.ts';
+import type { DeliveryAttempt } from '../common/contracts/index.ts';
 
 export type Status = DeliveryAttempt['outcome'];
 

@@ -19,7 +19,7 @@ import type { HooklineProducer } from '../common/kafka/producer.ts';
 import type { Redis } from '../common/redis.ts';
 import { redisCall } from '../common/redis.ts';
 import type { AvroCodec } from '../common/schemas.ts';
-import type { OutboundEvent } from '../dispatcher/types.ts';
+import type { OutboundEvent } from '../common/contracts/index.ts';
 import { publishedKey } from './undelivered.ts';
 
 export interface PublishResult {

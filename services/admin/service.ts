@@ -13,7 +13,7 @@ import { fileSourceStore } from '../common/sources.ts';
 import { TOPICS } from '../common/topics.ts';
 import { DEFAULT_TENANT, tenantOf } from '../common/contracts/tenant.ts';
 import { redisRateLimiter } from '../common/rate-limit.ts';
-import type { DeliveryAttempt, OutboundEvent } from '../dispatcher/types.ts';
+import { TOPIC, type DeliveryAttempt, type OutboundEvent } from '../common/contracts/index.ts';
 import { getProvider } from '../providers/index.ts';
 import { createAdminApp } from './app.ts';
 import { createCatalogue } from './catalogue.ts';
@@ -63,8 +63,8 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
     retentionMs: c.ADMIN_LOG_RETENTION_MS,
     maxPerEndpoint: c.ADMIN_LOG_MAX_PER_ENDPOINT,
   });
-  const attemptsTopic = deps.topic('outbound.attempts');
-  const eventsTopic = deps.topic('outbound.events');
+  const attemptsTopic = deps.topic(TOPIC.outboundAttempts);
+  const eventsTopic = deps.topic(TOPIC.outboundEvents);
   const consumer = await runConsumer({
     kafka: deps.kafka,
     groupId: deps.group('log'),
@@ -109,8 +109,8 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
         ...checks,
         kafka: deps.kafka,
         groupId: deps.group('publish'),
-        topic: deps.topic('outbound.requests'),
-        dlqTopic: deps.topic('outbound.dlq'),
+        topic: deps.topic(TOPIC.outboundRequests),
+        dlqTopic: deps.topic(TOPIC.outboundDlq),
         avro: deps.avro,
         producer,
         publisher,

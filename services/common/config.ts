@@ -66,6 +66,16 @@ export const list =
       .filter(Boolean);
   };
 
+/** A list whose every item must be one of `values` (names the variable and the bad item). */
+export const listOf =
+  <T extends string>(values: readonly T[], def: readonly T[] = values) =>
+  (name: string, env: Env): readonly T[] => {
+    const items = list(def)(name, env);
+    const bad = items.find((s) => !(values as readonly string[]).includes(s));
+    if (bad !== undefined) throw new ConfigError(`${name} items must be among ${values.join(', ')}, got "${bad}"`);
+    return items as readonly T[];
+  };
+
 export const url =
   (def: string) =>
   (name: string, env: Env): string => {

@@ -1,31 +1,13 @@
 /**
- * Dead letters (schemas/dlq.avsc), the same shape for every stage: the full original bytes,
- * where they came from, the stage, the reason, the attempts and the trace id. Redrive puts
- * `value` back on `sourceTopic` with the original key and headers.
+ * Dead letters (contract: contracts/dead-letter.ts, schemas/dlq.avsc): built from the failed input
+ * message, encoded for the stage's DLQ topic, keyed like the original so redrive can put it back.
  */
+import type { DeadLetter } from './contracts/index.ts';
 import { messageOf, reasonOf } from './errors.ts';
 import type { InMessage, OutRecord } from './kafka/types.ts';
 import { H } from './kafka/types.ts';
 import type { AvroCodec } from './schemas.ts';
 import { currentTraceId, extractTrace } from './telemetry.ts';
-
-export interface DeadLetter {
-  id: string;
-  stage: string;
-  reason: string;
-  error: string;
-  attempts: number;
-  sourceTopic: string;
-  sourcePartition: number;
-  sourceOffset: number;
-  sourceId: string | null;
-  eventType: string | null;
-  key: string | null;
-  value: Buffer | null;
-  headers: Record<string, string>;
-  traceId: string | null;
-  failedAt: number;
-}
 
 export function deadLetterOf(
   m: InMessage,

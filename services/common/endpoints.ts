@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULT_TENANT, tenantKeys, tenantOf } from './contracts/tenant.ts';
 import type { Redis } from './redis.ts';
 import { redisCall } from './redis.ts';
+import { WHSEC_PREFIX } from './standard-webhooks.ts';
 
 export interface EndpointConfig {
   readonly url: string;
@@ -53,11 +54,9 @@ export interface Endpoint extends EndpointConfig {
   readonly state: EndpointState;
 }
 
-export const SECRET_PREFIX = 'whsec_';
-
 /** A new signing secret: whsec_ + base64 of 32 random bytes (Standard Webhooks asks for 24–64). */
 export function newSecret(): string {
-  return `${SECRET_PREFIX}${randomBytes(32).toString('base64')}`;
+  return `${WHSEC_PREFIX}${randomBytes(32).toString('base64')}`;
 }
 
 /** Ids sort by creation time (base36 ms, fixed width) then random: cursor pagination by id. */

@@ -13,7 +13,7 @@
  *   hookline-batch-index     index within a split batch (HubSpot, Salesforce), absent otherwise
  *   traceparent/tracestate   W3C trace context of the ingress request span
  */
-import type { RawRecord } from '../providers/types.ts';
+import type { RawRecord } from './contracts/index.ts';
 import { PermanentError } from './errors.ts';
 import { deterministicUuid, resourceKeyOf } from './ids.ts';
 import type { InMessage, OutRecord } from './kafka/types.ts';

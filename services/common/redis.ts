@@ -3,12 +3,15 @@
  * surfaces as an error the caller turns into 503/retry, never as a silently queued write.
  */
 import { Redis } from 'ioredis';
+import type { RedisSecurity } from './connections/index.ts';
 import { TransientError } from './errors.ts';
 
 export type { Redis };
 
-export function createRedis(url: string): Redis {
+/** `security` (TLS, ACL user, Sentinel) from connections/redis.ts is merged over what the URL says. */
+export function createRedis(url: string, security: RedisSecurity = {}): Redis {
   return new Redis(url, {
+    ...security,
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { asRegistryConnection, registryRequest, type RegistryConnection } from './connections/index.ts';
 import { ConfigError, PermanentError, TransientError } from './errors.ts';
 import { topicName, TOPICS, type TopicSpec } from './topics.ts';
 
@@ -14,32 +15,15 @@ export const SCHEMA_DIR = fileURLToPath(new URL('../../schemas/', import.meta.ur
 
 export const subjectOf = (topic: string): string => `${topic}-value`;
 
-export function createRegistry(url: string): SchemaRegistry {
-  return new SchemaRegistry({ host: url, retry: { retries: 2, initialRetryTimeInSecs: 0.2, maxRetryTimeInSecs: 2 } });
-}
-
-async function registryFetch(
-  url: string,
-  path: string,
-  init: RequestInit = {},
-): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${url}${path}`, {
-    ...init,
-    headers: {
-      'content-type': 'application/vnd.schemaregistry.v1+json',
-      accept: 'application/json',
-      ...(init.headers ?? {}),
-    },
-    signal: AbortSignal.timeout(10_000),
+/** A URL, or a connection with basic auth and TLS (connections/registry.ts). */
+export function createRegistry(registry: string | RegistryConnection): SchemaRegistry {
+  const conn = asRegistryConnection(registry);
+  return new SchemaRegistry({
+    host: conn.url,
+    ...(conn.auth ? { auth: conn.auth } : {}),
+    ...(conn.agent ? { agent: conn.agent } : {}),
+    retry: { retries: 2, initialRetryTimeInSecs: 0.2, maxRetryTimeInSecs: 2 },
   });
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text) as unknown;
-  } catch {
-    /* keep text */
-  }
-  return { status: res.status, body };
 }
 
 export interface RegisteredSubject {
@@ -53,12 +37,14 @@ export interface RegisteredSubject {
  * An incompatible change fails loudly with the registry's own reason.
  */
 export async function registerSchemas(
-  registryUrl: string,
+  registryUrlOrConnection: string | RegistryConnection,
   prefix: string,
   topics: readonly TopicSpec[] = TOPICS,
   schemaDir: string = SCHEMA_DIR,
 ): Promise<RegisteredSubject[]> {
-  const registry = createRegistry(registryUrl);
+  const conn = asRegistryConnection(registryUrlOrConnection);
+  const registry = createRegistry(conn);
+  const registryFetch = (path: string, init: { method: string; body: string }) => registryRequest(conn, path, init);
   const out: RegisteredSubject[] = [];
   for (const t of topics) {
     if (!t.schema) continue;
@@ -66,7 +52,7 @@ export async function registerSchemas(
     const schema = await readFile(`${schemaDir}${t.schema}`, 'utf8');
     JSON.parse(schema); // fail early on a broken file, naming it below
     const enc = encodeURIComponent(subject);
-    const cfg = await registryFetch(registryUrl, `/config/${enc}`, {
+    const cfg = await registryFetch(`/config/${enc}`, {
       method: 'PUT',
       body: JSON.stringify({ compatibility: 'BACKWARD' }),
     });
@@ -74,7 +60,7 @@ export async function registerSchemas(
       throw new ConfigError(
         `registry refused compatibility config for ${subject}: ${cfg.status} ${JSON.stringify(cfg.body)}`,
       );
-    const check = await registryFetch(registryUrl, `/compatibility/subjects/${enc}/versions/latest?verbose=true`, {
+    const check = await registryFetch(`/compatibility/subjects/${enc}/versions/latest?verbose=true`, {
       method: 'POST',
       body: JSON.stringify({ schema, schemaType: 'AVRO' }),
     });

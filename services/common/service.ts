@@ -6,12 +6,15 @@
 import type { Hono } from 'hono';
 import type { Admin, Kafka } from 'kafkajs';
 import { readConfig, baseSpec, type ConfigOf, type Spec } from './config.ts';
+import { connectionSpec, connections, registryRequest } from './connections/index.ts';
+import { loggedCheck } from './connections/readiness.ts';
 import { createKafka } from './kafka/client.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createOpsApp, listen, type ReadinessCheck, type RunningServer } from './http.ts';
 import { createRedis, type Redis } from './redis.ts';
 import { AvroCodec, createRegistry } from './schemas.ts';
 import { startTelemetry, type Telemetry } from './telemetry.ts';
+import type { TopicName } from './contracts/index.ts';
 import { topicName } from './topics.ts';
 
 export interface ServiceDeps<C> {
@@ -24,7 +27,7 @@ export interface ServiceDeps<C> {
   readonly redis: Redis;
   readonly avro: AvroCodec;
   /** Physical topic name for a logical one (applies TOPIC_PREFIX). */
-  readonly topic: (logical: string) => string;
+  readonly topic: (logical: TopicName) => string;
   /** Consumer group name for this service (applies GROUP_PREFIX). */
   readonly group: (suffix?: string) => string;
   /** Readiness checks every service has: kafka, registry, redis. */
@@ -44,15 +47,19 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+type ServiceConfig<S extends Spec> = ConfigOf<S> & ConfigOf<typeof baseSpec> & ConfigOf<typeof connectionSpec>;
+
 export async function startService<S extends Spec>(opts: {
   name: string;
   spec: S;
   env: Readonly<Record<string, string | undefined>>;
-  start: (deps: ServiceDeps<ConfigOf<S> & ConfigOf<typeof baseSpec>>) => Promise<Started>;
+  start: (deps: ServiceDeps<ServiceConfig<S>>) => Promise<Started>;
   telemetry?: Telemetry;
 }): Promise<RunningService> {
-  const config = readConfig({ ...baseSpec, ...opts.spec }, opts.env) as ConfigOf<S> & ConfigOf<typeof baseSpec>;
+  const config = readConfig({ ...baseSpec, ...connectionSpec, ...opts.spec }, opts.env) as ServiceConfig<S>;
+  const conn = connections(config);
   const logger = createLogger(opts.name, config.LOG_LEVEL);
+  logger.info(`connections: ${conn.describe}`);
   const telemetry =
     opts.telemetry ??
     startTelemetry({ serviceName: `hookline-${opts.name}`, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
@@ -60,30 +67,56 @@ export async function startService<S extends Spec>(opts: {
     brokers: config.KAFKA_BROKERS,
     clientId: config.KAFKA_CLIENT_ID ?? `hookline-${opts.name}-${config.INSTANCE_ID}`,
     logger,
+    ssl: conn.kafka.ssl,
+    sasl: conn.kafka.sasl,
   });
   const admin = kafka.admin();
-  const redis = createRedis(config.REDIS_URL);
-  redis.on('error', (err: Error) => logger.debug({ err: err.message }, 'redis connection error'));
-  const registry = createRegistry(config.SCHEMA_REGISTRY_URL);
+  const redis = createRedis(config.REDIS_URL, conn.redis);
+  // ioredis reports a refused TLS handshake or password only as a connection 'error' event; a
+  // PING then fails with "Stream isn't writeable". Keep the last one for the readiness check.
+  let redisConnectionError: string | undefined;
+  redis.on('error', (err: Error) => {
+    redisConnectionError = err.message;
+    logger.debug({ err: err.message }, 'redis connection error');
+  });
+  redis.on('ready', () => (redisConnectionError = undefined));
+  const registry = createRegistry(conn.registry);
   const avro = new AvroCodec(registry);
   await admin.connect().catch((err: unknown) => logger.warn({ err }, 'kafka admin not connected yet'));
   await redis.connect().catch((err: unknown) => logger.warn({ err: String(err) }, 'redis not connected yet'));
 
+  // Each check logs why it fails (a refused password or an untrusted certificate names the
+  // variables to check); the service stays unready and never retries without TLS.
   const checks: Record<string, ReadinessCheck> = {
-    kafka: async () => {
-      await admin.describeCluster();
-    },
-    registry: async () => {
-      const res = await fetch(`${config.SCHEMA_REGISTRY_URL}/subjects`, { signal: AbortSignal.timeout(1500) });
-      if (!res.ok) throw new Error(`registry answered ${res.status}`);
-      await res.body?.cancel();
-    },
-    redis: async () => {
-      if ((await redis.ping()) !== 'PONG') throw new Error('redis did not answer PONG');
-    },
+    kafka: loggedCheck(
+      'kafka',
+      async () => {
+        await admin.describeCluster();
+      },
+      logger,
+    ),
+    registry: loggedCheck(
+      'registry',
+      async () => {
+        const res = await registryRequest(conn.registry, '/subjects', { timeoutMs: 1500 });
+        if (res.status !== 200) throw new Error(`registry answered ${res.status}`);
+      },
+      logger,
+    ),
+    redis: loggedCheck(
+      'redis',
+      async () => {
+        const pong = await redis.ping().catch((err: unknown) => {
+          const why = err instanceof Error ? err.message : String(err);
+          throw new Error(redisConnectionError ? `${why} (connection: ${redisConnectionError})` : why);
+        });
+        if (pong !== 'PONG') throw new Error('redis did not answer PONG');
+      },
+      logger,
+    ),
   };
 
-  const deps: ServiceDeps<ConfigOf<S> & ConfigOf<typeof baseSpec>> = {
+  const deps: ServiceDeps<ServiceConfig<S>> = {
     name: opts.name,
     config,
     logger,

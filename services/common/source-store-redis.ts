@@ -13,15 +13,13 @@
  * SOURCES_FILE once (importSources: never overwrites, so a source deleted through the API stays
  * deleted across restarts).
  */
-import type { ProviderModule, SourceConfig } from '../providers/types.ts';
+import type { ProviderLookup, SourceConfig } from './contracts/index.ts';
 import { oneOf, optStr, str, type ConfigOf } from './config.ts';
 import { ConfigError, messageOf } from './errors.ts';
 import { throttled, type Logger } from './logger.ts';
 import type { Redis } from './redis.ts';
 import { redisCall } from './redis.ts';
 import { fileSourceStore, validateSources, type SourceStore } from './sources.ts';
-
-type ProviderLookup = (name: string) => ProviderModule | undefined;
 
 export interface WritableSourceStore extends SourceStore {
   /** Validates and stores (create or replace); throws ConfigError naming the problem. */

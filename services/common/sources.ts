@@ -11,7 +11,7 @@
  * schemes) or an explicit options.allowNoSecret for platforms that cannot send one.
  */
 import { readFileSync } from 'node:fs';
-import type { ProviderModule, SourceConfig } from '../providers/types.ts';
+import type { ProviderLookup, SourceConfig } from './contracts/index.ts';
 import { TENANT_ID } from './contracts/tenant.ts';
 import { ConfigError } from './errors.ts';
 
@@ -24,8 +24,6 @@ export interface SourceStore {
    */
   refresh?(): Promise<void>;
 }
-
-type ProviderLookup = (name: string) => ProviderModule | undefined;
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 

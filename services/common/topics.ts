@@ -7,19 +7,16 @@
  * sequencer's changelog is co-partitioned with webhooks.normalized), so they share a constant.
  */
 import type { Admin, ITopicConfig } from 'kafkajs';
+import { DOMAINS, RETRY_TOPICS, TOPIC, domainTopic, type TopicName } from './contracts/topics.ts';
 import { ConfigError } from './errors.ts';
 
 export const DAY_MS = 86_400_000;
 /** Partitions of the main pipeline topics: the unit of parallelism per stage. */
 export const PIPELINE_PARTITIONS = 6;
 
-/** Domains of events.<domain> (mapping of provider/event type to domain lives in services/sequencer). */
-export const DOMAINS = ['payments', 'commerce', 'logistics', 'messaging', 'trading', 'devops', 'crm', 'other'] as const;
-export type Domain = (typeof DOMAINS)[number];
-
 export interface TopicSpec {
   /** Logical name (without TOPIC_PREFIX). */
-  readonly name: string;
+  readonly name: TopicName;
   readonly partitions: number;
   readonly cleanupPolicy: 'delete' | 'compact';
   /** ms; -1 = forever. */
@@ -29,79 +26,85 @@ export interface TopicSpec {
   readonly doc: string;
 }
 
-const stream = (name: string, partitions: number, retentionDays: number, doc: string, schema?: string): TopicSpec =>
+const stream = (name: TopicName, partitions: number, retentionDays: number, doc: string, schema?: string): TopicSpec =>
   schema === undefined
     ? { name, partitions, cleanupPolicy: 'delete', retentionMs: retentionDays * DAY_MS, doc }
     : { name, partitions, cleanupPolicy: 'delete', retentionMs: retentionDays * DAY_MS, doc, schema };
 
 export const TOPICS: readonly TopicSpec[] = [
   stream(
-    'webhooks.raw',
+    TOPIC.raw,
     PIPELINE_PARTITIONS,
     7,
     'Requests as received: body byte-exact, audit headers; keyed by resource key or delivery id',
   ),
   stream(
-    'webhooks.normalized',
+    TOPIC.normalized,
     PIPELINE_PARTITIONS,
     7,
     'Verified, deduplicated, normalized envelopes (Avro)',
     'webhooks.normalized.avsc',
   ),
-  stream('webhooks.dlq', 3, 30, 'Raw records the validator could not process', 'dlq.avsc'),
+  stream(TOPIC.rawDlq, 3, 30, 'Raw records the validator could not process', 'dlq.avsc'),
   ...DOMAINS.map((d) =>
-    stream(`events.${d}`, PIPELINE_PARTITIONS, 30, `Ordered domain events: ${d}`, 'events.domain.avsc'),
+    stream(domainTopic(d), PIPELINE_PARTITIONS, 30, `Ordered domain events: ${d}`, 'events.domain.avsc'),
   ),
   stream(
-    'events.stale',
+    TOPIC.stale,
     3,
     30,
     'Events older than the applied state of their resource (not applied, kept for audit)',
     'events.domain.avsc',
   ),
   {
-    name: 'sequencer.changelog',
+    name: TOPIC.sequencerChangelog,
     partitions: PIPELINE_PARTITIONS,
     cleanupPolicy: 'compact',
     retentionMs: -1,
     doc: 'Sequencer state per resource, written in the same transaction as its output',
   },
-  stream('processors.retry.5s', PIPELINE_PARTITIONS, 7, 'Processor retries, first delay'),
-  stream('processors.retry.1m', PIPELINE_PARTITIONS, 7, 'Processor retries, second delay'),
-  stream('processors.retry.10m', PIPELINE_PARTITIONS, 7, 'Processor retries, third delay'),
-  stream('processors.dlq', 3, 30, 'Events a processor handler failed permanently or exhausted retries on', 'dlq.avsc'),
+  stream(RETRY_TOPICS[0], PIPELINE_PARTITIONS, 7, 'Processor retries, first delay'),
+  stream(RETRY_TOPICS[1], PIPELINE_PARTITIONS, 7, 'Processor retries, second delay'),
+  stream(RETRY_TOPICS[2], PIPELINE_PARTITIONS, 7, 'Processor retries, third delay'),
+  stream(
+    TOPIC.processorsDlq,
+    3,
+    30,
+    'Events a processor handler failed permanently or exhausted retries on',
+    'dlq.avsc',
+  ),
   {
-    name: 'processors.watermarks',
+    name: TOPIC.processorsWatermarks,
     partitions: PIPELINE_PARTITIONS,
     cleanupPolicy: 'compact',
     retentionMs: -1,
     doc: 'Processors: last input offset applied per events.<domain> partition, written in the same transaction as the output (replay skips what is at or below it)',
   },
   {
-    name: 'state.resources',
+    name: TOPIC.stateResources,
     partitions: PIPELINE_PARTITIONS,
     cleanupPolicy: 'compact',
     retentionMs: -1,
     doc: 'Latest state of each resource (state projector)',
   },
   stream(
-    'outbound.events',
+    TOPIC.outboundEvents,
     PIPELINE_PARTITIONS,
     7,
     'Messages for customer endpoints, keyed by resource',
     'outbound.event.avsc',
   ),
   stream(
-    'outbound.requests',
+    TOPIC.outboundRequests,
     PIPELINE_PARTITIONS,
     7,
     'Publish requests of internal producers (the topic twin of POST /v1/tenants/{tenantId}/messages), keyed by tenant and resource',
     'outbound.request.avsc',
   ),
-  stream('outbound.retry', PIPELINE_PARTITIONS, 7, 'Scheduled delivery retries'),
-  stream('outbound.attempts', PIPELINE_PARTITIONS, 30, 'Delivery log: every attempt', 'outbound.attempt.avsc'),
-  stream('outbound.dlq', 3, 30, 'Messages that exhausted delivery attempts', 'dlq.avsc'),
-  stream('ops.events', 1, 30, 'Operational events (endpoint disabled, circuit opened, gap released)'),
+  stream(TOPIC.outboundRetry, PIPELINE_PARTITIONS, 7, 'Scheduled delivery retries'),
+  stream(TOPIC.outboundAttempts, PIPELINE_PARTITIONS, 30, 'Delivery log: every attempt', 'outbound.attempt.avsc'),
+  stream(TOPIC.outboundDlq, 3, 30, 'Messages that exhausted delivery attempts', 'dlq.avsc'),
+  stream(TOPIC.opsEvents, 1, 30, 'Operational events (endpoint disabled, circuit opened, gap released)'),
 ];
 
 export function topicName(prefix: string, logical: string): string {
@@ -132,7 +135,7 @@ export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
 const MANAGED_CONFIGS = ['cleanup.policy', 'retention.ms', 'min.insync.replicas', 'max.message.bytes'];
 
-function configEntries(t: TopicSpec, o: ApplyOptions): { name: string; value: string }[] {
+export function configEntries(t: TopicSpec, o: ApplyOptions): { name: string; value: string }[] {
   return [
     { name: 'cleanup.policy', value: t.cleanupPolicy },
     { name: 'retention.ms', value: String(t.retentionMs) },

@@ -14,8 +14,9 @@ import { DeliveryFailure, type HttpClient } from './http-client.ts';
 import type { DispatcherMetrics } from './metrics.ts';
 import { disableEndpoint, type Health, type Records } from './records.ts';
 import { nextDelay, parseRetryAfter, type RetryPolicy } from './schedule.ts';
-import { cachedKey, signedHeaders } from './signing.ts';
-import type { DeliveryAttempt, Job } from './types.ts';
+import { cachedKey, signedHeaders } from '../common/standard-webhooks.ts';
+import type { DeliveryAttempt } from '../common/contracts/index.ts';
+import type { Job } from './types.ts';
 
 export type Next =
   | { readonly kind: 'done' }

@@ -19,7 +19,8 @@ import type { AvroCodec } from '../common/schemas.ts';
 import type { PartitionLanes } from './lanes.ts';
 import { OffsetTracker } from './offsets.ts';
 import type { EndpointRegistry } from './registry.ts';
-import type { Job, OutboundEvent } from './types.ts';
+import type { OutboundEvent } from '../common/contracts/index.ts';
+import type { Job } from './types.ts';
 
 export interface IntakeOptions {
   readonly kafka: Kafka;

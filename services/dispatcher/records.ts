@@ -12,7 +12,8 @@ import { H } from '../common/kafka/types.ts';
 import type { HooklineProducer } from '../common/kafka/producer.ts';
 import type { Redis } from '../common/redis.ts';
 import type { AvroCodec } from '../common/schemas.ts';
-import type { DeliveryAttempt, Job, OutboundEvent } from './types.ts';
+import type { DeliveryAttempt, OutboundEvent } from '../common/contracts/index.ts';
+import type { Job } from './types.ts';
 
 export interface Topics {
   readonly events: string;

@@ -3,6 +3,7 @@
  * attempt → records, lanes per partition with their park store, and the outbound.events intake.
  */
 import type { BaseConfig } from '../common/config.ts';
+import { TOPIC } from '../common/contracts/index.ts';
 import { deadLetterOf, deadLetterRecord } from '../common/dlq.ts';
 import { createEndpointStore } from '../common/endpoints.ts';
 import { createProducer } from '../common/kafka/producer.ts';
@@ -25,10 +26,10 @@ export async function startDispatcher(deps: ServiceDeps<DispatcherConfig & BaseC
   const { config: c, logger, redis } = deps;
   const prefix = c.REDIS_KEY_PREFIX;
   const topics = {
-    events: deps.topic('outbound.events'),
-    attempts: deps.topic('outbound.attempts'),
-    dlq: deps.topic('outbound.dlq'),
-    ops: deps.topic('ops.events'),
+    events: deps.topic(TOPIC.outboundEvents),
+    attempts: deps.topic(TOPIC.outboundAttempts),
+    dlq: deps.topic(TOPIC.outboundDlq),
+    ops: deps.topic(TOPIC.opsEvents),
   };
   const metrics = dispatcherMetrics(deps.telemetry.meter);
   const store = createEndpointStore(redis, prefix);

@@ -1,39 +1,5 @@
 /** The dispatcher's units of work. */
-
-/** schemas/outbound.event.avsc */
-export interface OutboundEvent {
-  readonly messageId: string;
-  readonly eventType: string;
-  readonly resourceKey: string;
-  readonly sourceEventId: string;
-  readonly occurredAt: number;
-  readonly createdAt: number;
-  readonly payload: string;
-  readonly endpointId: string | null;
-  /** Owner of the message (published ones); null = the tenant its source names, else the default tenant. */
-  readonly tenantId?: string | null;
-}
-
-/** schemas/outbound.attempt.avsc */
-export interface DeliveryAttempt {
-  readonly messageId: string;
-  readonly endpointId: string;
-  readonly eventType: string;
-  readonly resourceKey: string;
-  readonly attempt: number;
-  readonly outcome: 'SUCCEEDED' | 'FAILED' | 'DEAD';
-  readonly statusCode: number | null;
-  readonly durationMs: number;
-  readonly responseExcerpt: string | null;
-  readonly error: string | null;
-  readonly attemptedAt: number;
-  readonly nextAttemptAt: number | null;
-  readonly url: string | null;
-  readonly sourceEventId: string | null;
-  readonly occurredAt: number | null;
-  readonly payload: string | null;
-  readonly trigger: string | null;
-}
+import type { OutboundEvent } from '../common/contracts/index.ts';
 
 /** One message to one endpoint: what a lane holds (in memory, or parked in Redis as JSON). */
 export interface Job {

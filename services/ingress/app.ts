@@ -27,13 +27,14 @@ import {
 } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
 import { Hono, type Context } from 'hono';
+import { TOPIC, type TopicName } from '../common/contracts/index.ts';
 import { isRetriable, messageOf, reasonOf } from '../common/errors.ts';
 import type { OutRecord } from '../common/kafka/types.ts';
 import { throttled, type Logger } from '../common/logger.ts';
 import { auditHeaders, toRawRecord } from '../common/raw.ts';
 import { resolveSource, type SourceStore } from '../common/sources.ts';
 import { injectTrace, type HeaderMap } from '../common/telemetry.ts';
-import { bodyDigest, mediaType } from '../providers/core.ts';
+import { bodyDigest, mediaType } from '../providers/core/parse.ts';
 import type { Interpretation, ProviderModule, RawRequest, SourceConfig, SyncReply } from '../providers/types.ts';
 import { declaredLength, exceedsDeclared, readBody } from './body.ts';
 import type { IngressMetrics } from './metrics.ts';
@@ -43,7 +44,6 @@ import type { DurableWriter } from './writer.ts';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export const SPAN_REQUEST = 'ingress.request';
-const RAW_TOPIC = 'webhooks.raw';
 
 export interface IngressDeps {
   readonly sources: SourceStore;
@@ -51,7 +51,7 @@ export interface IngressDeps {
   readonly writer: DurableWriter;
   readonly rateLimiter: RateLimiter;
   /** Physical topic name for a logical one (TOPIC_PREFIX applied). */
-  readonly topic: (logical: string) => string;
+  readonly topic: (logical: TopicName) => string;
   readonly logger: Logger;
   readonly tracer: Tracer;
   readonly metrics: IngressMetrics;
@@ -126,7 +126,7 @@ export function requestHeaders(c: Context): Record<string, string> {
 
 export function createIngressApp(deps: IngressDeps): Hono {
   const now = deps.now ?? (() => new Date());
-  const rawTopic = deps.topic(RAW_TOPIC);
+  const rawTopic = deps.topic(TOPIC.raw);
   const hops = deps.trustProxyHops ?? 0;
   const warnKafka = throttled(1000);
   const warnStore = throttled(1000);

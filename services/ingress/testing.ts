@@ -8,7 +8,9 @@ import type { HooklineProducer } from '../common/kafka/producer.ts';
 import type { OutRecord } from '../common/kafka/types.ts';
 import { createLogger } from '../common/logger.ts';
 import { memorySourceStore } from '../common/sources.ts';
-import { OK, anyEqual, checkIp, fail, header, tryParseJson } from '../providers/core.ts';
+import { checkIp } from '../providers/core/ip.ts';
+import { anyEqual, fail, header, OK } from '../providers/core/verdict.ts';
+import { tryParseJson } from '../common/json.ts';
 import { getProvider } from '../providers/index.ts';
 import type { IngressItem, ProviderModule, SourceConfig } from '../providers/types.ts';
 import { createIngressApp, type IngressDeps } from './app.ts';
@@ -87,6 +89,7 @@ export const testProvider: ProviderModule = {
   signs: true,
   verification: 'test only',
   defaultIdempotencyWindowSeconds: 60,
+  domain: 'other',
   contentTypes: ['application/json', 'text/plain'],
   extraMethods: ['GET'],
   sensitiveHeaders: ['x-test-token'],

@@ -11,7 +11,7 @@
  */
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
-import type { DeadLetter } from '../common/dlq.ts';
+import type { DeadLetter } from '../common/contracts/index.ts';
 import { toKafkaMessages } from '../common/kafka/producer.ts';
 import type { OutRecord } from '../common/kafka/types.ts';
 import type { AvroCodec } from '../common/schemas.ts';

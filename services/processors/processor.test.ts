@@ -6,7 +6,8 @@ import { createLogger } from '../common/logger.ts';
 import type { AvroCodec } from '../common/schemas.ts';
 import type { Parking } from './parking.ts';
 import { createProcessor, PH } from './processor.ts';
-import type { DomainEvent, ProcessorHandler } from './types.ts';
+import type { DomainEvent } from '../common/contracts/index.ts';
+import type { ProcessorHandler } from './types.ts';
 
 /** In-memory parking with the same contract as redisParking (resolutions count once "committed"). */
 function memoryParking(committedAll: () => boolean): Parking {

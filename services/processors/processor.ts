@@ -17,7 +17,8 @@ import type { Logger } from '../common/logger.ts';
 import type { AvroCodec } from '../common/schemas.ts';
 import { withChildTrace } from '../common/telemetry.ts';
 import type { Parking, Position } from './parking.ts';
-import { globMatcher, type DomainEvent, type ProcessorHandler } from './types.ts';
+import type { DomainEvent } from '../common/contracts/index.ts';
+import { globMatcher, type ProcessorHandler } from './types.ts';
 
 export const PH = {
   handler: 'hookline-handler',

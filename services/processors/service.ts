@@ -1,8 +1,8 @@
 /** Wires the processors service: built-in handlers (state projector, outbound router) into the runner. Reads no environment. */
-import { int, list, type ConfigOf } from '../common/config.ts';
+import { int, list, listOf, type ConfigOf } from '../common/config.ts';
 import { ConfigError } from '../common/errors.ts';
 import type { Started, ServiceDeps } from '../common/service.ts';
-import { DOMAINS } from '../common/topics.ts';
+import { DOMAINS, RETRY_TOPICS, TOPIC, domainTopic } from '../common/contracts/index.ts';
 import { stateProjector } from './builtins/projector.ts';
 import { outboundRouter } from './builtins/router.ts';
 import { runProcessors } from './runner.ts';
@@ -11,7 +11,7 @@ export const processorsSpec = {
   /** Delays of processors.retry.5s / .1m / .10m, ms (the topic names are fixed; the delays are not). */
   PROCESSORS_RETRY_DELAYS_MS: list(['5000', '60000', '600000']),
   /** Domains consumed (events.<domain>). */
-  PROCESSORS_DOMAINS: list(DOMAINS),
+  PROCESSORS_DOMAINS: listOf(DOMAINS),
   PROCESSORS_CHUNK_SIZE: int(200, 1, 10_000),
   PROCESSORS_PARTITIONS_CONCURRENTLY: int(6, 1, 64),
   PROCESSORS_SESSION_TIMEOUT_MS: int(30_000, 6_000, 300_000),
@@ -20,8 +20,6 @@ export const processorsSpec = {
 };
 
 export type ProcessorsConfig = ConfigOf<typeof processorsSpec>;
-
-export const RETRY_TOPICS = ['processors.retry.5s', 'processors.retry.1m', 'processors.retry.10m'] as const;
 
 export function parseDelays(raw: readonly string[]): number[] {
   const delays = raw.map(Number);
@@ -41,9 +39,9 @@ export async function startProcessors(
     stateProjector({
       redis: deps.redis,
       redisKey: `hookline:${c.TOPIC_PREFIX}processors:state`,
-      topic: deps.topic('state.resources'),
+      topic: deps.topic(TOPIC.stateResources),
     }),
-    outboundRouter({ avro: deps.avro, topic: deps.topic('outbound.events') }),
+    outboundRouter({ avro: deps.avro, topic: deps.topic(TOPIC.outboundEvents) }),
   ];
   const running = await runProcessors({
     kafka: deps.kafka,
@@ -54,11 +52,11 @@ export async function startProcessors(
     meter: deps.telemetry.meter,
     groupId: deps.group(),
     handlers,
-    inputTopics: c.PROCESSORS_DOMAINS.map((d) => deps.topic(`events.${d}`)),
+    inputTopics: c.PROCESSORS_DOMAINS.map((d) => deps.topic(domainTopic(d))),
     retryTopics: RETRY_TOPICS.map((t) => deps.topic(t)),
     delaysMs: parseDelays(c.PROCESSORS_RETRY_DELAYS_MS),
-    dlqTopic: deps.topic('processors.dlq'),
-    watermarkTopic: deps.topic('processors.watermarks'),
+    dlqTopic: deps.topic(TOPIC.processorsDlq),
+    watermarkTopic: deps.topic(TOPIC.processorsWatermarks),
     restoreTimeoutMs: c.PROCESSORS_RESTORE_TIMEOUT_MS,
     redisPrefix: `hookline:${c.TOPIC_PREFIX}processors:parked:`,
     chunkSize: c.PROCESSORS_CHUNK_SIZE,

@@ -6,18 +6,7 @@
  * to be retried via the retry topics, PermanentError to go to processors.dlq.
  */
 import type { OutRecord } from '../common/kafka/types.ts';
-import type { NormalizedEnvelope } from '../common/envelope.ts';
-
-/** TypeScript shape of schemas/events.domain.avsc: the normalized envelope plus the sequencer's fields. */
-export interface DomainEvent extends NormalizedEnvelope {
-  domain: string;
-  position: number;
-  gap: { expected: number; received: number } | null;
-  stale: boolean;
-  sequencedAt: number;
-  staleReason: string | null;
-  releasedBy: string | null;
-}
+import type { DomainEvent } from '../common/contracts/index.ts';
 
 export interface HandlerContext {
   /** 1-based attempt of this handler on this event. */

@@ -17,7 +17,8 @@
  *   none → NONE.
  * Bodies: JSON object, or application/x-www-form-urlencoded (converted to a JSON object).
  */
-import { bodyDigest, isRecord, mediaType, parseForm, parseJson, pick, toEpochMs, tryParseJson } from './core.ts';
+import { bodyDigest, isRecord, mediaType, parseForm, parseJson, pick, toEpochMs } from './core/parse.ts';
+import { tryParseJson } from '../common/json.ts';
 import {
   NormalizeError,
   type Extracted,
@@ -29,6 +30,7 @@ import {
   type SourceConfig,
   type SourceOptions,
 } from './types.ts';
+import { rankOf } from './core/status.ts';
 
 export interface FieldMapping {
   readonly eventIdPath?: string;
@@ -189,8 +191,7 @@ function orderingOf(parsed: Record<string, unknown>, m: FieldMapping, occurredAt
   }
   if (m.statusPath && m.statusRanks) {
     const status = requireAt(parsed, m.statusPath);
-    const rank = m.statusRanks[status];
-    return { kind: 'STATUS', value: occurredAt, statusRank: rank ?? 0 };
+    return { kind: 'STATUS', value: occurredAt, statusRank: rankOf(m.statusRanks, status) };
   }
   return { kind: 'NONE', value: null, statusRank: null };
 }

@@ -1,9 +1,10 @@
 /**
  * Test helpers for provider modules: build a RawRequest / SourceConfig / RawRecord the way the
- * ingress and validator would, and load documented example payloads from test/fixtures/.
- * Only imported by *.test.ts files.
+ * ingress and validator would, load documented example payloads from test/fixtures/, sign with a
+ * throw-away RSA key. Only imported by *.test.ts files.
  */
 import assert from 'node:assert/strict';
+import { generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe as nodeDescribe, test as nodeTest } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,9 @@ import {
 } from './types.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
+
+/** A fixed receive time, for tests whose payloads carry fixed timestamps. */
+export const FIXED_NOW = new Date('2024-12-16T16:00:00.000Z');
 
 export interface RequestInit {
   readonly method?: string;
@@ -87,13 +91,38 @@ export function assertVerify(result: VerifyResult, expected: true | string, name
   else assert.deepEqual(result, { ok: false, reason: expected }, name);
 }
 
-/** Asserts that fn throws a NormalizeError with the given reason. */
-export function assertNormalizeError(fn: () => unknown, reason: NormalizeFailureReason): void {
-  assert.throws(fn, (err: unknown) => {
+/** assert.throws matcher: a NormalizeError with this reason. */
+export function normalizeError(reason: string): (err: unknown) => boolean {
+  return (err: unknown) => {
     assert.ok(err instanceof NormalizeError, `expected NormalizeError, got ${String(err)}`);
     assert.equal(err.reason, reason);
     return true;
-  });
+  };
+}
+
+/** Asserts that fn throws a NormalizeError with the given reason. */
+export function assertNormalizeError(fn: () => unknown, reason: NormalizeFailureReason): void {
+  assert.throws(fn, normalizeError(reason));
+}
+
+export interface RsaPair {
+  readonly privateKey: KeyObject;
+  readonly publicPem: string;
+  /** Bare base64 SPKI DER, the form Bol.com's signature-keys API returns. */
+  readonly publicDerB64: string;
+}
+
+export function rsaPair(): RsaPair {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return {
+    privateKey,
+    publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    publicDerB64: publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+  };
+}
+
+export function rsaSign(privateKey: KeyObject, data: string | Buffer): string {
+  return cryptoSign('sha256', Buffer.isBuffer(data) ? data : Buffer.from(data), privateKey).toString('base64');
 }
 
 /**

@@ -1,35 +1,19 @@
 /**
  * The contract every platform module implements. One module per platform
  * (services/providers/<name>/index.ts); ingress uses verify/handshake/interpret,
- * the validator uses normalize. Nothing here touches Kafka, Redis or the network.
+ * the validator uses normalize. Nothing here touches Kafka, Redis or the network. The types
+ * other services share (source config, raw record, ordering) are contracts in common/contracts.
  */
+import type { Ordering, ProviderDomains, RawRecord, SourceConfig } from '../common/contracts/index.ts';
 
-/** A configured sender: `POST /webhooks/{id}`. Two Stripe accounts are two sources. */
-export interface SourceConfig {
-  readonly id: string;
-  /** Provider module name, e.g. "stripe", "github", "generic-hmac". */
-  readonly provider: string;
-  /** All accepted at once, for rotation. Never logged. */
-  readonly secrets: readonly string[];
-  readonly options: SourceOptions;
-}
-
-export interface SourceOptions {
-  /** Timestamp tolerance for schemes that sign a timestamp; both directions. Default 300 s. */
-  readonly toleranceSeconds?: number;
-  /** IPs or CIDRs allowed to post; empty/undefined = any. */
-  readonly allowedIps?: readonly string[];
-  /** Max body bytes; default 1 MiB. */
-  readonly bodyLimitBytes?: number;
-  /** Requests per second (token bucket in Redis); undefined = unlimited. */
-  readonly rateLimitPerSecond?: number;
-  /** Public URL the platform posts to (Twilio signs the URL; behind a proxy it differs from ours). */
-  readonly publicUrl?: string;
-  /** Provider-duplicate window in seconds; default is the provider's retry window. */
-  readonly idempotencyWindowSeconds?: number;
-  /** Provider-specific settings (generic-hmac template, token location, org id, ...). */
-  readonly [key: string]: unknown;
-}
+export type {
+  Domain,
+  Ordering,
+  OrderingKind,
+  RawRecord,
+  SourceConfig,
+  SourceOptions,
+} from '../common/contracts/index.ts';
 
 /** The request exactly as received. Header names are lower-cased. */
 export interface RawRequest {
@@ -87,38 +71,6 @@ export interface Interpretation {
   readonly reply?: SyncReply;
 }
 
-/** What the validator gets back from webhooks.raw. */
-export interface RawRecord {
-  readonly sourceId: string;
-  readonly provider: string;
-  readonly body: Buffer;
-  readonly contentType: string;
-  /** Audit headers of the original request (lower-cased, secrets removed). */
-  readonly headers: Readonly<Record<string, string>>;
-  readonly receivedAt: Date;
-  readonly deliveryId: string;
-  readonly batchIndex?: number;
-}
-
-/** How the sequencer orders events of one resource. Each provider states its rule. */
-export type OrderingKind =
-  /** Contiguous integer sequence: gaps are held back until filled or a deadline passes. */
-  | 'SEQUENCE'
-  /** Monotonic version or updated-at: an older value never overwrites a newer one. */
-  | 'VERSION'
-  /** Status progression rank first, then occurred-at: a late "processing" never follows "delivered". */
-  | 'STATUS'
-  /** No ordering value: applied in arrival order. */
-  | 'NONE';
-
-export interface Ordering {
-  readonly kind: OrderingKind;
-  /** Sequence number, version, or epoch milliseconds; null for NONE. */
-  readonly value: number | null;
-  /** Status rank for STATUS (higher = later in the lifecycle); null otherwise. */
-  readonly statusRank: number | null;
-}
-
 /** A provider event mapped to hookline's envelope (before the ids and timestamps the validator adds). */
 export interface NormalizedFields {
   /** Provider's event id, or the documented composite key: the dedupe key. */
@@ -145,7 +97,7 @@ export class NormalizeError extends Error {
   }
 }
 
-export interface ProviderModule {
+export interface ProviderModule extends ProviderDomains {
   /** Module name, the `provider` of a source. */
   readonly name: string;
   /** False for platforms that sign nothing (token/IP schemes offered instead). */

@@ -2,9 +2,11 @@
  * Which events.<domain> topic an event goes to: DATA, first matching rule wins. A rule names a
  * provider (or "*") and an event-type glob ("*" = any run of characters). Downstream teams own
  * a domain, not a provider: Stripe and Mollie both feed `payments`, Shopify and WooCommerce
- * `commerce`. Add a row here (not a branch in code) when a provider or event type moves.
+ * `commerce`. Each provider module declares its domain and exceptions (ProviderDomains in
+ * common/contracts); the rules are read from the provider registry, then a catch-all to `other`.
  */
-import type { Domain } from '../common/topics.ts';
+import type { Domain, ProviderDomains } from '../common/contracts/index.ts';
+import { providers } from '../providers/index.ts';
 
 export interface DomainRule {
   readonly provider: string;
@@ -12,42 +14,18 @@ export interface DomainRule {
   readonly domain: Domain;
 }
 
-export const DOMAIN_RULES: readonly DomainRule[] = [
-  // payments: money moving. Stripe customers are CRM data, not payments.
-  { provider: 'stripe', eventType: 'customer.*', domain: 'crm' },
-  { provider: 'stripe', eventType: '*', domain: 'payments' },
-  { provider: 'mollie', eventType: '*', domain: 'payments' },
-  { provider: 'mollie-signed', eventType: '*', domain: 'payments' },
-  // commerce: shops and marketplaces.
-  { provider: 'shopify', eventType: '*', domain: 'commerce' },
-  { provider: 'woocommerce', eventType: '*', domain: 'commerce' },
-  { provider: 'bol', eventType: '*', domain: 'commerce' },
-  { provider: 'adobe-io', eventType: '*', domain: 'commerce' },
-  { provider: 'exact-online', eventType: 'SalesOrders*', domain: 'commerce' },
-  { provider: 'exact-online', eventType: 'SalesInvoices*', domain: 'commerce' },
-  { provider: 'exact-online', eventType: 'Accounts*', domain: 'crm' },
-  // logistics: parcels and shipments.
-  { provider: 'sendcloud', eventType: '*', domain: 'logistics' },
-  { provider: 'myparcel', eventType: '*', domain: 'logistics' },
-  { provider: 'postnl', eventType: '*', domain: 'logistics' },
-  // messaging: conversations.
-  { provider: 'slack', eventType: '*', domain: 'messaging' },
-  { provider: 'teams', eventType: '*', domain: 'messaging' },
-  { provider: 'twilio', eventType: '*', domain: 'messaging' },
-  // trading: market signals.
-  { provider: 'tradingview', eventType: '*', domain: 'trading' },
-  // devops: code and pipelines.
-  { provider: 'github', eventType: '*', domain: 'devops' },
-  { provider: 'gitlab', eventType: '*', domain: 'devops' },
-  // crm: customers and accounts.
-  { provider: 'salesforce', eventType: '*', domain: 'crm' },
-  { provider: 'hubspot', eventType: '*', domain: 'crm' },
-  // Generic senders carry any kind of event; a source that sends trading sequences uses
-  // event types `trade.*` / `order.*` / `quote.*` by convention.
-  { provider: 'standard-webhooks', eventType: 'trade.*', domain: 'trading' },
-  { provider: 'standard-webhooks', eventType: 'quote.*', domain: 'trading' },
-  { provider: '*', eventType: '*', domain: 'other' },
-];
+/** A provider's routes in order, then its default domain; events of unknown providers go to `other`. */
+export function domainRules(declared: Iterable<ProviderDomains>): DomainRule[] {
+  const rules: DomainRule[] = [];
+  for (const p of declared) {
+    for (const r of p.domainRoutes ?? []) rules.push({ provider: p.name, eventType: r.eventType, domain: r.domain });
+    rules.push({ provider: p.name, eventType: '*', domain: p.domain });
+  }
+  rules.push({ provider: '*', eventType: '*', domain: 'other' });
+  return rules;
+}
+
+export const DOMAIN_RULES: readonly DomainRule[] = domainRules(providers.values());
 
 function globToRegExp(glob: string): RegExp {
   const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { accept, DEFAULT_ORDERING, deadlineOf, emptyState, releaseDue, type Emit, type Orderable } from './ordering.ts';
-import type { OrderingKind } from '../providers/types.ts';
+import type { OrderingKind } from '../common/contracts/index.ts';
 
 const o = { ...DEFAULT_ORDERING, holdBackMs: 1000, maxHeldPerResource: 3, maxHeldBytesPerResource: 1000 };
 const ev = (id: string, kind: OrderingKind, value: number | null, statusRank: number | null = null): Orderable => ({

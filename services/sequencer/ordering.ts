@@ -16,7 +16,7 @@
  * are remembered; an exact re-delivery of one of them is a duplicate (dropped, counted), so a
  * replay never emits an applied event twice.
  */
-import type { OrderingKind } from '../providers/types.ts';
+import type { OrderingKind } from '../common/contracts/index.ts';
 
 export interface Orderable {
   readonly eventId: string;

@@ -34,7 +34,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { Meter } from '@opentelemetry/api';
 import { deadLetterOf, deadLetterRecord } from '../common/dlq.ts';
-import type { NormalizedEnvelope } from '../common/envelope.ts';
+import type { NormalizedEnvelope } from '../common/contracts/index.ts';
 import { isRetriable } from '../common/errors.ts';
 import type { HooklineProducer } from '../common/kafka/producer.ts';
 import { restorePartition } from '../common/kafka/restore.ts';
@@ -43,7 +43,7 @@ import { H, type InMessage, type OutRecord } from '../common/kafka/types.ts';
 import type { Logger } from '../common/logger.ts';
 import type { AvroCodec } from '../common/schemas.ts';
 import { childTraceHeaders, type HeaderMap } from '../common/telemetry.ts';
-import type { Domain } from '../common/topics.ts';
+import type { Domain } from '../common/contracts/index.ts';
 import { domainMapper, type DomainOf } from './domains.ts';
 import {
   accept,

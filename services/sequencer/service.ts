@@ -2,6 +2,7 @@
 import { int, type ConfigOf } from '../common/config.ts';
 import { createProducer } from '../common/kafka/producer.ts';
 import { runStage } from '../common/kafka/stage.ts';
+import { TOPIC, domainTopic } from '../common/contracts/index.ts';
 import type { Started, ServiceDeps } from '../common/service.ts';
 import { createSequencer } from './sequencer.ts';
 
@@ -45,11 +46,11 @@ export async function startSequencer(deps: ServiceDeps<SequencerConfig>): Promis
     groupId,
     tickProducer,
     topics: {
-      input: deps.topic('webhooks.normalized'),
-      changelog: deps.topic('sequencer.changelog'),
-      stale: deps.topic('events.stale'),
-      dlq: deps.topic('webhooks.dlq'),
-      domain: (d) => deps.topic(`events.${d}`),
+      input: deps.topic(TOPIC.normalized),
+      changelog: deps.topic(TOPIC.sequencerChangelog),
+      stale: deps.topic(TOPIC.stale),
+      dlq: deps.topic(TOPIC.rawDlq),
+      domain: (d) => deps.topic(domainTopic(d)),
     },
     options: {
       holdBackMs: c.SEQUENCER_HOLD_BACK_MS,
@@ -67,7 +68,7 @@ export async function startSequencer(deps: ServiceDeps<SequencerConfig>): Promis
   const stage = await runStage({
     kafka: deps.kafka,
     groupId,
-    topics: [deps.topic('webhooks.normalized')],
+    topics: [deps.topic(TOPIC.normalized)],
     handler: seq.handler,
     logger: deps.logger,
     meter: deps.telemetry.meter,

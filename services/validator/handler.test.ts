@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { trace } from '@opentelemetry/api';
-import type { DeadLetter } from '../common/dlq.ts';
-import type { NormalizedEnvelope } from '../common/envelope.ts';
+import type { DeadLetter, NormalizedEnvelope } from '../common/contracts/index.ts';
 import { TransientError } from '../common/errors.ts';
 import { eventIdOf } from '../common/ids.ts';
 import type { InMessage, OutRecord } from '../common/kafka/types.ts';

@@ -14,7 +14,7 @@
  */
 import { trace, type Span, type Tracer } from '@opentelemetry/api';
 import { deadLetterOf, deadLetterRecord } from '../common/dlq.ts';
-import type { NormalizedEnvelope } from '../common/envelope.ts';
+import type { NormalizedEnvelope } from '../common/contracts/index.ts';
 import { HooklineError, messageOf, PermanentError, reasonOf } from '../common/errors.ts';
 import { eventIdOf, resourceKeyOf } from '../common/ids.ts';
 import type { ChunkContext, StageHandler } from '../common/kafka/stage.ts';

@@ -4,6 +4,7 @@
  * service deps; reads no environment itself.
  */
 import { int, type ConfigOf } from '../common/config.ts';
+import { TOPIC } from '../common/contracts/index.ts';
 import type { Started, ServiceDeps } from '../common/service.ts';
 import { runStage } from '../common/kafka/stage.ts';
 import { openSources, sourcesSpec } from '../common/source-store-redis.ts';
@@ -49,13 +50,13 @@ export async function startValidator(
   // one sources file, validated the same way everywhere.
   const opened = await openSources(config, deps, getProvider, o.env);
   const sources = opened.store;
-  const raw = deps.topic('webhooks.raw');
+  const raw = deps.topic(TOPIC.raw);
   const handler = createValidatorHandler({
     sources,
     provider: getProvider,
     avro: deps.avro,
     dedupe: redisDedupeStore(deps.redis, `hookline:${config.TOPIC_PREFIX}validator:dedupe:`),
-    topics: { normalized: deps.topic('webhooks.normalized'), dlq: deps.topic('webhooks.dlq') },
+    topics: { normalized: deps.topic(TOPIC.normalized), dlq: deps.topic(TOPIC.rawDlq) },
     metrics: otelValidatorMetrics(deps.telemetry.meter),
     tracer: deps.telemetry.tracer,
     logger: deps.logger,

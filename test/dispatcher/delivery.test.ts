@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { collect } from '../helpers/collect.ts';
 import { eventually, testKafka, uniquePrefix } from '../helpers/env.ts';
 import type { RunningService } from '../../services/common/service.ts';
-import type { DeliveryAttempt } from '../../services/dispatcher/types.ts';
+import type { DeliveryAttempt } from '../../services/common/contracts/index.ts';
 import { event, kit, receiver, startInProcess, type Kit, type Receiver } from './helpers.ts';
 
 let k: Kit;

@@ -15,7 +15,7 @@ import { startService, type RunningService } from '../../services/common/service
 import { TOPICS, topicName } from '../../services/common/topics.ts';
 import { dispatcherSpec } from '../../services/dispatcher/config.ts';
 import { startDispatcher } from '../../services/dispatcher/service.ts';
-import type { OutboundEvent } from '../../services/dispatcher/types.ts';
+import type { OutboundEvent } from '../../services/common/contracts/index.ts';
 import { provision, serviceEnv, stackConfig, testKafka } from '../helpers/env.ts';
 
 export const OUTBOUND_TOPICS = TOPICS.filter((t) => t.name.startsWith('outbound.') || t.name === 'ops.events');

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eventually, uniquePrefix } from '../helpers/env.ts';
 import type { RunningService } from '../../services/common/service.ts';
-import type { OutboundEvent } from '../../services/dispatcher/types.ts';
+import type { OutboundEvent } from '../../services/common/contracts/index.ts';
 import { event, kit, receiver, startInProcess, type Kit, type Receiver } from './helpers.ts';
 
 const RATE = 150;

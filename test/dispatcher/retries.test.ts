@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { collect, type Collector } from '../helpers/collect.ts';
 import { eventually, testKafka, uniquePrefix } from '../helpers/env.ts';
 import type { RunningService } from '../../services/common/service.ts';
-import type { DeliveryAttempt, OutboundEvent } from '../../services/dispatcher/types.ts';
+import type { DeliveryAttempt, OutboundEvent } from '../../services/common/contracts/index.ts';
 import {
   event,
   inOrderPerResource,

@@ -1,6 +1,6 @@
 /** Normalized envelopes built directly (what the validator would produce), for sequencer and processor tests. */
 import { eventIdOf, resourceKeyOf } from '../../services/common/ids.ts';
-import type { NormalizedEnvelope } from '../../services/common/envelope.ts';
+import type { NormalizedEnvelope } from '../../services/common/contracts/index.ts';
 import type { OrderingKind } from '../../services/providers/types.ts';
 import { rng } from '../helpers/rng.ts';
 export { rng };

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Kafka } from 'kafkajs';
-import type { NormalizedEnvelope } from '../../services/common/envelope.ts';
+import type { NormalizedEnvelope } from '../../services/common/contracts/index.ts';
 import { createProducer } from '../../services/common/kafka/producer.ts';
 import { AvroCodec, createRegistry } from '../../services/common/schemas.ts';
 import { TOPICS, topicName } from '../../services/common/topics.ts';

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { NormalizedEnvelope } from '../../services/common/envelope.ts';
+import type { NormalizedEnvelope } from '../../services/common/contracts/index.ts';
 import { topicName } from '../../services/common/topics.ts';
 import { domainMapper } from '../../services/sequencer/domains.ts';
 import { accept, DEFAULT_ORDERING, emptyState, type ResourceState } from '../../services/sequencer/ordering.ts';

@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { PublishRequest } from '../../services/common/contracts/publish.ts';
 import { publishRequestKey } from '../../services/common/contracts/publish.ts';
-import type { OutboundEvent } from '../../services/dispatcher/types.ts';
+import type { OutboundEvent } from '../../services/common/contracts/index.ts';
 import type { Json } from '../admin/helpers.ts';
 import { event, receiver } from '../dispatcher/helpers.ts';
 import { eventually, uniquePrefix } from '../helpers/env.ts';

@@ -19,7 +19,7 @@ import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import type { DeadLetter } from '../../services/common/dlq.ts';
+import type { DeadLetter } from '../../services/common/contracts/index.ts';
 import { createProducer } from '../../services/common/kafka/producer.ts';
 import { createRedis } from '../../services/common/redis.ts';
 import { TOPICS, topicName } from '../../services/common/topics.ts';

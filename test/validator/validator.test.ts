@@ -25,8 +25,7 @@ import { collect } from '../helpers/collect.ts';
 import { eventually, provision, serviceEnv, stackConfig, testKafka, testLogger, uniquePrefix } from '../helpers/env.ts';
 import { goodEvent, makeStream, poisonEvent, SOURCES_FILE } from './events.ts';
 import { toRawRecord } from '../../services/common/raw.ts';
-import type { DeadLetter } from '../../services/common/dlq.ts';
-import type { NormalizedEnvelope } from '../../services/common/envelope.ts';
+import type { DeadLetter, NormalizedEnvelope } from '../../services/common/contracts/index.ts';
 
 const telemetry = startTelemetry({ serviceName: 'hookline-validator-test' });
 const prefix = uniquePrefix('validator');

@@ -4,7 +4,7 @@
  * write-only: responses say how many a source has, never what they are.
  */
 import { Hono } from 'hono';
-import type { SourceConfig } from '../../providers/types.ts';
+import type { SourceConfig } from '../../common/contracts/index.ts';
 import type { WritableSourceStore } from '../../common/source-store-redis.ts';
 import { ConfigError } from '../../common/errors.ts';
 import { requireScope, type AuthVariables } from '../auth.ts';

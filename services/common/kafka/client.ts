@@ -17,6 +17,9 @@ export interface KafkaOptions {
   readonly connectionTimeout?: number;
   readonly requestTimeout?: number;
   readonly retry?: KafkaConfig['retry'];
+  /** TLS and SASL, built by connections/kafka.ts; absent = plaintext. */
+  readonly ssl?: KafkaConfig['ssl'];
+  readonly sasl?: KafkaConfig['sasl'];
 }
 
 export function createKafka(o: KafkaOptions): Kafka {
@@ -24,6 +27,8 @@ export function createKafka(o: KafkaOptions): Kafka {
   return new Kafka({
     clientId: o.clientId,
     brokers: [...o.brokers],
+    ...(o.ssl ? { ssl: o.ssl } : {}),
+    ...(o.sasl ? { sasl: o.sasl } : {}),
     connectionTimeout: o.connectionTimeout ?? 3000,
     requestTimeout: o.requestTimeout ?? 30000,
     retry: o.retry ?? { initialRetryTime: 100, retries: 8, maxRetryTime: 5000 },

@@ -9,8 +9,9 @@
 import type { OutRecord } from '../../common/kafka/types.ts';
 import type { Redis } from '../../common/redis.ts';
 import { redisCall } from '../../common/redis.ts';
-import { tryParseJson } from '../../providers/core.ts';
-import type { DomainEvent, HandlerFactory } from '../types.ts';
+import { tryParseJson } from '../../common/json.ts';
+import type { DomainEvent } from '../../common/contracts/index.ts';
+import type { HandlerFactory } from '../types.ts';
 
 export interface ResourceStateView {
   resourceKey: string;

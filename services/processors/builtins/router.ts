@@ -9,7 +9,8 @@ import { deterministicUuid } from '../../common/ids.ts';
 import type { OutRecord } from '../../common/kafka/types.ts';
 import type { AvroCodec } from '../../common/schemas.ts';
 import { viewOf } from './projector.ts';
-import { globMatcher, type DomainEvent, type HandlerFactory } from '../types.ts';
+import type { DomainEvent } from '../../common/contracts/index.ts';
+import { globMatcher, type HandlerFactory } from '../types.ts';
 
 export interface OutboundRule {
   /** Glob over `<provider>/<eventType>`. */

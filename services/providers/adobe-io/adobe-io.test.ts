@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, test } from 'node:test';
-import { fixture, FIXED_NOW, normalizeError, rawRecord, rawRequest, rsaPair, rsaSign, source } from '../testing-b.ts';
+import {
+  fixture,
+  FIXED_NOW,
+  normalizeError,
+  makeRecord,
+  makeRequest,
+  rsaPair,
+  rsaSign,
+  makeSource,
+} from '../testing.ts';
 import { provider, validateOptions } from './index.ts';
 
 // Oracle: the verification half of @adobe/aio-lib-events (verifyDigitalSignatureForEvent minus the key
@@ -22,7 +31,7 @@ const CLIENT = '606d4074c7ea4962aaf3bc2a5ac3b7f9';
 const k1 = rsaPair();
 const k2 = rsaPair();
 const stranger = rsaPair();
-const src = source('adobe-io', [], { publicKeys: [k1.publicPem, k2.publicPem], clientId: CLIENT });
+const src = makeSource('adobe-io', [], { publicKeys: [k1.publicPem, k2.publicPem], clientId: CLIENT });
 const signed = (body: Buffer | string, a = k1, b = k2): Record<string, string> => ({
   'content-type': 'application/cloudevents+json; charset=UTF-8',
   'x-adobe-digital-signature-1': rsaSign(a.privateKey, body),
@@ -64,19 +73,19 @@ describe('adobe-io verify', () => {
     {
       name: 'other recipient client id',
       headers: signed(AEM),
-      src: source('adobe-io', [], { publicKeys: [k1.publicPem], clientId: 'someone-else' }),
+      src: makeSource('adobe-io', [], { publicKeys: [k1.publicPem], clientId: 'someone-else' }),
       want: 'bad_token',
     },
     {
       name: 'no clientId configured: signature alone',
       headers: signed(AEM),
-      src: source('adobe-io', [], { publicKeys: [k1.publicPem] }),
+      src: makeSource('adobe-io', [], { publicKeys: [k1.publicPem] }),
       want: 'ok',
     },
   ];
   for (const c of cases) {
     test(c.name, () => {
-      const r = provider.verify(rawRequest({ headers: c.headers, body: c.body ?? AEM }), c.src ?? src);
+      const r = provider.verify(makeRequest({ headers: c.headers, body: c.body ?? AEM }), c.src ?? src);
       assert.equal(r.ok ? 'ok' : r.reason, c.want);
     });
   }
@@ -88,7 +97,7 @@ describe('adobe-io verify', () => {
       [signed(AEM, stranger, stranger), AEM, false],
       [signed(AEM), Buffer.from(AEM.toString().replace('price', 'title')), false],
     ] as const) {
-      const ours = provider.verify(rawRequest({ headers, body }), src).ok;
+      const ours = provider.verify(makeRequest({ headers, body }), src).ok;
       const theirs = await oracle.verifySignature(
         [headers['x-adobe-digital-signature-1'] ?? '', headers['x-adobe-digital-signature-2'] ?? ''],
         body.toString('utf8'),
@@ -111,7 +120,7 @@ describe('adobe-io verify', () => {
 describe('adobe-io handshakes', () => {
   test('GET ?challenge= is echoed as JSON', () => {
     const reply = provider.handshake?.(
-      rawRequest({
+      makeRequest({
         method: 'GET',
         url: 'https://h.example/webhooks/src-1?challenge=8ec8d794-e0ab-42df-9017-e3dada8e84f7',
       }),
@@ -126,22 +135,22 @@ describe('adobe-io handshakes', () => {
   });
   test('a challenge with markup is not reflected', () => {
     assert.equal(
-      provider.handshake?.(rawRequest({ method: 'GET', url: 'https://h.example/w?challenge=%3Cscript%3E' }), src),
+      provider.handshake?.(makeRequest({ method: 'GET', url: 'https://h.example/w?challenge=%3Cscript%3E' }), src),
       undefined,
     );
   });
   test('unsigned async validation POST {validationUrl} → 200, not enqueued', () => {
     const reply = provider.handshake?.(
-      rawRequest({ body: '{"validationUrl":"https://csm.adobe.io/csm/registrations/validate?id=a&challenge=b"}' }),
+      makeRequest({ body: '{"validationUrl":"https://csm.adobe.io/csm/registrations/validate?id=a&challenge=b"}' }),
       src,
     );
     assert.equal(reply?.status, 200);
   });
   test('a normal event is not a handshake', () => {
-    assert.equal(provider.handshake?.(rawRequest({ headers: signed(AEM), body: AEM }), src), undefined);
+    assert.equal(provider.handshake?.(makeRequest({ headers: signed(AEM), body: AEM }), src), undefined);
   });
   test('GET is refused by verify', () => {
-    const r = provider.verify(rawRequest({ method: 'GET' }), src);
+    const r = provider.verify(makeRequest({ method: 'GET' }), src);
     assert.equal(r.ok ? 'ok' : r.reason, 'unsupported');
   });
 });
@@ -149,7 +158,7 @@ describe('adobe-io handshakes', () => {
 describe('adobe-io interpret and normalize', () => {
   test('normalize the documented AEM event', () => {
     const n = provider.normalize(
-      rawRecord('adobe-io', AEM, { headers: { 'x-adobe-event-id': 'b555a1b1-935b-4541-b410-1915775338b5' } }),
+      makeRecord('adobe-io', AEM, { headers: { 'x-adobe-event-id': 'b555a1b1-935b-4541-b410-1915775338b5' } }),
       src,
     );
     assert.equal(n.dedupeKey, 'b555a1b1-935b-4541-b410-1915775338b5');
@@ -160,7 +169,7 @@ describe('adobe-io interpret and normalize', () => {
     assert.equal(n.ordering.kind, 'NONE');
   });
   test('normalize a Commerce product save: VERSION by updated_at', () => {
-    const n = provider.normalize(rawRecord('adobe-io', COMMERCE), src);
+    const n = provider.normalize(makeRecord('adobe-io', COMMERCE), src);
     assert.equal(n.dedupeKey, '0d3a1e2b-5c4f-4a6b-8e7d-9f0a1b2c3d4e');
     assert.equal(n.resourceType, 'catalog_product');
     assert.equal(n.resourceId, '3');
@@ -168,7 +177,7 @@ describe('adobe-io interpret and normalize', () => {
   });
   test('interpret', () => {
     assert.deepEqual(
-      provider.interpret(rawRequest({ headers: signed(COMMERCE), body: COMMERCE }), src).items[0]?.extracted,
+      provider.interpret(makeRequest({ headers: signed(COMMERCE), body: COMMERCE }), src).items[0]?.extracted,
       {
         deliveryId: '0d3a1e2b-5c4f-4a6b-8e7d-9f0a1b2c3d4e',
         eventType: 'com.adobe.commerce.observer.catalog_product_save_commit_after',
@@ -179,7 +188,10 @@ describe('adobe-io interpret and normalize', () => {
   });
   test('event id from the header when the body has none; unknown type with no resource → its own resource', () => {
     const n = provider.normalize(
-      rawRecord('adobe-io', '{"type":"custom.thing.happened","data":{}}', { headers: { 'x-adobe-event-id': 'e-1' } }),
+      makeRecord('adobe-io', '{"type":"custom.thing.happened","data":{}}', {
+        headers: { 'x-adobe-event-id': 'e-1' },
+        receivedAt: FIXED_NOW,
+      }),
       src,
     );
     assert.equal(n.dedupeKey, 'e-1');
@@ -195,6 +207,6 @@ describe('adobe-io interpret and normalize', () => {
   ];
   for (const c of broken) {
     test(`broken payload: ${c.name}`, () =>
-      assert.throws(() => provider.normalize(rawRecord('adobe-io', c.body), src), normalizeError(c.reason)));
+      assert.throws(() => provider.normalize(makeRecord('adobe-io', c.body), src), normalizeError(c.reason)));
   }
 });

@@ -35,20 +35,10 @@
  * Retry window: Adobe retries for 24 hours (1 min doubling, capped at 15 min) → 24 h.
  */
 import type { KeyObject } from 'node:crypto';
-import {
-  DAY,
-  OK,
-  anyEqual,
-  decodeBase64Strict,
-  fail,
-  header,
-  optionalString,
-  parseJsonObject,
-  parsePublicKey,
-  pick,
-  rsaSha256VerifyAny,
-  toEpochMs,
-} from '../core.ts';
+import { optionalString, parseJsonObject, pick, toEpochMs } from '../core/parse.ts';
+import { decodeBase64Strict, parsePublicKey, rsaSha256VerifyAny } from '../core/rsa.ts';
+import { DAY } from '../core/timestamp.ts';
+import { anyEqual, fail, header, OK } from '../core/verdict.ts';
 import { NormalizeError, type ProviderModule, type RawRequest, type SourceOptions } from '../types.ts';
 
 const keyCache = new WeakMap<object, readonly KeyObject[]>();
@@ -174,6 +164,7 @@ export const provider: ProviderModule = {
   verification:
     'RSA-SHA256 (base64) of the raw payload in x-adobe-digital-signature-1/-2, either matching a configured Adobe public key, plus recipient_client_id check; keys are configured by hand (never fetched), no timestamp — replays stopped by event-id dedupe.',
   defaultIdempotencyWindowSeconds: 1 * DAY,
+  domain: 'commerce',
   contentTypes: ['application/json', 'application/cloudevents+json'],
   extraMethods: ['GET'],
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { fixture, normalizeError, rawRecord, rawRequest, source } from '../testing-b.ts';
+import { fixture, normalizeError, makeRecord, makeRequest, makeSource } from '../testing.ts';
 import { provider } from './index.ts';
 
 const BODY = fixture('afas', 'constructed-record.json');
-const src = source('afas', ['af-new', 'af-old'], { mapping: { occurredAt: 'modified', version: 'modified' } });
+const src = makeSource('afas', ['af-new', 'af-old'], { mapping: { occurredAt: 'modified', version: 'modified' } });
 
 describe('afas verify (shared token + IP)', () => {
   const cases: { name: string; url?: string; ip?: string; src?: typeof src; want: string }[] = [
@@ -15,20 +15,20 @@ describe('afas verify (shared token + IP)', () => {
     {
       name: 'path token',
       url: 'https://h.example/webhooks/src-1/af-new',
-      src: source('afas', ['af-new'], { tokenInPath: true }),
+      src: makeSource('afas', ['af-new'], { tokenInPath: true }),
       want: 'ok',
     },
     {
       name: 'IP rejected',
       url: 'https://h.example/webhooks/src-1?token=af-new',
       ip: '198.51.100.1',
-      src: source('afas', ['af-new'], { allowedIps: ['203.0.113.10'] }),
+      src: makeSource('afas', ['af-new'], { allowedIps: ['203.0.113.10'] }),
       want: 'ip_not_allowed',
     },
   ];
   for (const c of cases) {
     test(c.name, () => {
-      const r = provider.verify(rawRequest({ url: c.url, body: BODY, remoteAddress: c.ip }), c.src ?? src);
+      const r = provider.verify(makeRequest({ url: c.url, body: BODY, remoteAddress: c.ip }), c.src ?? src);
       assert.equal(r.ok ? 'ok' : r.reason, c.want);
     });
   }
@@ -36,7 +36,7 @@ describe('afas verify (shared token + IP)', () => {
 
 describe('afas normalize', () => {
   test('constructed record', () => {
-    const n = provider.normalize(rawRecord('afas', BODY), src);
+    const n = provider.normalize(makeRecord('afas', BODY), src);
     const at = Date.parse('2024-12-16T15:57:04Z');
     assert.equal(n.eventType, 'debtor.updated');
     assert.equal(n.resourceType, 'Profit_Debtor');
@@ -45,10 +45,10 @@ describe('afas normalize', () => {
     assert.deepEqual(n.ordering, { kind: 'VERSION', value: at, statusRank: null });
   });
   test('constant resource type when no connector field', () => {
-    assert.equal(provider.normalize(rawRecord('afas', '{"type":"x","id":"7"}'), src).resourceType, 'afas-record');
+    assert.equal(provider.normalize(makeRecord('afas', '{"type":"x","id":"7"}'), src).resourceType, 'afas-record');
   });
   test('broken payload: no key', () =>
-    assert.throws(() => provider.normalize(rawRecord('afas', '{"type":"x"}'), src), normalizeError('missing_field')));
+    assert.throws(() => provider.normalize(makeRecord('afas', '{"type":"x"}'), src), normalizeError('missing_field')));
   test('broken payload: not JSON', () =>
-    assert.throws(() => provider.normalize(rawRecord('afas', 'x'), src), normalizeError('unparseable')));
+    assert.throws(() => provider.normalize(makeRecord('afas', 'x'), src), normalizeError('unparseable')));
 });

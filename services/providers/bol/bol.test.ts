@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { fixture, normalizeError, rawRecord, rawRequest, rsaPair, rsaSign, source } from '../testing-b.ts';
+import { fixture, normalizeError, makeRecord, makeRequest, rsaPair, rsaSign, makeSource } from '../testing.ts';
 import { parseSignatureHeader, provider, validateOptions } from './index.ts';
 
 const BODY = fixture('bol', 'process-status-success.json');
@@ -8,7 +8,7 @@ const current = rsaPair();
 const next = rsaPair();
 const stranger = rsaPair();
 // Bol's key API returns bare base64 SPKI; a PEM is accepted as well.
-const src = source('bol', [], { publicKeys: { 'key-1': current.publicDerB64, 'key-2': next.publicPem } });
+const src = makeSource('bol', [], { publicKeys: { 'key-1': current.publicDerB64, 'key-2': next.publicPem } });
 const header = (keyId: string, sig: string): string => `keyId=${keyId}, algorithm="rsa-sha256", signature=${sig}`;
 
 describe('bol verify', () => {
@@ -51,7 +51,7 @@ describe('bol verify', () => {
   for (const c of cases) {
     test(c.name, () => {
       const r = provider.verify(
-        rawRequest({ headers: { 'content-type': 'application/json', ...c.headers }, body: c.body ?? BODY }),
+        makeRequest({ headers: { 'content-type': 'application/json', ...c.headers }, body: c.body ?? BODY }),
         src,
       );
       assert.equal(r.ok ? 'ok' : r.reason, c.want);
@@ -73,7 +73,7 @@ describe('bol verify', () => {
 
 describe('bol interpret and normalize', () => {
   test('interpret', () => {
-    assert.deepEqual(provider.interpret(rawRequest({ body: BODY }), src).items[0]?.extracted, {
+    assert.deepEqual(provider.interpret(makeRequest({ body: BODY }), src).items[0]?.extracted, {
       deliveryId: 'PROCESS_STATUS|SUCCESS|1234567|2020-02-02T23:23:23+01:00',
       eventType: 'PROCESS_STATUS.SUCCESS',
       resourceType: 'PROCESS_STATUS',
@@ -81,7 +81,7 @@ describe('bol interpret and normalize', () => {
     });
   });
   test('normalize the documented push message', () => {
-    const n = provider.normalize(rawRecord('bol', BODY), src);
+    const n = provider.normalize(makeRecord('bol', BODY), src);
     const at = Date.parse('2020-02-02T23:23:23+01:00');
     assert.equal(n.dedupeKey, 'PROCESS_STATUS|SUCCESS|1234567|2020-02-02T23:23:23+01:00');
     assert.equal(n.occurredAt, at);
@@ -89,7 +89,7 @@ describe('bol interpret and normalize', () => {
   });
   test('shipment event passes with its type', () => {
     const n = provider.normalize(
-      rawRecord(
+      makeRecord(
         'bol',
         '{"retailerId":1,"timestamp":"2024-12-16T15:57:04+01:00","event":{"resource":"SHIPMENT","type":"UPDATE_TRANSPORT_EVENT","resourceId":"99"}}',
       ),
@@ -113,6 +113,6 @@ describe('bol interpret and normalize', () => {
   ];
   for (const c of broken) {
     test(`broken payload: ${c.name}`, () =>
-      assert.throws(() => provider.normalize(rawRecord('bol', c.body), src), normalizeError(c.reason)));
+      assert.throws(() => provider.normalize(makeRecord('bol', c.body), src), normalizeError(c.reason)));
   }
 });

@@ -19,18 +19,9 @@
  * Retry window: Bol retries 10 times within 10 minutes, then disables the subscription → 1 hour default
  * (the 10 minutes plus margin for our own slow acknowledgements).
  */
-import {
-  compositeKey,
-  decodeBase64Strict,
-  fail,
-  OK,
-  header,
-  parseJsonObject,
-  parsePublicKey,
-  requireString,
-  rsaSha256VerifyAny,
-  toEpochMs,
-} from '../core.ts';
+import { compositeKey, parseJsonObject, requireString, toEpochMs } from '../core/parse.ts';
+import { decodeBase64Strict, parsePublicKey, rsaSha256VerifyAny } from '../core/rsa.ts';
+import { fail, header, OK } from '../core/verdict.ts';
 import { NormalizeError, type ProviderModule, type SourceOptions } from '../types.ts';
 import type { KeyObject } from 'node:crypto';
 
@@ -106,6 +97,7 @@ export const provider: ProviderModule = {
   verification:
     'RSA-SHA256 signature of the raw body (Signature header, keyId → public key from options.publicKeys); no shared secret and no signed timestamp, replays stopped by (resource, type, resourceId, timestamp) dedupe.',
   defaultIdempotencyWindowSeconds: 3600,
+  domain: 'commerce',
   contentTypes: ['application/json'],
 
   verify(req, source) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { fixture, normalizeError, rawRecord, rawRequest, source } from '../testing-b.ts';
+import { fixture, normalizeError, makeRecord, makeRequest, makeSource } from '../testing.ts';
 import { exactTimeToMs, provider, topLevelValueSpans } from './index.ts';
 
 const REAL = fixture('exact-online', 'salesorders-update.json').toString('utf8').trim();
@@ -10,7 +10,7 @@ const hash = (secret: string, content: string): string =>
   createHmac('sha256', secret).update(content).digest('hex').toUpperCase();
 const bodyWith = (secret: string, content = CONTENT): string =>
   `{"Content":${content},"HashCode":"${hash(secret, content)}"}`;
-const src = source('exact-online', ['eo-new', 'eo-old']);
+const src = makeSource('exact-online', ['eo-new', 'eo-old']);
 
 describe('exact-online verify', () => {
   const spaced = CONTENT.replace('"Topic":"SalesOrders"', '"Topic" : "SalesOrders"');
@@ -53,7 +53,7 @@ describe('exact-online verify', () => {
   ];
   for (const c of cases) {
     test(c.name, () => {
-      const r = provider.verify(rawRequest({ headers: { 'content-type': 'application/json' }, body: c.body }), src);
+      const r = provider.verify(makeRequest({ headers: { 'content-type': 'application/json' }, body: c.body }), src);
       assert.equal(r.ok ? 'ok' : r.reason, c.want);
     });
   }
@@ -73,7 +73,7 @@ describe('exact-online verify', () => {
 
 describe('exact-online normalize', () => {
   test('the real example', () => {
-    const n = provider.normalize(rawRecord('exact-online', REAL), src);
+    const n = provider.normalize(makeRecord('exact-online', REAL), src);
     const at = Date.parse('2020-01-06T16:26:08.587Z');
     assert.deepEqual(
       { ...n, payload: undefined },
@@ -90,7 +90,7 @@ describe('exact-online normalize', () => {
   });
   test('interpret agrees', () => {
     assert.equal(
-      provider.interpret(rawRequest({ body: REAL }), src).items[0]?.extracted.deliveryId,
+      provider.interpret(makeRequest({ body: REAL }), src).items[0]?.extracted.deliveryId,
       'SalesOrders|441609|19cee073-095e-46d1-8d2d-f3fc97ba5bc1|Update|2020-01-06T16:26:08.587',
     );
   });
@@ -111,6 +111,6 @@ describe('exact-online normalize', () => {
   ];
   for (const c of broken) {
     test(`broken payload: ${c.name}`, () =>
-      assert.throws(() => provider.normalize(rawRecord('exact-online', c.body), src), normalizeError(c.reason)));
+      assert.throws(() => provider.normalize(makeRecord('exact-online', c.body), src), normalizeError(c.reason)));
   }
 });

@@ -21,17 +21,10 @@
  * Retry window: Exact's schedule is not confirmed in its docs (a secondary source says ~10 retries over
  * ~34 h) → 3 days (project default for unknowns), which covers it.
  */
-import {
-  DAY,
-  anyEqual,
-  compositeKey,
-  decodeSignature,
-  fail,
-  hmac,
-  OK,
-  parseJsonObject,
-  requireString,
-} from '../core.ts';
+import { decodeSignature, hmac } from '../core/hmac.ts';
+import { compositeKey, parseJsonObject, requireString } from '../core/parse.ts';
+import { DAY } from '../core/timestamp.ts';
+import { anyEqual, fail, OK } from '../core/verdict.ts';
 import { NormalizeError, type ProviderModule } from '../types.ts';
 
 interface Span {
@@ -131,6 +124,12 @@ export const provider: ProviderModule = {
   verification:
     'HashCode in the body = HMAC-SHA256 (hex) of the exact raw Content text, raw-string secret, constant time, duplicate keys refused; thin payload — downstream must re-fetch; no timestamp, replays stopped by dedupe.',
   defaultIdempotencyWindowSeconds: 3 * DAY,
+  domain: 'other',
+  domainRoutes: [
+    { eventType: 'SalesOrders*', domain: 'commerce' },
+    { eventType: 'SalesInvoices*', domain: 'commerce' },
+    { eventType: 'Accounts*', domain: 'crm' },
+  ],
   contentTypes: ['application/json'],
 
   verify(req, source) {

@@ -23,7 +23,9 @@
  * validateOptions() is run by the ingress at start-up; verify() fails closed ('unsupported')
  * for a source whose options are invalid.
  */
-import { DAY, fail, verifyHmac, type Encoding, type HmacAlgorithm, type HmacPreset } from '../core.ts';
+import { type Encoding, type HmacAlgorithm, type HmacPreset, verifyHmac } from '../core/hmac.ts';
+import { DAY } from '../core/timestamp.ts';
+import { fail } from '../core/verdict.ts';
 import { interpretMapped, normalizeMappedRecord, validateMapping } from '../mapping.ts';
 import type { ProviderModule, RawRequest, SourceConfig, SourceOptions, VerifyResult } from '../types.ts';
 
@@ -121,6 +123,7 @@ export const provider: ProviderModule = {
   verification:
     'Configured HMAC (header, algorithm, encoding, prefix, signed template, secret encoding) over the raw bytes, any configured secret; timestamp ±tolerance only if configured, otherwise replays are stopped only by dedupe.',
   defaultIdempotencyWindowSeconds: 3 * DAY,
+  domain: 'other',
   contentTypes: ['application/json', 'application/x-www-form-urlencoded'],
   verify,
   interpret: interpretMapped,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { sign, verify as octokitVerify } from '@octokit/webhooks-methods';
-import { verifyHmac } from '../core.ts';
+import { verifyHmac } from '../core/hmac.ts';
 import {
   assertNormalizeError,
   assertVerify,

@@ -28,20 +28,11 @@
  * occurredAt: GitHub sends no event time: the subject's updated_at where it exists, else
  * head_commit.timestamp (push), else receivedAt.
  */
-import {
-  DAY,
-  bodyDigest,
-  header,
-  isRecord,
-  mediaType,
-  parseForm,
-  parseJson,
-  pick,
-  toEpochMs,
-  tryParseJson,
-  verifyHmac,
-  type HmacPreset,
-} from '../core.ts';
+import { type HmacPreset, verifyHmac } from '../core/hmac.ts';
+import { bodyDigest, isRecord, mediaType, parseForm, parseJson, pick, toEpochMs } from '../core/parse.ts';
+import { DAY } from '../core/timestamp.ts';
+import { header } from '../core/verdict.ts';
+import { tryParseJson } from '../../common/json.ts';
 import {
   NormalizeError,
   type Extracted,
@@ -153,6 +144,7 @@ export const provider: ProviderModule = {
   verification:
     'X-Hub-Signature-256 HMAC-SHA256 of the raw body (any configured secret); no signed timestamp, so replays are stopped only by X-GitHub-Delivery dedupe within the window.',
   defaultIdempotencyWindowSeconds: 3 * DAY,
+  domain: 'devops',
   contentTypes: ['application/json', 'application/x-www-form-urlencoded'],
   verify,
   interpret,

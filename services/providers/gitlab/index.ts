@@ -22,20 +22,11 @@
  * Ordering: VERSION on `object_attributes.updated_at` (ms) for merge requests and issues; NONE
  * otherwise. occurredAt: object_attributes.updated_at, else created_at, else receivedAt.
  */
-import {
-  DAY,
-  OK,
-  anyEqual,
-  bodyDigest,
-  fail,
-  header,
-  isRecord,
-  parseJson,
-  pick,
-  toEpochMs,
-  tryParseJson,
-} from '../core.ts';
-import { verifyStandardWebhook } from '../standard-webhooks/index.ts';
+import { bodyDigest, isRecord, parseJson, pick, toEpochMs } from '../core/parse.ts';
+import { DAY } from '../core/timestamp.ts';
+import { anyEqual, fail, header, OK } from '../core/verdict.ts';
+import { tryParseJson } from '../../common/json.ts';
+import { verifyStandardWebhook } from '../core/standard-webhooks.ts';
 import {
   NormalizeError,
   type Interpretation,
@@ -151,6 +142,7 @@ export const provider: ProviderModule = {
   verification:
     'X-Gitlab-Token compared in constant time with every configured secret (a bearer token: not bound to body or time), or, with gitlabSigning, the Standard Webhooks v1 HMAC with ±tolerance timestamp.',
   defaultIdempotencyWindowSeconds: 3 * DAY,
+  domain: 'devops',
   contentTypes: ['application/json'],
   verify,
   interpret,

@@ -29,21 +29,10 @@
  * occurredAt: `occurredAt` (always sent).
  */
 import { createHash } from 'node:crypto';
-import {
-  DAY,
-  OK,
-  anyEqual,
-  bodyDigest,
-  checkTimestamp,
-  decodeSignature,
-  fail,
-  header,
-  hmac,
-  isRecord,
-  parseJsonLossless,
-  pick,
-  strictInt,
-} from '../core.ts';
+import { decodeSignature, hmac } from '../core/hmac.ts';
+import { bodyDigest, isRecord, parseJsonLossless, pick } from '../core/parse.ts';
+import { checkTimestamp, DAY, strictInt } from '../core/timestamp.ts';
+import { anyEqual, fail, header, OK } from '../core/verdict.ts';
 import {
   NormalizeError,
   type IngressItem,
@@ -206,6 +195,7 @@ export const provider: ProviderModule = {
   verification:
     'HubSpot v3 HMAC-SHA256 over method+URI+body+timestamp with ±tolerance (v1/v2 SHA-256 only if enabled per source: no timestamp, replayable); batch split per event, dedupe portalId|subscriptionId|eventId.',
   defaultIdempotencyWindowSeconds: 3 * DAY,
+  domain: 'crm',
   contentTypes: ['application/json'],
   verify,
   interpret,

@@ -19,15 +19,9 @@
  * occurredAt: `createdAt`.
  * Retry window: not confirmed in Mollie's docs → 3 days (project default for unknowns).
  */
-import {
-  DAY,
-  optionalString,
-  parseJsonObject,
-  requireString,
-  toEpochMs,
-  verifyHmac,
-  type HmacPreset,
-} from '../core.ts';
+import { type HmacPreset, verifyHmac } from '../core/hmac.ts';
+import { optionalString, parseJsonObject, requireString, toEpochMs } from '../core/parse.ts';
+import { DAY } from '../core/timestamp.ts';
 import { resourceTypeOf } from '../mollie/index.ts';
 import { NormalizeError, type ProviderModule, type RawRequest } from '../types.ts';
 
@@ -52,6 +46,7 @@ export const provider: ProviderModule = {
   verification:
     'HMAC-SHA256 (hex) of the raw body in X-Mollie-Signature with the raw-string secret, constant time, all secrets; no signed timestamp, so replays are stopped only by event-id dedupe within the window.',
   defaultIdempotencyWindowSeconds: 3 * DAY,
+  domain: 'payments',
   contentTypes: ['application/json'],
 
   verify(req, source) {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { fixture, normalizeError, rawRecord, rawRequest, source } from '../testing-b.ts';
+import { fixture, normalizeError, makeRecord, makeRequest, makeSource } from '../testing.ts';
 import { provider } from './index.ts';
 
 const BODY = fixture('mollie-signed', 'event-payment-link-paid.json');
 const sig = (secret: string, body: Buffer | string): string => createHmac('sha256', secret).update(body).digest('hex');
-const src = source('mollie-signed', ['secret-new', 'secret-old']);
+const src = makeSource('mollie-signed', ['secret-new', 'secret-old']);
 
 describe('mollie-signed verify', () => {
   const cases: { name: string; headers: Record<string, string>; body?: Buffer | string; want: string }[] = [
@@ -34,7 +34,7 @@ describe('mollie-signed verify', () => {
   for (const c of cases) {
     test(c.name, () => {
       const r = provider.verify(
-        rawRequest({ headers: { 'content-type': 'application/json', ...c.headers }, body: c.body ?? BODY }),
+        makeRequest({ headers: { 'content-type': 'application/json', ...c.headers }, body: c.body ?? BODY }),
         src,
       );
       assert.equal(r.ok ? 'ok' : r.reason, c.want);
@@ -44,7 +44,7 @@ describe('mollie-signed verify', () => {
 
 describe('mollie-signed interpret and normalize', () => {
   test('interpret', () => {
-    const { items } = provider.interpret(rawRequest({ body: BODY }), src);
+    const { items } = provider.interpret(makeRequest({ body: BODY }), src);
     assert.deepEqual(items[0]?.extracted, {
       deliveryId: 'event_GvJ8WHrp5isUdRub9CJyH',
       eventType: 'payment-link.paid',
@@ -54,7 +54,7 @@ describe('mollie-signed interpret and normalize', () => {
   });
 
   test('normalize the documented event', () => {
-    const n = provider.normalize(rawRecord('mollie-signed', BODY), src);
+    const n = provider.normalize(makeRecord('mollie-signed', BODY), src);
     assert.equal(n.dedupeKey, 'event_GvJ8WHrp5isUdRub9CJyH');
     assert.equal(n.eventType, 'payment-link.paid');
     assert.equal(n.resourceType, 'payment-link');
@@ -66,7 +66,7 @@ describe('mollie-signed interpret and normalize', () => {
 
   test('unknown event type passes with its type', () => {
     const n = provider.normalize(
-      rawRecord(
+      makeRecord(
         'mollie-signed',
         '{"id":"event_1","type":"balance-transaction.created","entityId":"baltr_1","createdAt":"2024-12-16T15:57:04Z"}',
       ),
@@ -97,7 +97,7 @@ describe('mollie-signed interpret and normalize', () => {
   ];
   for (const c of broken) {
     test(`broken payload: ${c.name}`, () => {
-      assert.throws(() => provider.normalize(rawRecord('mollie-signed', c.body), src), normalizeError(c.reason));
+      assert.throws(() => provider.normalize(makeRecord('mollie-signed', c.body), src), normalizeError(c.reason));
     });
   }
 });

@@ -24,7 +24,9 @@
  * occurredAt: receivedAt (Mollie sends no time).
  * Retry window: not documented in a source we could confirm → 3 days (project default for unknowns).
  */
-import { DAY, optionalString, parseForm, tokenLocationsOf, verifySharedToken, compositeKey } from '../core.ts';
+import { compositeKey, optionalString, parseForm } from '../core/parse.ts';
+import { DAY } from '../core/timestamp.ts';
+import { tokenLocationsOf, verifySharedToken } from '../core/token.ts';
 import {
   NormalizeError,
   type ProviderModule,
@@ -83,6 +85,7 @@ export const provider: ProviderModule = {
   verification:
     'Unsigned: secret URL token (query/header/path, constant time) + IP allowlist; payload is only an id, downstream must re-fetch it from Mollie — a leaked token lets anyone trigger re-fetches.',
   defaultIdempotencyWindowSeconds: 3 * DAY,
+  domain: 'payments',
   contentTypes: ['application/x-www-form-urlencoded'],
   sensitiveHeaders: ['x-webhook-token'],
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { fixture, FIXED_NOW, normalizeError, rawRecord, rawRequest, source } from '../testing-b.ts';
+import { fixture, FIXED_NOW, normalizeError, makeRecord, makeRequest, makeSource } from '../testing.ts';
 import { provider, validateOptions } from './index.ts';
 
 const FORM = fixture('mollie', 'webhook-form.txt');
 const CT = { 'content-type': 'application/x-www-form-urlencoded' };
-const src = source('mollie', ['tok-new', 'tok-old']);
+const src = makeSource('mollie', ['tok-new', 'tok-old']);
 
 describe('mollie verify', () => {
   const cases: {
@@ -30,33 +30,33 @@ describe('mollie verify', () => {
     {
       name: 'path token when enabled',
       url: 'https://h.example/webhooks/src-1/tok-old',
-      src: source('mollie', ['tok-old'], { tokenInPath: true }),
+      src: makeSource('mollie', ['tok-old'], { tokenInPath: true }),
       want: 'ok',
     },
     {
       name: 'no secrets configured fails closed',
       url: 'https://h.example/webhooks/src-1?token=x',
-      src: source('mollie', []),
+      src: makeSource('mollie', []),
       want: 'bad_token',
     },
     {
       name: 'IP allowlist rejects',
       url: 'https://h.example/webhooks/src-1?token=tok-new',
       ip: '198.51.100.9',
-      src: source('mollie', ['tok-new'], { allowedIps: ['203.0.113.0/24'] }),
+      src: makeSource('mollie', ['tok-new'], { allowedIps: ['203.0.113.0/24'] }),
       want: 'ip_not_allowed',
     },
     {
       name: 'IP allowlist accepts',
       url: 'https://h.example/webhooks/src-1?token=tok-new',
       ip: '203.0.113.77',
-      src: source('mollie', ['tok-new'], { allowedIps: ['203.0.113.0/24'] }),
+      src: makeSource('mollie', ['tok-new'], { allowedIps: ['203.0.113.0/24'] }),
       want: 'ok',
     },
   ];
   for (const c of cases) {
     test(c.name, () => {
-      const req = rawRequest({ url: c.url, headers: { ...CT, ...c.headers }, body: FORM, remoteAddress: c.ip });
+      const req = makeRequest({ url: c.url, headers: { ...CT, ...c.headers }, body: FORM, remoteAddress: c.ip });
       const r = provider.verify(req, c.src ?? src);
       assert.equal(r.ok ? 'ok' : r.reason, c.want);
     });
@@ -65,7 +65,7 @@ describe('mollie verify', () => {
 
 describe('mollie interpret and normalize', () => {
   test('interpret extracts the resource and a receive-time key', () => {
-    const { items, reply } = provider.interpret(rawRequest({ body: FORM }), src);
+    const { items, reply } = provider.interpret(makeRequest({ body: FORM, receivedAt: FIXED_NOW }), src);
     assert.equal(reply, undefined);
     assert.equal(items.length, 1);
     assert.deepEqual(items[0]?.extracted, {
@@ -77,7 +77,10 @@ describe('mollie interpret and normalize', () => {
   });
 
   test('normalize the documented form body', () => {
-    const n = provider.normalize(rawRecord('mollie', FORM, { contentType: 'application/x-www-form-urlencoded' }), src);
+    const n = provider.normalize(
+      makeRecord('mollie', FORM, { contentType: 'application/x-www-form-urlencoded', receivedAt: FIXED_NOW }),
+      src,
+    );
     assert.deepEqual(n, {
       dedupeKey: `mollie|tr_d0b0E3EA3v|${FIXED_NOW.getTime()}`,
       eventType: 'payment.changed',
@@ -90,23 +93,23 @@ describe('mollie interpret and normalize', () => {
   });
 
   test('two notifications for one payment at different times are two events; a bucket collapses them', () => {
-    const a = provider.normalize(rawRecord('mollie', FORM, { receivedAt: new Date(FIXED_NOW.getTime()) }), src);
+    const a = provider.normalize(makeRecord('mollie', FORM, { receivedAt: new Date(FIXED_NOW.getTime()) }), src);
     const b = provider.normalize(
-      rawRecord('mollie', FORM, { receivedAt: new Date(FIXED_NOW.getTime() + 20_000) }),
+      makeRecord('mollie', FORM, { receivedAt: new Date(FIXED_NOW.getTime() + 20_000) }),
       src,
     );
     assert.notEqual(a.dedupeKey, b.dedupeKey);
-    const bucketed = source('mollie', ['t'], { dedupeBucketSeconds: 60 });
-    const c = provider.normalize(rawRecord('mollie', FORM, { receivedAt: new Date(FIXED_NOW.getTime()) }), bucketed);
+    const bucketed = makeSource('mollie', ['t'], { dedupeBucketSeconds: 60 });
+    const c = provider.normalize(makeRecord('mollie', FORM, { receivedAt: new Date(FIXED_NOW.getTime()) }), bucketed);
     const d = provider.normalize(
-      rawRecord('mollie', FORM, { receivedAt: new Date(FIXED_NOW.getTime() + 20_000) }),
+      makeRecord('mollie', FORM, { receivedAt: new Date(FIXED_NOW.getTime() + 20_000) }),
       bucketed,
     );
     assert.equal(c.dedupeKey, d.dedupeKey);
   });
 
   test('unknown prefix passes with a generic type', () => {
-    const n = provider.normalize(rawRecord('mollie', 'id=xyz_123'), src);
+    const n = provider.normalize(makeRecord('mollie', 'id=xyz_123'), src);
     assert.equal(n.resourceType, 'mollie-object');
     assert.equal(n.eventType, 'mollie-object.changed');
   });
@@ -118,7 +121,7 @@ describe('mollie interpret and normalize', () => {
   ];
   for (const c of broken) {
     test(`broken payload: ${c.name}`, () => {
-      assert.throws(() => provider.normalize(rawRecord('mollie', c.body), src), normalizeError(c.reason));
+      assert.throws(() => provider.normalize(makeRecord('mollie', c.body), src), normalizeError(c.reason));
     });
   }
 

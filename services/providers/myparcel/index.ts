@@ -28,23 +28,15 @@
  * Override per source with options.statusRanks = { "<code>": rank }.
  * Retry window: not documented → 3 days (project default for unknowns).
  */
-import {
-  DAY,
-  OK,
-  anyEqual,
-  fail,
-  checkIp,
-  compositeKey,
-  header,
-  optionalString,
-  parseJsonObject,
-  pick,
-  tokenLocationsOf,
-  verifySharedToken,
-} from '../core.ts';
+import { checkIp } from '../core/ip.ts';
+import { compositeKey, optionalString, parseJsonObject, pick } from '../core/parse.ts';
+import { DAY } from '../core/timestamp.ts';
+import { tokenLocationsOf, verifySharedToken } from '../core/token.ts';
+import { anyEqual, fail, header, OK } from '../core/verdict.ts';
 import { NormalizeError, type IngressItem, type ProviderModule, type SourceOptions } from '../types.ts';
+import { rankOf, statusRanksProblems, type StatusRanks } from '../core/status.ts';
 
-export const STATUS_RANKS: Readonly<Record<string, number>> = {
+export const STATUS_RANKS: StatusRanks = {
   '1': 10,
   '30': 10,
   '2': 20,
@@ -72,21 +64,12 @@ export const STATUS_RANKS: Readonly<Record<string, number>> = {
 };
 
 export function statusRank(code: string, options: SourceOptions): number {
-  const o = options['statusRanks'];
-  if (o !== null && typeof o === 'object') {
-    const r = (o as Record<string, unknown>)[code];
-    if (typeof r === 'number' && Number.isFinite(r)) return r;
-  }
-  return STATUS_RANKS[code] ?? 0;
+  return rankOf(STATUS_RANKS, code, options);
 }
 
 /** Problems with a source's options (empty = fine). */
 export function validateOptions(options: SourceOptions): string[] {
-  const o = options['statusRanks'];
-  if (o === undefined) return [];
-  return o === null || typeof o !== 'object' || Object.values(o).some((v) => typeof v !== 'number')
-    ? ['myparcel: options.statusRanks must map status codes to numbers']
-    : [];
+  return statusRanksProblems('myparcel', 'status codes', options);
 }
 
 function hooksOf(body: Record<string, unknown>): unknown[] {
@@ -158,6 +141,7 @@ export const provider: ProviderModule = {
   verification:
     'Unsigned: X-MyParcel-Authorization (base64 API key) or a secret URL token, constant time, plus IP allowlist; both are static bearer values, so one leaked request or URL allows forgery.',
   defaultIdempotencyWindowSeconds: 3 * DAY,
+  domain: 'logistics',
   contentTypes: ['application/json'],
   sensitiveHeaders: ['x-myparcel-authorization', 'x-webhook-token'],
 

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { fixture, FIXED_NOW, normalizeError, rawRecord, rawRequest, source } from '../testing-b.ts';
+import { fixture, FIXED_NOW, normalizeError, makeRecord, makeRequest, makeSource } from '../testing.ts';
 import { provider, statusRank } from './index.ts';
 
 const STATUS = fixture('myparcel', 'shipment-status-change.json');
 const LABEL = fixture('myparcel', 'shipment-label-created.json');
 const API_KEY = 'mp-api-key-1';
-const src = source('myparcel', [API_KEY, 'mp-api-key-0']);
+const src = makeSource('myparcel', [API_KEY, 'mp-api-key-0']);
 const HOOK = {
   'content-type': 'application/json; charset=utf-8',
   'user-agent': 'MyParcel/Webhook-Notifier',
@@ -44,21 +44,21 @@ describe('myparcel verify', () => {
       name: 'IP allowlist rejects',
       headers: { 'x-myparcel-authorization': b64(API_KEY) },
       ip: '198.51.100.1',
-      src: source('myparcel', [API_KEY], { allowedIps: ['203.0.113.10'] }),
+      src: makeSource('myparcel', [API_KEY], { allowedIps: ['203.0.113.10'] }),
       want: 'ip_not_allowed',
     },
     {
       name: 'IP allowlist accepts',
       headers: { 'x-myparcel-authorization': b64(API_KEY) },
       ip: '203.0.113.10',
-      src: source('myparcel', [API_KEY], { allowedIps: ['203.0.113.10'] }),
+      src: makeSource('myparcel', [API_KEY], { allowedIps: ['203.0.113.10'] }),
       want: 'ok',
     },
   ];
   for (const c of cases) {
     test(c.name, () => {
       const r = provider.verify(
-        rawRequest({ url: c.url, headers: { ...HOOK, ...c.headers }, body: STATUS, remoteAddress: c.ip }),
+        makeRequest({ url: c.url, headers: { ...HOOK, ...c.headers }, body: STATUS, remoteAddress: c.ip }),
         c.src ?? src,
       );
       assert.equal(r.ok ? 'ok' : r.reason, c.want);
@@ -78,7 +78,7 @@ describe('myparcel interpret (batch split) and normalize', () => {
         ],
       },
     });
-    const { items } = provider.interpret(rawRequest({ headers: HOOK, body: two }), src);
+    const { items } = provider.interpret(makeRequest({ headers: HOOK, body: two }), src);
     assert.equal(items.length, 2);
     assert.deepEqual(
       items.map((i): unknown[] => [
@@ -94,9 +94,12 @@ describe('myparcel interpret (batch split) and normalize', () => {
   });
 
   test('normalize the documented status hook (split item)', () => {
-    const item = provider.interpret(rawRequest({ headers: HOOK, body: STATUS }), src).items[0];
+    const item = provider.interpret(makeRequest({ headers: HOOK, body: STATUS }), src).items[0];
     assert.ok(item);
-    const n = provider.normalize(rawRecord('myparcel', item.body, { headers: HOOK, batchIndex: 0 }), src);
+    const n = provider.normalize(
+      makeRecord('myparcel', item.body, { headers: HOOK, batchIndex: 0, receivedAt: FIXED_NOW }),
+      src,
+    );
     assert.deepEqual(n, {
       dedupeKey: 'shipment_status_change|25482412|2',
       eventType: 'shipment_status_change',
@@ -111,7 +114,7 @@ describe('myparcel interpret (batch split) and normalize', () => {
 
   test('normalize the documented label hook (unsplit single-hook body)', () => {
     const headers = { ...HOOK, 'x-myparcel-hook': 'shipment_label_created' };
-    const n = provider.normalize(rawRecord('myparcel', LABEL, { headers }), src);
+    const n = provider.normalize(makeRecord('myparcel', LABEL, { headers }), src);
     assert.equal(n.eventType, 'shipment_label_created');
     assert.equal(n.resourceId, '15001826');
     assert.equal(n.ordering.kind, 'NONE');
@@ -137,7 +140,7 @@ describe('myparcel interpret (batch split) and normalize', () => {
   for (const c of broken) {
     test(`broken payload: ${c.name}`, () =>
       assert.throws(
-        () => provider.normalize(rawRecord('myparcel', c.body, { headers: HOOK }), src),
+        () => provider.normalize(makeRecord('myparcel', c.body, { headers: HOOK }), src),
         normalizeError(c.reason),
       ));
   }

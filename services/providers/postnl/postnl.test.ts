@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { fixture, FIXED_NOW, normalizeError, rawRecord, rawRequest, source } from '../testing-b.ts';
+import { fixture, FIXED_NOW, normalizeError, makeRecord, makeRequest, makeSource } from '../testing.ts';
 import { provider, validateOptions } from './index.ts';
 
 const BODY = fixture('postnl', 'constructed-status.json');
-const src = source('postnl', ['pn-new', 'pn-old'], {
+const src = makeSource('postnl', ['pn-new', 'pn-old'], {
   mapping: { occurredAt: 'timestamp', dedupe: ['barcode', 'status'] },
 });
 
@@ -25,14 +25,14 @@ describe('postnl verify (shared token + IP)', () => {
       name: 'IP rejected',
       headers: { 'x-webhook-token': 'pn-new' },
       ip: '198.51.100.1',
-      src: source('postnl', ['pn-new'], { allowedIps: ['203.0.113.10'] }),
+      src: makeSource('postnl', ['pn-new'], { allowedIps: ['203.0.113.10'] }),
       want: 'ip_not_allowed',
     },
   ];
   for (const c of cases) {
     test(c.name, () => {
       const r = provider.verify(
-        rawRequest({ url: c.url, headers: c.headers, body: BODY, remoteAddress: c.ip }),
+        makeRequest({ url: c.url, headers: c.headers, body: BODY, remoteAddress: c.ip }),
         c.src ?? src,
       );
       assert.equal(r.ok ? 'ok' : r.reason, c.want);
@@ -42,7 +42,7 @@ describe('postnl verify (shared token + IP)', () => {
 
 describe('postnl normalize (generic mapping)', () => {
   test('constructed example with defaults + mapped time', () => {
-    const n = provider.normalize(rawRecord('postnl', BODY), src);
+    const n = provider.normalize(makeRecord('postnl', BODY), src);
     assert.deepEqual(n, {
       dedupeKey: '3SDEVC201611210|delivered|2024-12-16T15:57:04Z',
       eventType: 'shipment.status',
@@ -54,14 +54,17 @@ describe('postnl normalize (generic mapping)', () => {
     });
   });
   test('no time mapped → receivedAt, and the key carries it', () => {
-    const n = provider.normalize(rawRecord('postnl', '{"type":"x","id":"1"}'), source('postnl', ['t']));
+    const n = provider.normalize(
+      makeRecord('postnl', '{"type":"x","id":"1"}', { receivedAt: FIXED_NOW }),
+      makeSource('postnl', ['t']),
+    );
     assert.equal(n.occurredAt, FIXED_NOW.getTime());
     assert.equal(n.dedupeKey, `x|1|${FIXED_NOW.getTime()}`);
   });
   test('strip fields and version ordering', () => {
-    const s = source('postnl', ['t'], { mapping: { stripFields: ['token'], version: 'updated' } });
+    const s = makeSource('postnl', ['t'], { mapping: { stripFields: ['token'], version: 'updated' } });
     const n = provider.normalize(
-      rawRecord('postnl', '{"type":"x","id":"1","token":"sekrit","updated":"2024-12-16T15:57:04Z"}'),
+      makeRecord('postnl', '{"type":"x","id":"1","token":"sekrit","updated":"2024-12-16T15:57:04Z"}'),
       s,
     );
     assert.ok(!n.payload.includes('sekrit'));
@@ -78,6 +81,6 @@ describe('postnl normalize (generic mapping)', () => {
   ];
   for (const c of broken) {
     test(`broken payload: ${c.name}`, () =>
-      assert.throws(() => provider.normalize(rawRecord('postnl', c.body), src), normalizeError(c.reason)));
+      assert.throws(() => provider.normalize(makeRecord('postnl', c.body), src), normalizeError(c.reason)));
   }
 });

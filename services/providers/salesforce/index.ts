@@ -31,7 +31,11 @@
  * occurredAt: that same timestamp, else receivedAt.
  * Retry window: Salesforce retries for up to 24 hours (backoff up to 2 h) → 24 h.
  */
-import { DAY, OK, fail, safeEqual, checkIp, tokenLocationsOf, verifySharedToken, toEpochMs } from '../core.ts';
+import { checkIp } from '../core/ip.ts';
+import { toEpochMs } from '../core/parse.ts';
+import { DAY } from '../core/timestamp.ts';
+import { tokenLocationsOf, verifySharedToken } from '../core/token.ts';
+import { fail, OK, safeEqual } from '../core/verdict.ts';
 import { NormalizeError, type IngressItem, type ProviderModule, type SourceOptions } from '../types.ts';
 import { child, childrenNamed, parseXml, toJson, type XmlElement } from './xml.ts';
 
@@ -121,6 +125,7 @@ export const provider: ProviderModule = {
   verification:
     'Unsigned: OrganizationId must equal options.organizationId (constant time), IP allowlist, optional URL token; org ids are not secret, so without the token a sender from an allowed IP can forge notifications.',
   defaultIdempotencyWindowSeconds: 1 * DAY,
+  domain: 'crm',
   contentTypes: ['text/xml'],
   sensitiveHeaders: ['x-webhook-token'],
 

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { fixture, normalizeError, rawRecord, rawRequest, source } from '../testing-b.ts';
+import { fixture, normalizeError, makeRecord, makeRequest, makeSource } from '../testing.ts';
 import { ACK_XML, provider, validateOptions } from './index.ts';
 import { parseXml } from './xml.ts';
 
 const SOAP = fixture('salesforce', 'outbound-two-accounts.xml');
 const ORG18 = '00D000000000062EAA';
-const src = source('salesforce', [], { organizationId: ORG18 });
-const withToken = source('salesforce', ['sf-tok-new', 'sf-tok-old'], { organizationId: '00D000000000062' });
+const src = makeSource('salesforce', [], { organizationId: ORG18 });
+const withToken = makeSource('salesforce', ['sf-tok-new', 'sf-tok-old'], { organizationId: '00D000000000062' });
 const XML = { 'content-type': 'text/xml; charset=utf-8', soapaction: '""' };
 
 describe('salesforce verify', () => {
@@ -15,7 +15,7 @@ describe('salesforce verify', () => {
     { name: 'matching 18-char org id', want: 'ok' },
     {
       name: 'configured 15-char org id matches the 18-char one',
-      src: source('salesforce', [], { organizationId: '00D000000000062' }),
+      src: makeSource('salesforce', [], { organizationId: '00D000000000062' }),
       want: 'ok',
     },
     { name: 'other org', body: SOAP.toString().replace(ORG18, '00D000000000099EAA'), want: 'bad_token' },
@@ -47,21 +47,21 @@ describe('salesforce verify', () => {
     {
       name: 'IP allowlist rejects',
       ip: '198.51.100.5',
-      src: source('salesforce', [], { organizationId: ORG18, allowedIps: ['13.108.0.0/14'] }),
+      src: makeSource('salesforce', [], { organizationId: ORG18, allowedIps: ['13.108.0.0/14'] }),
       want: 'ip_not_allowed',
     },
     {
       name: 'IP allowlist accepts',
       ip: '13.110.1.2',
-      src: source('salesforce', [], { organizationId: ORG18, allowedIps: ['13.108.0.0/14'] }),
+      src: makeSource('salesforce', [], { organizationId: ORG18, allowedIps: ['13.108.0.0/14'] }),
       want: 'ok',
     },
-    { name: 'no organizationId configured fails closed', src: source('salesforce', [], {}), want: 'unsupported' },
+    { name: 'no organizationId configured fails closed', src: makeSource('salesforce', [], {}), want: 'unsupported' },
   ];
   for (const c of cases) {
     test(c.name, () => {
       const r = provider.verify(
-        rawRequest({ url: c.url, headers: XML, body: c.body ?? SOAP, remoteAddress: c.ip }),
+        makeRequest({ url: c.url, headers: XML, body: c.body ?? SOAP, remoteAddress: c.ip }),
         c.src ?? src,
       );
       assert.equal(r.ok ? 'ok' : r.reason, c.want);
@@ -75,7 +75,7 @@ describe('salesforce verify', () => {
 });
 
 describe('salesforce interpret: split + SOAP Ack', () => {
-  const { items, reply } = provider.interpret(rawRequest({ headers: XML, body: SOAP }), src);
+  const { items, reply } = provider.interpret(makeRequest({ headers: XML, body: SOAP }), src);
   test('one item per Notification, keyed by Notification Id', () => {
     assert.deepEqual(
       items.map((i) => [i.batchIndex, i.extracted]),
@@ -125,10 +125,10 @@ describe('salesforce interpret: split + SOAP Ack', () => {
 });
 
 describe('salesforce normalize', () => {
-  const item = provider.interpret(rawRequest({ headers: XML, body: SOAP }), src).items[0];
+  const item = provider.interpret(makeRequest({ headers: XML, body: SOAP }), src).items[0];
   test('a split item', () => {
     assert.ok(item);
-    const n = provider.normalize(rawRecord('salesforce', item.body, { contentType: 'text/xml', batchIndex: 0 }), src);
+    const n = provider.normalize(makeRecord('salesforce', item.body, { contentType: 'text/xml', batchIndex: 0 }), src);
     const at = Date.parse('2024-12-16T15:57:04.000Z');
     assert.equal(n.dedupeKey, '04l0800002nrC5BAAU');
     assert.equal(n.resourceType, 'Account');
@@ -138,7 +138,7 @@ describe('salesforce normalize', () => {
   });
   test('an unsplit single-notification envelope', () => {
     const one = SOAP.toString().replace(/<Notification>\s*<Id>04l0800002nrC5CAAU[\s\S]*?<\/Notification>/, '');
-    const n = provider.normalize(rawRecord('salesforce', one, { contentType: 'text/xml' }), src);
+    const n = provider.normalize(makeRecord('salesforce', one, { contentType: 'text/xml' }), src);
     assert.equal(n.dedupeKey, '04l0800002nrC5BAAU');
     assert.ok(!n.payload.includes('LIVESESSIONSECRET'));
   });
@@ -150,7 +150,7 @@ describe('salesforce normalize', () => {
       sObjectType: 'Contact',
       sObject: { Id: '003x' },
     });
-    assert.equal(provider.normalize(rawRecord('salesforce', j), src).ordering.kind, 'NONE');
+    assert.equal(provider.normalize(makeRecord('salesforce', j), src).ordering.kind, 'NONE');
   });
   const broken: { name: string; body: string; reason: string }[] = [
     { name: 'not XML or JSON', body: '<<<', reason: 'unparseable' },
@@ -170,7 +170,7 @@ describe('salesforce normalize', () => {
   for (const c of broken) {
     test(`broken payload: ${c.name}`, () =>
       assert.throws(
-        () => provider.normalize(rawRecord('salesforce', c.body, { contentType: 'text/xml' }), src),
+        () => provider.normalize(makeRecord('salesforce', c.body, { contentType: 'text/xml' }), src),
         normalizeError(c.reason),
       ));
   }

@@ -31,22 +31,15 @@
  * occurredAt: carrier_status_change_timestamp, else timestamp.
  * Retry window: not documented → 3 days (project default for unknowns).
  */
-import {
-  DAY,
-  compositeKey,
-  optionalString,
-  parseJsonObject,
-  pick,
-  requireString,
-  toEpochMs,
-  verifyHmac,
-  type HmacPreset,
-} from '../core.ts';
+import { type HmacPreset, verifyHmac } from '../core/hmac.ts';
+import { compositeKey, optionalString, parseJsonObject, pick, requireString, toEpochMs } from '../core/parse.ts';
+import { DAY } from '../core/timestamp.ts';
 import { NormalizeError, type ProviderModule, type SourceOptions } from '../types.ts';
+import { rankOf, statusRanksProblems, type StatusRanks } from '../core/status.ts';
 
 const PRESET: HmacPreset = { header: 'sendcloud-signature', algorithm: 'sha256', encoding: 'hex' };
 
-export const STATUS_RANKS: Readonly<Record<string, number>> = {
+export const STATUS_RANKS: StatusRanks = {
   '999': 10,
   '1000': 10,
   '1001': 20,
@@ -72,22 +65,12 @@ export const STATUS_RANKS: Readonly<Record<string, number>> = {
 };
 
 export function statusRank(statusId: string, options: SourceOptions): number {
-  const overrides = options['statusRanks'];
-  if (overrides !== null && typeof overrides === 'object') {
-    const r = (overrides as Record<string, unknown>)[statusId];
-    if (typeof r === 'number' && Number.isFinite(r)) return r;
-  }
-  return STATUS_RANKS[statusId] ?? 0;
+  return rankOf(STATUS_RANKS, statusId, options);
 }
 
 /** Problems with a source's options (empty = fine). */
 export function validateOptions(options: SourceOptions): string[] {
-  const o = options['statusRanks'];
-  if (o === undefined) return [];
-  if (o === null || typeof o !== 'object' || Object.values(o).some((v) => typeof v !== 'number')) {
-    return ['sendcloud: options.statusRanks must map status ids to numbers'];
-  }
-  return [];
+  return statusRanksProblems('sendcloud', 'status ids', options);
 }
 
 interface Facts {
@@ -140,6 +123,7 @@ export const provider: ProviderModule = {
   verification:
     'HMAC-SHA256 (hex) of the raw body in Sendcloud-Signature, raw-string secret, constant time, all secrets; no timestamp, replays stopped by (parcel id, status id, timestamp) dedupe.',
   defaultIdempotencyWindowSeconds: 3 * DAY,
+  domain: 'logistics',
   contentTypes: ['application/json'],
 
   verify(req, source) {

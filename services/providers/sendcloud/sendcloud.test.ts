@@ -1,21 +1,21 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { fixture, normalizeError, rawRecord, rawRequest, source } from '../testing-b.ts';
+import { fixture, normalizeError, makeRecord, makeRequest, makeSource } from '../testing.ts';
 import { provider, statusRank } from './index.ts';
 
 const BODY = fixture('sendcloud', 'parcel-status-changed.json');
 const sig = (secret: string, body: Buffer | string): string => createHmac('sha256', secret).update(body).digest('hex');
-const src = source('sendcloud', ['sc-new', 'sc-old']);
+const src = makeSource('sendcloud', ['sc-new', 'sc-old']);
 
 describe('sendcloud verify', () => {
   test('the docs\' test vector: secret \'secretkey\', body {"key": "value"}', () => {
     const r = provider.verify(
-      rawRequest({
+      makeRequest({
         headers: { 'sendcloud-signature': '1eed4b3d41f4653ac64fd56f1bf1cbfd349e4482cbc11dff7134bd93e5da4b0a' },
         body: '{"key": "value"}',
       }),
-      source('sendcloud', ['secretkey']),
+      makeSource('sendcloud', ['secretkey']),
     );
     assert.deepEqual(r, { ok: true });
   });
@@ -33,7 +33,7 @@ describe('sendcloud verify', () => {
   ];
   for (const c of cases) {
     test(c.name, () => {
-      const r = provider.verify(rawRequest({ headers: c.headers, body: c.body ?? BODY }), src);
+      const r = provider.verify(makeRequest({ headers: c.headers, body: c.body ?? BODY }), src);
       assert.equal(r.ok ? 'ok' : r.reason, c.want);
     });
   }
@@ -41,7 +41,7 @@ describe('sendcloud verify', () => {
 
 describe('sendcloud interpret and normalize', () => {
   test('interpret', () => {
-    assert.deepEqual(provider.interpret(rawRequest({ body: BODY }), src).items[0]?.extracted, {
+    assert.deepEqual(provider.interpret(makeRequest({ body: BODY }), src).items[0]?.extracted, {
       deliveryId: 'parcel_status_changed|1|1|123',
       eventType: 'parcel_status_changed',
       resourceType: 'parcel',
@@ -50,7 +50,7 @@ describe('sendcloud interpret and normalize', () => {
   });
 
   test('normalize the documented example', () => {
-    const n = provider.normalize(rawRecord('sendcloud', BODY), src);
+    const n = provider.normalize(makeRecord('sendcloud', BODY), src);
     assert.equal(n.dedupeKey, 'parcel_status_changed|1|1|123');
     assert.equal(n.resourceType, 'parcel');
     assert.equal(n.resourceId, '1');
@@ -72,14 +72,14 @@ describe('sendcloud interpret and normalize', () => {
       carrier_status_change_timestamp: 1734364600000,
       parcel: { id: 9, status: { id: 11, message: 'Delivered' } },
     });
-    const n = provider.normalize(rawRecord('sendcloud', body), src);
+    const n = provider.normalize(makeRecord('sendcloud', body), src);
     assert.equal(n.occurredAt, 1734364600000);
     assert.deepEqual(n.ordering, { kind: 'STATUS', value: 1734364600000, statusRank: 90 });
   });
 
   test('other actions pass with NONE ordering', () => {
     const n = provider.normalize(
-      rawRecord('sendcloud', '{"action":"integration_updated","timestamp":1734364624000,"integration":{"id":77}}'),
+      makeRecord('sendcloud', '{"action":"integration_updated","timestamp":1734364624000,"integration":{"id":77}}'),
       src,
     );
     assert.equal(n.eventType, 'integration_updated');
@@ -104,6 +104,6 @@ describe('sendcloud interpret and normalize', () => {
   ];
   for (const c of broken) {
     test(`broken payload: ${c.name}`, () =>
-      assert.throws(() => provider.normalize(rawRecord('sendcloud', c.body), src), normalizeError(c.reason)));
+      assert.throws(() => provider.normalize(makeRecord('sendcloud', c.body), src), normalizeError(c.reason)));
   }
 });

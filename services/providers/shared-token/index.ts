@@ -19,7 +19,8 @@
  * sensitiveHeaders lists the default token header; a custom tokenHeader cannot be expressed in
  * the static contract: the ingress must also drop `options.tokenHeader` (see sensitiveHeadersFor).
  */
-import { DAY, DEFAULT_TOKEN_HEADER, verifySharedToken, type TokenLocations } from '../core.ts';
+import { DAY } from '../core/timestamp.ts';
+import { DEFAULT_TOKEN_HEADER, type TokenLocations, verifySharedToken } from '../core/token.ts';
 import { interpretMapped, normalizeMappedRecord, validateMapping } from '../mapping.ts';
 import type { ProviderModule, RawRequest, SourceConfig, SourceOptions, VerifyResult } from '../types.ts';
 
@@ -63,6 +64,7 @@ export const provider: ProviderModule = {
   verification:
     'IP allowlist (if configured) then a shared token (header, query or path) compared in constant time with every configured secret; residual risk: bearer token not bound to body or time, so captured requests can be replayed or altered.',
   defaultIdempotencyWindowSeconds: 3 * DAY,
+  domain: 'other',
   contentTypes: ['application/json', 'application/x-www-form-urlencoded'],
   verify,
   interpret: interpretMapped,

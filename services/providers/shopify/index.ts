@@ -18,17 +18,10 @@
  * `X-Shopify-Triggered-At`; NONE when neither exists. An older update never overwrites a newer one.
  * occurredAt: X-Shopify-Triggered-At, else updated_at, else created_at, else receivedAt.
  */
-import {
-  DAY,
-  bodyDigest,
-  header,
-  isRecord,
-  parseJsonLossless,
-  pick,
-  toEpochMs,
-  verifyHmac,
-  type HmacPreset,
-} from '../core.ts';
+import { type HmacPreset, verifyHmac } from '../core/hmac.ts';
+import { bodyDigest, isRecord, parseJsonLossless, pick, toEpochMs } from '../core/parse.ts';
+import { DAY } from '../core/timestamp.ts';
+import { header } from '../core/verdict.ts';
 import {
   NormalizeError,
   type Interpretation,
@@ -119,6 +112,7 @@ export const provider: ProviderModule = {
   verification:
     'X-Shopify-Hmac-Sha256 base64 HMAC-SHA256 of the raw body (any configured secret); no signed timestamp, so replays are stopped only by X-Shopify-Webhook-Id dedupe within the window.',
   defaultIdempotencyWindowSeconds: 2 * DAY,
+  domain: 'commerce',
   contentTypes: ['application/json'],
   verify,
   interpret,

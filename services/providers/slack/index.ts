@@ -30,19 +30,10 @@
  * occurredAt: event_time (s) for Events API; interactivity action_ts; slash commands carry no
  * time: receivedAt.
  */
-import {
-  DAY,
-  bodyDigest,
-  compositeKey,
-  isRecord,
-  mediaType,
-  parseForm,
-  parseJson,
-  pick,
-  tryParseJson,
-  verifyHmac,
-  type HmacPreset,
-} from '../core.ts';
+import { type HmacPreset, verifyHmac } from '../core/hmac.ts';
+import { bodyDigest, compositeKey, isRecord, mediaType, parseForm, parseJson, pick } from '../core/parse.ts';
+import { DAY } from '../core/timestamp.ts';
+import { tryParseJson } from '../../common/json.ts';
 import {
   NormalizeError,
   type Extracted,
@@ -245,6 +236,7 @@ export const provider: ProviderModule = {
   verification:
     'X-Slack-Signature v0 HMAC-SHA256 over `v0:ts:body` (any configured signing secret), timestamp ±tolerance both directions; only ssl_check is answered unsigned (nothing enqueued).',
   defaultIdempotencyWindowSeconds: DAY,
+  domain: 'messaging',
   contentTypes: ['application/json', FORM],
   handshake,
   verify,

@@ -4,8 +4,10 @@
  * Verification: `webhook-id`, `webhook-timestamp` (unix s, within ±tolerance, default 5 min, BOTH
  * directions), `webhook-signature`: space-separated `v1,<base64>` entries (several while the
  * sender rotates), HMAC-SHA256 over `${id}.${timestamp}.${body}` keyed with the base64-decoded
- * secret (`whsec_` prefix stripped). Any v1 entry may match any configured secret. `v1a,`
- * (ed25519) entries are ignored: a request carrying only v1a entries fails 'unsupported'.
+ * secret (`whsec_` prefix stripped; a secret with no key bytes never matches). Any v1 entry may
+ * match any configured secret. `v1a,` (ed25519) entries are ignored: a request carrying only v1a
+ * entries fails 'unsupported'. Signing and parsing live in common/standard-webhooks.ts, shared
+ * with the dispatcher's outbound signing.
  *
  * Dedupe key: `webhook-id` (stable across the sender's retries; the spec's example schedule spans
  * ≈3 days, hence the window).
@@ -16,19 +18,11 @@
  * `data.type` if a string, else the first segment of the event type ("contact.created" →
  * "contact"). Ordering: NONE unless the source sets sequencePath/versionPath/statusPath.
  */
-import {
-  DAY,
-  OK,
-  anyEqual,
-  checkTimestamp,
-  decodeWhsec,
-  fail,
-  header,
-  hmac,
-  pick,
-  strictInt,
-  tryParseJson,
-} from '../core.ts';
+import { pick } from '../core/parse.ts';
+import { DAY } from '../core/timestamp.ts';
+import { header } from '../core/verdict.ts';
+import { tryParseJson } from '../../common/json.ts';
+import { verifyStandardWebhook } from '../core/standard-webhooks.ts';
 import { extractMapped, mappingOf, normalizeMapped, validateMapping, type FieldMapping } from '../mapping.ts';
 import type {
   Interpretation,
@@ -38,39 +32,7 @@ import type {
   RawRequest,
   SourceConfig,
   SourceOptions,
-  VerifyResult,
 } from '../types.ts';
-
-/** Verifies the Standard Webhooks headers against all of the source's (whsec_) secrets. */
-export function verifyStandardWebhook(req: RawRequest, source: SourceConfig): VerifyResult {
-  const id = header(req, 'webhook-id');
-  const ts = header(req, 'webhook-timestamp');
-  const sigs = header(req, 'webhook-signature');
-  if (id === undefined || ts === undefined || sigs === undefined) return fail('missing_signature');
-  const n = strictInt(ts);
-  if (Number.isNaN(n)) return fail('malformed_signature');
-  const time = checkTimestamp(n, req, source);
-  if (!time.ok) return time;
-  const given: Buffer[] = [];
-  let others = 0;
-  for (const entry of sigs.split(' ')) {
-    if (entry === '') continue;
-    const comma = entry.indexOf(',');
-    const version = comma < 0 ? entry : entry.slice(0, comma);
-    const value = comma < 0 ? '' : entry.slice(comma + 1);
-    if (version !== 'v1') {
-      if (/^v\d+[a-z]*$/.test(version) && value !== '') others++;
-      continue;
-    }
-    if (/^[A-Za-z0-9+/]+={0,2}$/.test(value)) given.push(Buffer.from(value, 'base64'));
-  }
-  if (given.length === 0) return fail(others > 0 ? 'unsupported' : 'malformed_signature');
-  const signed = Buffer.concat([Buffer.from(`${id}.${ts}.`), req.body]);
-  const expected = source.secrets.map((s) => hmac('sha256', decodeWhsec(s), signed));
-  let ok = false;
-  for (const g of given) ok = anyEqual(g, expected) || ok;
-  return ok ? OK : fail('bad_signature');
-}
 
 const DEFAULTS: FieldMapping = { eventTypePath: 'type', occurredAtPath: 'timestamp', resourceIdPath: 'data.id' };
 
@@ -121,6 +83,13 @@ export const provider: ProviderModule = {
   verification:
     'Standard Webhooks v1 HMAC-SHA256 over `id.timestamp.body` (whsec_ base64 key, any v1 entry, any secret), timestamp ±tolerance; v1a (ed25519) not verified; residual risk: replay inside the window is caught by webhook-id dedupe.',
   defaultIdempotencyWindowSeconds: 3 * DAY,
+  domain: 'other',
+  domainRoutes: [
+    // A generic sender carries any kind of event; one that sends trading sequences uses the
+    // event types `trade.*` / `quote.*` by convention.
+    { eventType: 'trade.*', domain: 'trading' },
+    { eventType: 'quote.*', domain: 'trading' },
+  ],
   contentTypes: ['application/json'],
   verify: verifyStandardWebhook,
   interpret,

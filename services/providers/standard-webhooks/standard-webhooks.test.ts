@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import {
   assertNormalizeError,
@@ -51,6 +51,17 @@ describe('standard-webhooks verify', () => {
     },
     { name: 'only v1a entries → unsupported', headers: { ...h, 'webhook-signature': 'v1a,AAAA' }, want: 'unsupported' },
     { name: 'garbage signature', headers: { ...h, 'webhook-signature': 'nonsense' }, want: 'malformed_signature' },
+    {
+      name: 'a secret with no key bytes is refused, even with a matching empty-key signature',
+      headers: {
+        ...h,
+        'webhook-signature': `v1,${createHmac('sha256', Buffer.alloc(0))
+          .update(`${ID}.${h['webhook-timestamp']}.${body}`)
+          .digest('base64')}`,
+      },
+      secrets: ['whsec_'],
+      want: 'bad_signature',
+    },
   ];
   for (const c of cases) {
     test(c.name, () => {

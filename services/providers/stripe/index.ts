@@ -23,22 +23,11 @@
  *
  * occurredAt = `created` (Stripe always sends it).
  */
-import {
-  DAY,
-  OK,
-  anyEqual,
-  bodyDigest,
-  checkTimestamp,
-  fail,
-  header,
-  hmac,
-  isRecord,
-  parseJsonObject,
-  pick,
-  requireString,
-  strictInt,
-  tryParseJson,
-} from '../core.ts';
+import { hmac } from '../core/hmac.ts';
+import { bodyDigest, isRecord, parseJsonObject, pick, requireString } from '../core/parse.ts';
+import { checkTimestamp, DAY, strictInt } from '../core/timestamp.ts';
+import { anyEqual, fail, header, OK } from '../core/verdict.ts';
+import { tryParseJson } from '../../common/json.ts';
 import {
   NormalizeError,
   type Interpretation,
@@ -49,9 +38,10 @@ import {
   type SourceConfig,
   type VerifyResult,
 } from '../types.ts';
+import { rankOf, type StatusRanks } from '../core/status.ts';
 
 /** statusRank per data.object.object → status. Unlisted objects/statuses rank 0. */
-export const STATUS_RANKS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+export const STATUS_RANKS: Readonly<Record<string, StatusRanks>> = {
   payment_intent: {
     requires_payment_method: 1,
     requires_confirmation: 1,
@@ -149,7 +139,7 @@ function normalize(record: RawRecord): NormalizedFields {
   const resourceType = requireString(obj, 'object');
   const resourceId = str(obj.id) ?? str(ev.account) ?? 'self';
   const status = str(obj.status);
-  const rank = status === undefined ? 0 : (STATUS_RANKS[resourceType]?.[status] ?? 0);
+  const rank = rankOf(STATUS_RANKS[resourceType] ?? {}, status);
   const occurredAt = created * 1000;
   return {
     dedupeKey: id,
@@ -168,6 +158,8 @@ export const provider: ProviderModule = {
   verification:
     'Stripe-Signature HMAC-SHA256 over `t.body` (any v1, any configured secret), t within ±tolerance; residual risk: a replay inside the tolerance window is caught only by event-id dedupe.',
   defaultIdempotencyWindowSeconds: 3 * DAY,
+  domain: 'payments',
+  domainRoutes: [{ eventType: 'customer.*', domain: 'crm' }],
   contentTypes: ['application/json'],
   verify,
   interpret,

@@ -19,17 +19,10 @@
  * Authorization is dropped from stored headers (sensitiveHeaders): it is a MAC, not the token,
  * but it is useless for audit and there is no reason to keep authentication material around.
  */
-import {
-  DAY,
-  bodyDigest,
-  isRecord,
-  parseJson,
-  pick,
-  toEpochMs,
-  tryParseJson,
-  verifyHmac,
-  type HmacPreset,
-} from '../core.ts';
+import { type HmacPreset, verifyHmac } from '../core/hmac.ts';
+import { bodyDigest, isRecord, parseJson, pick, toEpochMs } from '../core/parse.ts';
+import { DAY } from '../core/timestamp.ts';
+import { tryParseJson } from '../../common/json.ts';
 import {
   NormalizeError,
   type Interpretation,
@@ -116,6 +109,7 @@ export const provider: ProviderModule = {
   verification:
     'Authorization HMAC: base64 HMAC-SHA256 of the raw body keyed with the base64-decoded security token (any configured token); no signed timestamp, so replays are stopped only by Activity-id dedupe.',
   defaultIdempotencyWindowSeconds: 3 * DAY,
+  domain: 'messaging',
   contentTypes: ['application/json'],
   verify,
   interpret,

@@ -28,17 +28,10 @@
  * Retry window: 3 resends 5 s apart → 300 s default (with margin).
  */
 import { createHash } from 'node:crypto';
-import {
-  checkIp,
-  compositeKey,
-  fail,
-  OK,
-  anyEqual,
-  optionalString,
-  presentedTokens,
-  toEpochMs,
-  tokenLocationsOf,
-} from '../core.ts';
+import { checkIp } from '../core/ip.ts';
+import { compositeKey, optionalString, toEpochMs } from '../core/parse.ts';
+import { presentedTokens, tokenLocationsOf } from '../core/token.ts';
+import { anyEqual, fail, OK } from '../core/verdict.ts';
 import {
   NormalizeError,
   type ProviderModule,
@@ -148,6 +141,7 @@ export const provider: ProviderModule = {
   verification:
     "Unsigned: passphrase in the alert JSON and/or URL token (constant time) + TradingView's IP allowlist by default; a static secret in the message — whoever sees an alert can forge one from an allowed IP.",
   defaultIdempotencyWindowSeconds: 300,
+  domain: 'trading',
   contentTypes: ['application/json', 'text/plain'],
   sensitiveHeaders: ['x-webhook-token'],
 

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { fixture, FIXED_NOW, normalizeError, rawRecord, rawRequest, source } from '../testing-b.ts';
+import { fixture, FIXED_NOW, normalizeError, makeRecord, makeRequest, makeSource } from '../testing.ts';
 import { provider, TRADINGVIEW_IPS } from './index.ts';
 
 const ALERT = fixture('tradingview', 'strategy-alert.json');
 const TEXT = fixture('tradingview', 'text-alert.txt');
 const TV_IP = '52.89.214.238';
-const src = source('tradingview', ['tv-secret-1', 'tv-secret-0']);
+const src = makeSource('tradingview', ['tv-secret-1', 'tv-secret-0']);
 const json = { 'content-type': 'application/json; charset=utf-8' };
 const text = { 'content-type': 'text/plain; charset=utf-8' };
 
@@ -58,25 +58,25 @@ describe('tradingview verify', () => {
       want: 'ip_not_allowed',
     },
     {
-      name: 'source allowlist overrides the default',
+      name: 'makeSource allowlist overrides the default',
       body: ALERT,
       headers: json,
       ip: '203.0.113.10',
-      src: source('tradingview', ['tv-secret-1'], { allowedIps: ['203.0.113.0/24'] }),
+      src: makeSource('tradingview', ['tv-secret-1'], { allowedIps: ['203.0.113.0/24'] }),
       want: 'ok',
     },
     {
       name: 'custom token field',
       body: '{"key":"tv-secret-1","ticker":"X"}',
       headers: json,
-      src: source('tradingview', ['tv-secret-1'], { tokenField: 'key' }),
+      src: makeSource('tradingview', ['tv-secret-1'], { tokenField: 'key' }),
       want: 'ok',
     },
   ];
   for (const c of cases) {
     test(c.name, () => {
       const r = provider.verify(
-        rawRequest({ url: c.url, headers: c.headers, body: c.body, remoteAddress: c.ip ?? TV_IP }),
+        makeRequest({ url: c.url, headers: c.headers, body: c.body, remoteAddress: c.ip ?? TV_IP }),
         c.src ?? src,
       );
       assert.equal(r.ok ? 'ok' : r.reason, c.want);
@@ -84,22 +84,22 @@ describe('tradingview verify', () => {
   }
   test('all four published IPs are the default allowlist', () => {
     for (const ip of TRADINGVIEW_IPS)
-      assert.equal(provider.verify(rawRequest({ headers: json, body: ALERT, remoteAddress: ip }), src).ok, true);
+      assert.equal(provider.verify(makeRequest({ headers: json, body: ALERT, remoteAddress: ip }), src).ok, true);
   });
 });
 
 describe('tradingview interpret and normalize', () => {
   test('the passphrase never reaches the stored body or payload', () => {
-    const { items } = provider.interpret(rawRequest({ headers: json, body: ALERT, remoteAddress: TV_IP }), src);
+    const { items } = provider.interpret(makeRequest({ headers: json, body: ALERT, remoteAddress: TV_IP }), src);
     const stored = items[0]?.body.toString() ?? '';
     assert.ok(!stored.includes('tv-secret-1'));
     assert.ok(!stored.includes('passphrase'));
-    const n = provider.normalize(rawRecord('tradingview', ALERT), src);
+    const n = provider.normalize(makeRecord('tradingview', ALERT), src);
     assert.ok(!n.payload.includes('tv-secret-1'));
   });
 
   test('normalize a strategy alert: composite key, ticker resource, timenow', () => {
-    const n = provider.normalize(rawRecord('tradingview', ALERT), src);
+    const n = provider.normalize(makeRecord('tradingview', ALERT), src);
     assert.equal(
       n.dedupeKey,
       'ticker=BTCUSD|exchange=BITSTAMP|timenow=2024-12-16T15:57:04Z|time=2024-12-16T15:57:00Z|interval=15|action=buy|order_id=Long Entry',
@@ -112,15 +112,21 @@ describe('tradingview interpret and normalize', () => {
   });
 
   test('interpret and normalize agree on the key', () => {
-    const item = provider.interpret(rawRequest({ headers: json, body: ALERT }), src).items[0];
+    const item = provider.interpret(makeRequest({ headers: json, body: ALERT }), src).items[0];
     assert.ok(item);
-    assert.equal(item.extracted.deliveryId, provider.normalize(rawRecord('tradingview', item.body), src).dedupeKey);
+    assert.equal(item.extracted.deliveryId, provider.normalize(makeRecord('tradingview', item.body), src).dedupeKey);
   });
 
   test('text alert: hashed within the minute; resends collapse', () => {
-    const a = provider.normalize(rawRecord('tradingview', TEXT, { contentType: 'text/plain' }), src);
+    const a = provider.normalize(
+      makeRecord('tradingview', TEXT, { contentType: 'text/plain', receivedAt: FIXED_NOW }),
+      src,
+    );
     const b = provider.normalize(
-      rawRecord('tradingview', TEXT, { contentType: 'text/plain', receivedAt: new Date(FIXED_NOW.getTime() + 10_000) }),
+      makeRecord('tradingview', TEXT, {
+        contentType: 'text/plain',
+        receivedAt: new Date(FIXED_NOW.getTime() + 10_000),
+      }),
       src,
     );
     assert.equal(a.dedupeKey, b.dedupeKey);
@@ -146,7 +152,7 @@ describe('tradingview interpret and normalize', () => {
   for (const c of broken) {
     test(`broken payload: ${c.name}`, () =>
       assert.throws(
-        () => provider.normalize(rawRecord('tradingview', c.body, { contentType: c.contentType }), src),
+        () => provider.normalize(makeRecord('tradingview', c.body, { contentType: c.contentType }), src),
         normalizeError(c.reason),
       ));
   }

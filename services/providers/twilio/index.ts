@@ -34,22 +34,11 @@
  * time: receivedAt.
  */
 import { createHash } from 'node:crypto';
-import {
-  DAY,
-  OK,
-  anyEqual,
-  bodyDigest,
-  compositeKey,
-  decodeSignature,
-  fail,
-  header,
-  hmac,
-  isRecord,
-  mediaType,
-  parseJson,
-  toEpochMs,
-  tryParseJson,
-} from '../core.ts';
+import { decodeSignature, hmac } from '../core/hmac.ts';
+import { bodyDigest, compositeKey, isRecord, mediaType, parseJson, toEpochMs } from '../core/parse.ts';
+import { DAY } from '../core/timestamp.ts';
+import { anyEqual, fail, header, OK } from '../core/verdict.ts';
+import { tryParseJson } from '../../common/json.ts';
 import {
   NormalizeError,
   type Interpretation,
@@ -246,6 +235,7 @@ export const provider: ProviderModule = {
   verification:
     'X-Twilio-Signature HMAC-SHA1 (or SHA-256 per signature settings) over the public URL + sorted form params, or URL with bodySHA256 plus body-hash check for JSON; no signed timestamp, so replays are stopped only by sid|status dedupe.',
   defaultIdempotencyWindowSeconds: DAY,
+  domain: 'messaging',
   contentTypes: [FORM, 'application/json'],
   verify,
   interpret,

@@ -23,7 +23,9 @@
  * Retry window: WooCommerce does not retry (it disables a hook after more than 5 consecutive failures);
  * the 1-day default covers duplicate fires and manual re-sends, the key itself carries the version.
  */
-import { DAY, compositeKey, optionalString, pick, parseJsonObject, verifyHmac, type HmacPreset } from '../core.ts';
+import { type HmacPreset, verifyHmac } from '../core/hmac.ts';
+import { compositeKey, optionalString, parseJsonObject, pick } from '../core/parse.ts';
+import { DAY } from '../core/timestamp.ts';
 import { NormalizeError, type ProviderModule, type RawRequest } from '../types.ts';
 
 const PRESET: HmacPreset = { header: 'x-wc-webhook-signature', algorithm: 'sha256', encoding: 'base64' };
@@ -100,6 +102,7 @@ export const provider: ProviderModule = {
   verification:
     'HMAC-SHA256 (base64) of the raw body in X-WC-Webhook-Signature, raw-string secret, constant time, all secrets; unsigned creation ping answered 200 and not enqueued; no timestamp, replays stopped by (topic, id, date_modified) dedupe.',
   defaultIdempotencyWindowSeconds: 1 * DAY,
+  domain: 'commerce',
   contentTypes: ['application/json', 'application/x-www-form-urlencoded'],
 
   handshake(req) {

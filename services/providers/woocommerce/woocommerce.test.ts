@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { fixture, FIXED_NOW, normalizeError, rawRecord, rawRequest, source } from '../testing-b.ts';
+import { fixture, FIXED_NOW, normalizeError, makeRecord, makeRequest, makeSource } from '../testing.ts';
 import { provider } from './index.ts';
 
 const BODY = fixture('woocommerce', 'order-updated.json');
 const sig = (secret: string, body: Buffer | string): string =>
   createHmac('sha256', secret).update(body).digest('base64');
-const src = source('woocommerce', ['wc-new', 'wc-old']);
+const src = makeSource('woocommerce', ['wc-new', 'wc-old']);
 const WC = {
   'content-type': 'application/json',
   'x-wc-webhook-source': 'https://shop.example/',
@@ -38,7 +38,7 @@ describe('woocommerce verify', () => {
   ];
   for (const c of cases) {
     test(c.name, () => {
-      const r = provider.verify(rawRequest({ headers: { ...WC, ...c.headers }, body: c.body ?? BODY }), src);
+      const r = provider.verify(makeRequest({ headers: { ...WC, ...c.headers }, body: c.body ?? BODY }), src);
       assert.equal(r.ok ? 'ok' : r.reason, c.want);
     });
   }
@@ -47,7 +47,7 @@ describe('woocommerce verify', () => {
 describe('woocommerce handshake (creation ping)', () => {
   test('unsigned webhook_id ping gets 200 and is not verified or enqueued', () => {
     const reply = provider.handshake?.(
-      rawRequest({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'webhook_id=12' }),
+      makeRequest({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'webhook_id=12' }),
       src,
     );
     assert.equal(reply?.status, 200);
@@ -59,7 +59,7 @@ describe('woocommerce handshake (creation ping)', () => {
   ];
   for (const c of notPings) {
     test(c.name, () =>
-      assert.equal(provider.handshake?.(rawRequest({ headers: c.headers, body: c.body }), src), undefined),
+      assert.equal(provider.handshake?.(makeRequest({ headers: c.headers, body: c.body }), src), undefined),
     );
   }
 });
@@ -67,7 +67,7 @@ describe('woocommerce handshake (creation ping)', () => {
 describe('woocommerce interpret and normalize', () => {
   const key = 'order.updated|727|2017-03-22T19:28:08';
   test('interpret: key is topic + id + date_modified_gmt, not the per-send delivery id', () => {
-    const { items } = provider.interpret(rawRequest({ headers: WC, body: BODY }), src);
+    const { items } = provider.interpret(makeRequest({ headers: WC, body: BODY }), src);
     assert.deepEqual(items[0]?.extracted, {
       deliveryId: key,
       eventType: 'order.updated',
@@ -77,7 +77,7 @@ describe('woocommerce interpret and normalize', () => {
   });
 
   test('normalize the documented order', () => {
-    const n = provider.normalize(rawRecord('woocommerce', BODY, { headers: WC }), src);
+    const n = provider.normalize(makeRecord('woocommerce', BODY, { headers: WC }), src);
     const modified = Date.parse('2017-03-22T19:28:08Z');
     assert.deepEqual(
       { ...n, payload: undefined },
@@ -95,9 +95,9 @@ describe('woocommerce interpret and normalize', () => {
   });
 
   test('a redelivery (new delivery id) has the same dedupe key', () => {
-    const a = provider.normalize(rawRecord('woocommerce', BODY, { headers: WC }), src);
+    const a = provider.normalize(makeRecord('woocommerce', BODY, { headers: WC }), src);
     const b = provider.normalize(
-      rawRecord('woocommerce', BODY, { headers: { ...WC, 'x-wc-webhook-delivery-id': 'zzz' } }),
+      makeRecord('woocommerce', BODY, { headers: { ...WC, 'x-wc-webhook-delivery-id': 'zzz' } }),
       src,
     );
     assert.equal(a.dedupeKey, b.dedupeKey);
@@ -105,12 +105,18 @@ describe('woocommerce interpret and normalize', () => {
 
   test('topic from resource + event headers when X-WC-Webhook-Topic is absent', () => {
     const { 'x-wc-webhook-topic': _t, ...rest } = WC;
-    assert.equal(provider.normalize(rawRecord('woocommerce', BODY, { headers: rest }), src).eventType, 'order.updated');
+    assert.equal(
+      provider.normalize(makeRecord('woocommerce', BODY, { headers: rest }), src).eventType,
+      'order.updated',
+    );
   });
 
   test('deletion payload {id} → NONE ordering, receive time', () => {
     const n = provider.normalize(
-      rawRecord('woocommerce', '{"id":93}', { headers: { ...WC, 'x-wc-webhook-topic': 'product.deleted' } }),
+      makeRecord('woocommerce', '{"id":93}', {
+        headers: { ...WC, 'x-wc-webhook-topic': 'product.deleted' },
+        receivedAt: FIXED_NOW,
+      }),
       src,
     );
     assert.equal(n.dedupeKey, 'product.deleted|93|-');
@@ -120,7 +126,7 @@ describe('woocommerce interpret and normalize', () => {
 
   test('unknown topic passes with its type', () => {
     const n = provider.normalize(
-      rawRecord('woocommerce', '{"id":5,"date_modified_gmt":"2024-01-01T00:00:00"}', {
+      makeRecord('woocommerce', '{"id":5,"date_modified_gmt":"2024-01-01T00:00:00"}', {
         headers: { 'x-wc-webhook-topic': 'subscription.renewed' },
       }),
       src,
@@ -138,7 +144,7 @@ describe('woocommerce interpret and normalize', () => {
   for (const c of broken) {
     test(`broken payload: ${c.name}`, () => {
       assert.throws(
-        () => provider.normalize(rawRecord('woocommerce', c.body, { headers: c.headers ?? WC }), src),
+        () => provider.normalize(makeRecord('woocommerce', c.body, { headers: c.headers ?? WC }), src),
         normalizeError(c.reason),
       );
     });

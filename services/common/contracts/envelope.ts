@@ -1,6 +1,7 @@
-/** TypeScript shape of schemas/webhooks.normalized.avsc (keep the two in step). */
-import type { OrderingKind } from '../providers/types.ts';
+/** webhooks.normalized: the validator's output, the sequencer's input. */
+import type { OrderingKind } from './ordering.ts';
 
+/** TypeScript shape of schemas/webhooks.normalized.avsc (keep the two in step). */
 export interface NormalizedEnvelope {
   eventId: string;
   sourceId: string;

@@ -1,7 +1,8 @@
+/** common/sources.ts validated against the real provider registry (here, because common imports nothing from providers). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { getProvider } from '../providers/index.ts';
-import { validateSources } from './sources.ts';
+import { getProvider } from './index.ts';
+import { validateSources } from '../common/sources.ts';
 
 const ok = (sources: unknown[]) => validateSources({ sources }, getProvider, { STRIPE_SECRET: 'whsec_fromenv' });
 const bad = (sources: unknown[], pattern: RegExp) =>

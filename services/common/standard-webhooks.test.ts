@@ -2,13 +2,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
-import { newSecret } from '../common/endpoints.ts';
-import { secretKey, signedHeaders } from './signing.ts';
+import { newSecret } from './endpoints.ts';
+import { expectedSignatures, parseSignatureHeader, secretKey, signedHeaders } from './standard-webhooks.ts';
 
 const body = JSON.stringify({ type: 'payment.succeeded', data: { id: 'pay_1', amount: 100 } });
 const now = () => Math.floor(Date.now() / 1000);
 
-describe('standard webhooks signing', () => {
+describe('standard webhooks signing and parsing', () => {
   it('is verified by the standardwebhooks library', () => {
     const secret = newSecret();
     const headers = signedHeaders([secretKey(secret)], 'msg_1', now(), body);
@@ -39,5 +39,22 @@ describe('standard webhooks signing', () => {
     assert.throws(() => wh.verify(body, { ...headers, 'webhook-id': 'msg_5' }));
     assert.throws(() => wh.verify(body, { ...headers, 'webhook-timestamp': String(ts + 1) }));
     assert.throws(() => new Webhook(newSecret()).verify(body, headers));
+  });
+
+  it('refuses a secret with no key bytes in both directions', () => {
+    assert.throws(() => secretKey('whsec_'), /empty signing secret/);
+    assert.throws(() => secretKey(''), /empty signing secret/);
+    assert.deepEqual(expectedSignatures(['whsec_', ''], 'msg_6', '1700000000', body), []);
+  });
+
+  it('parses what it signs, and what the library signs', () => {
+    const [a, b] = [newSecret(), newSecret()];
+    const ts = now();
+    const ours = signedHeaders([secretKey(a), secretKey(b)], 'msg_7', ts, body)['webhook-signature'];
+    const parsed = parseSignatureHeader(`${ours} v1a,AAAA`);
+    assert.equal(parsed.others, 1);
+    assert.deepEqual(parsed.v1, expectedSignatures([a, b], 'msg_7', String(ts), body));
+    const theirs = new Webhook(a).sign('msg_7', new Date(ts * 1000), body);
+    assert.deepEqual(parseSignatureHeader(theirs).v1, expectedSignatures([a], 'msg_7', String(ts), body));
   });
 });
