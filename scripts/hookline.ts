@@ -8,6 +8,7 @@
  *   dlq list --topic <dlq> [--source s] [--type t] [--reason r] [--since <iso>] [--json]
  *   dlq show <id> --topic <dlq>
  *   dlq redrive --topic <dlq> [--source s] [--type t] [--reason r] [--since <iso>] [--ids a,b,...] [--dry-run]
+ *   tail <events.domain> [--resource <key|id>] [--since <iso>] [--max <n>]   (TOPIC_PREFIX is added if missing)
  *   topics --format strimzi [--cluster <kafka>] [--namespace <ns>] [--replicas 3] [--min-insync 2]
  *          (no connection: prints KafkaTopic resources for GitOps)
  */
@@ -21,6 +22,7 @@ import { TOPIC } from '../services/common/contracts/index.ts';
 import { topicName } from '../services/common/topics.ts';
 import { strimziTopics } from './strimzi-topics.ts';
 import { listDlq, redrive, type DlqFilter } from '../services/ops-cli/dlq.ts';
+import { tail } from '../services/ops-cli/tail.ts';
 import { applyReplay, awaitEmptyGroup, planReplay, type ReplayTarget } from '../services/ops-cli/replay.ts';
 
 const USAGE = `usage:
@@ -28,6 +30,7 @@ const USAGE = `usage:
   hookline dlq list --topic <dlq> [--source s] [--type t] [--reason r] [--since <iso>] [--json]
   hookline dlq show <id> --topic <dlq>
   hookline dlq redrive --topic <dlq> [--source s] [--type t] [--reason r] [--since <iso>] [--ids a,b] [--dry-run]
+  hookline tail <events.domain> [--resource <key|id>] [--since <iso>] [--max <n>]
   hookline topics --format strimzi [--cluster <kafka>] [--namespace <ns>] [--replicas 3] [--min-insync 2]`;
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -69,6 +72,8 @@ async function main(argv: string[]): Promise<void> {
       since: { type: 'string' },
       ids: { type: 'string' },
       json: { type: 'boolean' },
+      resource: { type: 'string' },
+      max: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -102,6 +107,24 @@ async function main(argv: string[]): Promise<void> {
   await admin.connect();
   try {
     const [cmd, sub, arg] = positionals;
+    if (cmd === 'tail') {
+      const name = sub ?? fail('tail needs a topic, e.g. events.payments');
+      const topic = name.startsWith(config.TOPIC_PREFIX) ? name : topicName(config.TOPIC_PREFIX, name);
+      const max = values.max === undefined ? undefined : Number(values.max);
+      if (max !== undefined && !(Number.isInteger(max) && max > 0)) fail('--max must be a positive integer');
+      const stop = new AbortController();
+      process.once('SIGINT', () => stop.abort());
+      await tail(kafka, admin, new AvroCodec(createRegistry(config.SCHEMA_REGISTRY_URL)), {
+        topic,
+        ...(values.resource === undefined ? {} : { resource: values.resource }),
+        ...(values.since === undefined ? {} : { since: date(values.since, '--since')! }),
+        ...(max === undefined ? {} : { max }),
+        out,
+        progress: (line) => process.stderr.write(`${line}\n`),
+        signal: stop.signal,
+      });
+      return;
+    }
     if (cmd === 'replay') {
       const group = values.group ?? fail('--group is required');
       const topic = values.topic ?? fail('--topic is required');

@@ -44,6 +44,7 @@ tsc -p tsconfig.json || status=1
 step "lint"
 eslint . || status=1
 prettier --check . --log-level=warn || status=1
+node scripts/canonical-table.ts --check README.md || status=1
 
 step "unit tests"
 node --test --test-concurrency=2 --test-reporter=spec "services/**/*.test.ts" || status=1

@@ -4,7 +4,7 @@
  * any Confluent-compatible consumer can read them. The registry is reached only through
  * SCHEMA_REGISTRY_URL (Apicurio's ccompat API locally; Confluent, Karapace or Redpanda elsewhere).
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { asRegistryConnection, registryRequest, type RegistryConnection } from './connections/index.ts';
@@ -12,6 +12,32 @@ import { ConfigError, PermanentError, TransientError } from './errors.ts';
 import { topicName, TOPICS, type TopicSpec } from './topics.ts';
 
 export const SCHEMA_DIR = fileURLToPath(new URL('../../schemas/', import.meta.url));
+
+/** Named types kept in their own file and inlined where a schema first refers to them by name. */
+const SHARED_TYPES: Readonly<Record<string, string>> = { 'io.hookline.canonical.Canonical': 'canonical.avsc' };
+
+/**
+ * The schema text of one file as registered: self-contained JSON, with each shared named type
+ * (the canonical records) inlined at its first reference. One definition, several subjects.
+ */
+export function schemaText(file: string, schemaDir: string = SCHEMA_DIR): string {
+  const parsed = JSON.parse(readFileSync(`${schemaDir}${file}`, 'utf8')) as unknown;
+  const inlined = new Set<string>();
+  const walk = (v: unknown, key?: string): unknown => {
+    if (typeof v === 'string' && key === 'type' && SHARED_TYPES[v] !== undefined && !inlined.has(v)) {
+      inlined.add(v);
+      return walk(JSON.parse(readFileSync(`${schemaDir}${SHARED_TYPES[v]}`, 'utf8')) as unknown);
+    }
+    if (Array.isArray(v)) return v.map((x) => walk(x, key));
+    if (v !== null && typeof v === 'object') {
+      return Object.fromEntries(
+        Object.entries(v).map(([k, x]) => [k, k === 'doc' || k === 'default' ? x : walk(x, k)]),
+      );
+    }
+    return v;
+  };
+  return JSON.stringify(walk(parsed));
+}
 
 export const subjectOf = (topic: string): string => `${topic}-value`;
 
@@ -49,8 +75,12 @@ export async function registerSchemas(
   for (const t of topics) {
     if (!t.schema) continue;
     const subject = subjectOf(topicName(prefix, t.name));
-    const schema = await readFile(`${schemaDir}${t.schema}`, 'utf8');
-    JSON.parse(schema); // fail early on a broken file, naming it below
+    let schema: string;
+    try {
+      schema = schemaText(t.schema, schemaDir);
+    } catch (err) {
+      throw new ConfigError(`schema ${t.schema} is unreadable: ${err instanceof Error ? err.message : String(err)}`);
+    }
     const enc = encodeURIComponent(subject);
     const cfg = await registryFetch(`/config/${enc}`, {
       method: 'PUT',

@@ -6,6 +6,8 @@
  */
 import type { Ordering, ProviderDomains, RawRecord, SourceConfig } from '../common/contracts/index.ts';
 
+import type { CanonicalMapping } from './canonical.ts';
+
 export type {
   Domain,
   Ordering,
@@ -126,4 +128,6 @@ export interface ProviderModule extends ProviderDomains {
   validateOptions?(options: Readonly<Record<string, unknown>>): string[];
   /** Request headers that carry secrets and must not be stored (lower-case). */
   readonly sensitiveHeaders?: readonly string[];
+  /** Canonical records (Payment, Order, …) from this provider's events: its canonical.ts; absent = none. */
+  readonly canonical?: CanonicalMapping;
 }

@@ -313,7 +313,15 @@ export function createSequencer(deps: SequencerDeps): Sequencer {
         ? childTraceHeaders(`sequencer.${e.type}`, parent, { 'hookline.resource_key': env.resourceKey })
         : {};
       const headers = { [H.eventId]: env.eventId, [H.source]: env.sourceId, [H.provider]: env.provider, ...trace };
-      const base = { ...env, sequencedAt: at, staleReason: null, releasedBy: null, gap: null, stale: false };
+      const base = {
+        ...env,
+        canonical: env.canonical ?? null, // normalized records written before the field existed
+        sequencedAt: at,
+        staleReason: null,
+        releasedBy: null,
+        gap: null,
+        stale: false,
+      };
       switch (e.type) {
         case 'apply': {
           const domain = domainOf(env.provider, env.eventType);

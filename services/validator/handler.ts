@@ -3,7 +3,7 @@
  * one partition at a time, inside runStage's transaction.
  *
  * Per raw record, in offset order:
- *   fromRawMessage → source → provider.normalize → envelope → Avro → (claim) → OutRecord
+ *   fromRawMessage → source → provider.normalize (+ canonical mapping) → envelope → Avro → (claim) → OutRecord
  * Anything permanent (bad raw headers, unknown source/provider, NormalizeError, schema mismatch,
  * a provider bug, a record too large for Kafka) becomes a dead letter in the SAME transaction, so a
  * poison record never stops its partition. Transient failures (Redis, registry) throw: runStage
@@ -25,6 +25,7 @@ import { auditHeaders, fromRawMessage } from '../common/raw.ts';
 import type { AvroCodec } from '../common/schemas.ts';
 import { resolveSource, type SourceStore } from '../common/sources.ts';
 import { extractTrace, injectTrace, type HeaderMap } from '../common/telemetry.ts';
+import { canonicalOf } from '../providers/canonical.ts';
 import { NormalizeError, type ProviderModule } from '../providers/types.ts';
 import { positionOf, type DedupeStore } from './dedupe.ts';
 import type { ValidatorMetrics } from './metrics.ts';
@@ -78,8 +79,11 @@ export function createValidatorHandler(deps: ValidatorDeps): StageHandler {
     const provider = deps.provider(raw.provider);
     if (!provider) throw new PermanentError(`provider ${raw.provider} is not known`, 'unknown_provider');
     let fields;
+    let canonical;
     try {
       fields = provider.normalize(raw, source);
+      // The canonical record (Payment, Order, …) from the provider's mapping; malformed money → DLQ.
+      canonical = canonicalOf(provider.canonical, fields, source);
     } catch (err) {
       if (isPermanent(err)) throw err;
       // normalize() is pure: an unexpected exception is a provider bug that fails the same way on
@@ -105,6 +109,7 @@ export function createValidatorHandler(deps: ValidatorDeps): StageHandler {
       deliveryId: raw.deliveryId,
       headers: auditHeaders(raw.headers, provider.sensitiveHeaders),
       raw: { topic: m.topic, partition: m.partition, offset: Number(m.offset) },
+      canonical,
     };
     span.setAttributes({ 'hookline.event_id': eventId, 'hookline.event_type': fields.eventType });
     const value = await deps.avro.encode(deps.topics.normalized, envelope);

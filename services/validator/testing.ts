@@ -3,17 +3,15 @@
  * that encodes with the real schema files in memory, an in-memory DedupeStore with the same
  * claim rule as the Lua script, counting metrics, and raw messages built with toRawRecord.
  */
-import { readFileSync } from 'node:fs';
 import avro from 'avsc';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { InMessage } from '../common/kafka/types.ts';
 import { toRawRecord, type RawInput } from '../common/raw.ts';
-import { AvroCodec, SCHEMA_DIR } from '../common/schemas.ts';
+import { AvroCodec, schemaText } from '../common/schemas.ts';
 import type { Claim, DedupeStore } from './dedupe.ts';
 import type { ValidatorMetrics } from './metrics.ts';
 
-const typeOf = (file: string) =>
-  avro.Type.forSchema(JSON.parse(readFileSync(`${SCHEMA_DIR}${file}`, 'utf8')) as avro.Schema);
+const typeOf = (file: string) => avro.Type.forSchema(JSON.parse(schemaText(file)) as avro.Schema);
 
 /** Subject → schema file; subjects ending in webhooks.normalized-value / webhooks.dlq-value. */
 export function fakeAvro(o: { down?: () => boolean } = {}): AvroCodec {

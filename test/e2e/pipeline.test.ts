@@ -64,8 +64,12 @@ describe('end to end: provider POST → customer endpoint', () => {
       'no webhook-id twice',
     );
     assert.equal(result.deliveries.filter((d) => d.type.startsWith('issue')).length, 1, 'the GitHub issue event once');
-    const state = (payment[1]!.body.data as { state: { data: { object: { status: string } } } }).state;
-    assert.equal(state.data.object.status, 'succeeded', 'self-contained body carries the full state');
+    // data is the canonical Payment (provider-neutral, self-contained; see test/e2e/canonical.test.ts).
+    const data = payment[1]!.body.data as { entity: string; id: string; status: string; amount: unknown };
+    assert.equal(data.entity, 'payment');
+    assert.equal(data.id, result.paymentId);
+    assert.equal(data.status, 'succeeded', 'self-contained body carries the full state');
+    assert.deepEqual(data.amount, { amountMinor: 2500, currency: 'EUR' });
   });
 
   it('carries one trace from the provider POST (webhooks.raw) to the customer endpoint', async () => {

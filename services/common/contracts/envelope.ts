@@ -1,5 +1,6 @@
 /** webhooks.normalized: the validator's output, the sequencer's input. */
 import type { OrderingKind } from './ordering.ts';
+import type { Canonical } from '../canonical.ts';
 
 /** TypeScript shape of schemas/webhooks.normalized.avsc (keep the two in step). */
 export interface NormalizedEnvelope {
@@ -21,4 +22,6 @@ export interface NormalizedEnvelope {
   deliveryId: string;
   headers: Record<string, string>;
   raw: { topic: string; partition: number; offset: number };
+  /** Provider-neutral record (schemas/canonical.avsc); null when none; absent on records written before it existed. */
+  canonical?: Canonical | null;
 }

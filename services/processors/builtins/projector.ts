@@ -6,6 +6,7 @@
  * chunk or a replay never moves a resource back. Events arrive per resource in provider order
  * (the sequencer), so "latest" = highest position.
  */
+import { entityOf, type Entities, type Entity } from '../../common/canonical.ts';
 import type { OutRecord } from '../../common/kafka/types.ts';
 import type { Redis } from '../../common/redis.ts';
 import { redisCall } from '../../common/redis.ts';
@@ -27,6 +28,16 @@ export interface ResourceStateView {
   sequencedAt: number;
   /** The provider's full last event (JSON), i.e. the resource as last reported. */
   state: unknown;
+  /** The resource's canonical state (Payment, Order, …) as of the last event; null when it has none. */
+  canonical: CanonicalState | null;
+}
+
+/** A canonical entity record with its kind: provider-neutral, self-contained. */
+export type CanonicalState = { readonly entity: Entity } & Entities[Entity];
+
+export function canonicalStateOf(e: DomainEvent): CanonicalState | null {
+  const record = entityOf(e.canonical);
+  return record && e.canonical ? { entity: e.canonical.entity as Entity, ...record } : null;
 }
 
 export interface ProjectorDeps {
@@ -59,6 +70,7 @@ export function viewOf(e: DomainEvent): ResourceStateView {
     occurredAt: e.occurredAt,
     sequencedAt: e.sequencedAt,
     state: tryParseJson(Buffer.from(e.payload)) ?? e.payload,
+    canonical: canonicalStateOf(e),
   };
 }
 

@@ -8,7 +8,7 @@
 import { deterministicUuid } from '../../common/ids.ts';
 import type { OutRecord } from '../../common/kafka/types.ts';
 import type { AvroCodec } from '../../common/schemas.ts';
-import { viewOf } from './projector.ts';
+import { canonicalStateOf, viewOf } from './projector.ts';
 import type { DomainEvent } from '../../common/contracts/index.ts';
 import { globMatcher, type HandlerFactory } from '../types.ts';
 
@@ -68,7 +68,10 @@ export const outboundRouter: HandlerFactory<RouterDeps> = (deps) => {
       if (type === null) return [];
       const messageId = messageIdOf(event.eventId, type);
       const createdAt = now();
-      const body = { id: messageId, type, timestamp: new Date(event.occurredAt).toISOString(), data: viewOf(event) };
+      // data: the canonical state when the provider has a mapping (the same shape for Stripe and Mollie),
+      // else the projected view with the provider's payload.
+      const data = canonicalStateOf(event) ?? viewOf(event);
+      const body = { id: messageId, type, timestamp: new Date(event.occurredAt).toISOString(), data };
       const value = {
         messageId,
         eventType: type,

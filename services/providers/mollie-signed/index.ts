@@ -24,6 +24,7 @@ import { optionalString, parseJsonObject, requireString, toEpochMs } from '../co
 import { DAY } from '../core/timestamp.ts';
 import { resourceTypeOf } from '../mollie/index.ts';
 import { NormalizeError, type ProviderModule, type RawRequest } from '../types.ts';
+import { canonicalMapping } from './canonical.ts';
 
 const PRESET: HmacPreset = { header: 'x-mollie-signature', algorithm: 'sha256', encoding: 'hex' };
 
@@ -41,6 +42,7 @@ function resourceOf(type: string | undefined, entityId: string | undefined): str
 }
 
 export const provider: ProviderModule = {
+  canonical: canonicalMapping,
   name: 'mollie-signed',
   signs: true,
   verification:

@@ -34,6 +34,7 @@ import {
   type SourceConfig,
   type SourceOptions,
 } from '../types.ts';
+import { canonicalMapping } from './canonical.ts';
 
 /** Mollie id prefixes → resource type. Unknown prefixes pass as `mollie-object`. */
 const PREFIXES: Readonly<Record<string, string>> = {
@@ -79,6 +80,7 @@ function idOf(req: RawRequest): string | undefined {
 }
 
 export const provider: ProviderModule = {
+  canonical: canonicalMapping,
   validateOptions,
   name: 'mollie',
   signs: false,

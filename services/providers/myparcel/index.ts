@@ -35,6 +35,7 @@ import { tokenLocationsOf, verifySharedToken } from '../core/token.ts';
 import { anyEqual, fail, header, OK } from '../core/verdict.ts';
 import { NormalizeError, type IngressItem, type ProviderModule, type SourceOptions } from '../types.ts';
 import { rankOf, statusRanksProblems, type StatusRanks } from '../core/status.ts';
+import { canonicalMapping } from './canonical.ts';
 
 export const STATUS_RANKS: StatusRanks = {
   '1': 10,
@@ -135,6 +136,7 @@ function hookNameOf(headers: Readonly<Record<string, string>>): string {
 }
 
 export const provider: ProviderModule = {
+  canonical: canonicalMapping,
   validateOptions,
   name: 'myparcel',
   signs: false,

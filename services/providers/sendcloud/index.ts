@@ -36,6 +36,7 @@ import { compositeKey, optionalString, parseJsonObject, pick, requireString, toE
 import { DAY } from '../core/timestamp.ts';
 import { NormalizeError, type ProviderModule, type SourceOptions } from '../types.ts';
 import { rankOf, statusRanksProblems, type StatusRanks } from '../core/status.ts';
+import { canonicalMapping } from './canonical.ts';
 
 const PRESET: HmacPreset = { header: 'sendcloud-signature', algorithm: 'sha256', encoding: 'hex' };
 
@@ -117,6 +118,7 @@ function facts(body: Record<string, unknown>): Facts {
 }
 
 export const provider: ProviderModule = {
+  canonical: canonicalMapping,
   validateOptions,
   name: 'sendcloud',
   signs: true,

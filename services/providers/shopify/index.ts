@@ -33,6 +33,7 @@ import {
   type SourceConfig,
   type VerifyResult,
 } from '../types.ts';
+import { canonicalMapping } from './canonical.ts';
 
 const PRESET: HmacPreset = { header: 'x-shopify-hmac-sha256', algorithm: 'sha256', encoding: 'base64' };
 
@@ -107,6 +108,7 @@ function normalize(record: RawRecord): NormalizedFields {
 }
 
 export const provider: ProviderModule = {
+  canonical: canonicalMapping,
   name: 'shopify',
   signs: true,
   verification:

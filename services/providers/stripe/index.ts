@@ -39,6 +39,7 @@ import {
   type VerifyResult,
 } from '../types.ts';
 import { rankOf, type StatusRanks } from '../core/status.ts';
+import { canonicalMapping } from './canonical.ts';
 
 /** statusRank per data.object.object → status. Unlisted objects/statuses rank 0. */
 export const STATUS_RANKS: Readonly<Record<string, StatusRanks>> = {
@@ -164,4 +165,5 @@ export const provider: ProviderModule = {
   verify,
   interpret,
   normalize,
+  canonical: canonicalMapping,
 };

@@ -27,6 +27,7 @@ import { type HmacPreset, verifyHmac } from '../core/hmac.ts';
 import { compositeKey, optionalString, parseJsonObject, pick } from '../core/parse.ts';
 import { DAY } from '../core/timestamp.ts';
 import { NormalizeError, type ProviderModule, type RawRequest } from '../types.ts';
+import { canonicalMapping } from './canonical.ts';
 
 const PRESET: HmacPreset = { header: 'x-wc-webhook-signature', algorithm: 'sha256', encoding: 'base64' };
 
@@ -97,6 +98,7 @@ function facts(topic: string, body: Record<string, unknown>, receivedAtMs: numbe
 }
 
 export const provider: ProviderModule = {
+  canonical: canonicalMapping,
   name: 'woocommerce',
   signs: true,
   verification:
