@@ -7,11 +7,19 @@ import { Hono } from 'hono';
 import type { EndpointStore } from '../common/endpoints.ts';
 import type { Logger } from '../common/logger.ts';
 import type { WritableSourceStore } from '../common/source-store-redis.ts';
-import { bearerAuth, type ApiKey, type AuthVariables } from './auth.ts';
+import type { RateLimiter } from '../common/rate-limit.ts';
+import { bearerAuth, requireAdmin, type ApiKey, type AuthVariables } from './auth.ts';
 import type { Catalogue } from './catalogue.ts';
 import { ApiError, errorBody, sendError } from './errors.ts';
 import type { DeliveryLog, StoredMessage } from './log-store.ts';
 import { openapi } from './openapi.ts';
+import type { PayloadSchemas } from './payload-schema.ts';
+import type { PortalTokens } from './portal-token.ts';
+import type { Publisher } from './publisher.ts';
+import { messageRoutes } from './routes/messages.ts';
+import { tenantGuard, tenantRoutes } from './routes/tenants.ts';
+import type { TenantStore } from './tenant-store.ts';
+import type { Undelivered } from './undelivered.ts';
 import { catalogueRoutes } from './routes/catalogue.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
 import { endpointRoutes } from './routes/endpoints.ts';
@@ -28,6 +36,19 @@ export interface AdminAppDeps {
   readonly graceMs: number;
   readonly maxRecover: number;
   readonly logger: Logger;
+  readonly tenants: TenantStore;
+  readonly publisher: Publisher;
+  /** "Accepted but not yet delivered" published messages of a tenant (undelivered.ts). */
+  readonly undelivered: (q: { tenantId: string; olderThanMs: number; limit: number }) => Promise<Undelivered[]>;
+  readonly schemas: PayloadSchemas;
+  /** Per-tenant publish rate (Tenant.limits.publishPerSecond). */
+  readonly limiter: RateLimiter;
+  /** Publishing an event type the catalogue does not list is allowed. */
+  readonly openCatalogue: boolean;
+  /** Retry-After of a 503. */
+  readonly retryAfterSeconds: number;
+  /** Portal tokens (ADMIN_PORTAL_SECRET); undefined = not configured. */
+  readonly portal?: PortalTokens | undefined;
   readonly onRequest?: (route: string, status: number) => void;
 }
 
@@ -40,11 +61,24 @@ export function createAdminApp(d: AdminAppDeps): Hono {
   app.get('/openapi.json', (c) => c.json(openapi));
 
   const v1 = new Hono<{ Variables: AuthVariables }>();
-  v1.use('*', bearerAuth(d.keys));
-  v1.route('/endpoints', endpointRoutes({ store: d.store, allowHttp: d.allowHttp, graceMs: d.graceMs }));
-  v1.route('/', deliveryRoutes({ log: d.log, store: d.store, retry: d.retry, maxRecover: d.maxRecover }));
-  v1.route('/event-types', catalogueRoutes(d.catalogue));
-  v1.route('/sources', sourceRoutes(d.sources));
+  v1.use('*', bearerAuth(d.keys, d.portal?.verify));
+  // Tenant routes: tenantGuard answers 404 for another tenant's id before any scope check.
+  v1.route('/tenants', tenantRoutes(d.tenants, d.portal));
+  v1.use('/tenants/:tenantId/*', tenantGuard(d.tenants));
+  const endpoints = { store: d.store, allowHttp: d.allowHttp, graceMs: d.graceMs };
+  const deliveries = { log: d.log, store: d.store, retry: d.retry, maxRecover: d.maxRecover };
+  v1.route('/tenants/:tenantId/endpoints', endpointRoutes({ ...endpoints, scoped: true }));
+  v1.route('/tenants/:tenantId', deliveryRoutes({ ...deliveries, scoped: true }));
+  v1.route('/tenants/:tenantId/messages', messageRoutes(d));
+  // Admin keys only: every tenant at once, sources, and the pre-tenant paths (default tenant).
+  for (const p of ['/endpoints', '/endpoints/*', '/deliveries', '/sources', '/sources/*']) v1.use(p, requireAdmin());
+  v1.route('/endpoints', endpointRoutes({ ...endpoints, scoped: false }));
+  v1.route('/', deliveryRoutes({ ...deliveries, scoped: false }));
+  v1.route('/event-types', catalogueRoutes(d.catalogue, d.schemas));
+  v1.route(
+    '/sources',
+    sourceRoutes(d.sources, (id, t) => d.tenants.setSourceTenant(id, t)),
+  );
   v1.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
   app.route('/v1', v1);
 
@@ -52,6 +86,7 @@ export function createAdminApp(d: AdminAppDeps): Hono {
     if (err instanceof ApiError) return sendError(c, err);
     d.logger.error({ err: err.message, path: c.req.path }, 'admin request failed');
     const retriable = (err as { retriable?: boolean }).retriable === true;
+    if (retriable) c.header('Retry-After', String(d.retryAfterSeconds));
     return c.json(
       errorBody(
         retriable ? 'unavailable' : 'internal',

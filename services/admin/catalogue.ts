@@ -8,6 +8,8 @@ import { redisCall } from '../common/redis.ts';
 export interface EventType {
   readonly name: string;
   readonly description: string;
+  /** JSON Schema the published payload must match (payload-schema.ts); absent = any object. */
+  readonly schema?: object;
   readonly createdAt: number;
 }
 

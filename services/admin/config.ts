@@ -1,12 +1,13 @@
 /** Admin configuration: defaults, env overrides, validation naming the variable. */
 import { bool, int, optStr, str, type ConfigOf, type Spec } from '../common/config.ts';
+import { ConfigError } from '../common/errors.ts';
 import { parseApiKeys } from './auth.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 export const adminSpec = {
   REDIS_KEY_PREFIX: str('hookline:'),
-  /** "key:scope,scope;key2:*" — keys ≥ 16 characters; scopes endpoints:read|write, sources:read|write, deliveries:read|retry, *. */
+  /** "key:scope,scope;key2:*;key3@tenantId:scopes" — keys ≥ 16 characters; scopes endpoints:read|write, sources:read|write, deliveries:read|retry, tenants:read|write, messages:write, *; "@tenantId" binds a key to one tenant. */
   ADMIN_API_KEYS: (name: string, env: Env) => parseApiKeys(str()(name, env), name),
   /** Accept http:// endpoint URLs (local development only). */
   ADMIN_ALLOW_HTTP: bool(false),
@@ -19,6 +20,24 @@ export const adminSpec = {
   ADMIN_MAX_RECOVER: int(10_000, 1),
   /** How often consumer lag and dead-letter depth are read from Kafka (hookline_consumer_lag, hookline_dlq_records). */
   ADMIN_LAG_INTERVAL_MS: int(15_000, 1000),
+  /** Publish: Kafka must acknowledge (acks=all) within this, else 503 + Retry-After. */
+  ADMIN_PUBLISH_DEADLINE_MS: int(5000, 100, 60_000),
+  /** Publish an event type the catalogue does not list (false: 422 unknown_event_type). */
+  ADMIN_PUBLISH_OPEN_CATALOGUE: bool(false),
+  /** Read outbound.requests (the publish topic for internal producers) in this admin. */
+  ADMIN_PUBLISH_TOPIC_READER: bool(true),
+  /** Signing key of portal tokens, ≥ 32 characters; unset = POST …/portal-token answers 501. */
+  ADMIN_PORTAL_SECRET: (name: string, env: Env) => {
+    const v = optStr()(name, env);
+    if (v !== undefined && v.length < 32) throw new ConfigError(`${name} must be at least 32 characters`);
+    return v;
+  },
+  /** Defaults of a new tenant's limits and log retention (each tenant can be changed through the API). */
+  ADMIN_TENANT_MAX_ENDPOINTS: int(100, 0, 100_000),
+  /** Publish requests per second per tenant; 0 = unlimited. */
+  ADMIN_TENANT_PUBLISH_PER_SECOND: int(0, 0, 1_000_000),
+  ADMIN_TENANT_MAX_PAYLOAD_BYTES: int(256 * 1024, 64, 4 * 1024 * 1024),
+  ADMIN_TENANT_RETENTION_MS: int(30 * 86_400_000, 86_400_000),
   /** Seed the source store from this file once (ids already in Redis are kept). */
   SOURCES_FILE: optStr(),
 } satisfies Spec;

@@ -10,6 +10,10 @@
  *   {p}log:msg:{msg}       string  the message (type, resource, payload) for display and manual retry
  *   {p}log:ep:{ep}         zset    msg → time of its latest attempt at that endpoint
  *   {p}log:all             zset    "{ep}|{msg}" → time of the latest attempt
+ *   {p}log:tenant:{t}      zset    "{ep}|{msg}" → time of the latest attempt, for tenant t
+ * Retention is the endpoint's tenant's (Tenant.retentionMs, default 30 days): the keys of an
+ * attempt expire after it and the tenant's and endpoint's indexes are trimmed to it on every
+ * write; log:all (the operator's view across tenants) keeps ADMIN_LOG_RETENTION_MS.
  */
 import type { Redis } from '../common/redis.ts';
 import { redisCall } from '../common/redis.ts';
@@ -42,6 +46,9 @@ export interface StoredMessage {
 export type StoredAttempt = Omit<DeliveryAttempt, 'payload'>;
 
 export interface LogQuery {
+  readonly tenantId?: string | undefined;
+  readonly resourceKey?: string | undefined;
+  readonly messageId?: string | undefined;
   readonly endpointId?: string | undefined;
   readonly status?: readonly Status[] | undefined;
   readonly eventType?: string | undefined;
@@ -51,8 +58,15 @@ export interface LogQuery {
   readonly cursor?: string | undefined;
 }
 
+/** Who owns an endpoint's log entries: its tenant and that tenant's retention. */
+export interface LogOwner {
+  readonly tenantId: string;
+  readonly retentionMs: number;
+}
+
 export interface DeliveryLog {
-  write(attempts: readonly DeliveryAttempt[]): Promise<void>;
+  /** `owners` maps endpoint ids to their tenant; an endpoint missing there keeps only the global indexes. */
+  write(attempts: readonly DeliveryAttempt[], owners?: ReadonlyMap<string, LogOwner>): Promise<void>;
   query(q: LogQuery): Promise<{ data: Summary[]; nextCursor: string | null }>;
   attempts(endpointId: string, messageId: string): Promise<StoredAttempt[]>;
   summary(endpointId: string, messageId: string): Promise<Summary | undefined>;
@@ -72,7 +86,12 @@ redis.call('ZADD', KEYS[4], t, ARGV[6])
 redis.call('ZADD', KEYS[5], t, ARGV[9])
 local cutoff = t - tonumber(ARGV[7])
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', cutoff)
-redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', cutoff)
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', t - tonumber(ARGV[10]))
+if KEYS[6] ~= KEYS[5] then
+  redis.call('ZADD', KEYS[6], t, ARGV[9])
+  redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', cutoff)
+  redis.call('PEXPIRE', KEYS[6], ARGV[7])
+end
 redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -tonumber(ARGV[8]) - 1)
 redis.call('ZREMRANGEBYRANK', KEYS[5], 0, -tonumber(ARGV[8]) * 10 - 1)
 return 1`;
@@ -88,6 +107,7 @@ export function createDeliveryLog(
     msg: (msg: string) => `${prefix}log:msg:${msg}`,
     ep: (ep: string) => `${prefix}log:ep:${ep}`,
     all: `${prefix}log:all`,
+    tenant: (t: string) => `${prefix}log:tenant:${t}`,
   };
 
   async function summaries(pairs: readonly (readonly [string, string])[]): Promise<(Summary | undefined)[]> {
@@ -105,7 +125,7 @@ export function createDeliveryLog(
   }
 
   return {
-    async write(attempts) {
+    async write(attempts, owners) {
       if (attempts.length === 0) return;
       const pipe = redis.pipeline();
       for (const a of attempts) {
@@ -132,23 +152,27 @@ export function createDeliveryLog(
           lastError: a.error,
           nextAttemptAt: a.nextAttemptAt,
         };
+        const owner = owners?.get(a.endpointId);
+        const retentionMs = owner?.retentionMs ?? o.retentionMs;
         pipe.eval(
           UPSERT,
-          5,
+          6,
           k.att(a.endpointId, a.messageId),
           k.sum(a.endpointId, a.messageId),
           k.msg(a.messageId),
           k.ep(a.endpointId),
           k.all,
+          owner ? k.tenant(owner.tenantId) : k.all,
           `${a.attemptedAt}:${a.attempt}`,
           JSON.stringify(stored),
           msg ? JSON.stringify(msg) : '',
           JSON.stringify(summary),
           String(a.attemptedAt),
           a.messageId,
-          String(o.retentionMs),
+          String(retentionMs),
           String(o.maxPerEndpoint),
           `${a.endpointId}|${a.messageId}`,
+          String(o.retentionMs),
         );
       }
       const res = (await redisCall(() => pipe.exec())) ?? [];
@@ -157,7 +181,7 @@ export function createDeliveryLog(
     },
 
     async query(q) {
-      const key = q.endpointId ? k.ep(q.endpointId) : k.all;
+      const key = q.endpointId ? k.ep(q.endpointId) : q.tenantId ? k.tenant(q.tenantId) : k.all;
       const min = q.since ?? '-inf';
       let max: number | string = q.until ?? '+inf';
       let skipUntil: string | undefined;
@@ -197,6 +221,8 @@ export function createDeliveryLog(
           if (!s) continue;
           if (q.status && !q.status.includes(s.status)) continue;
           if (q.eventType && s.eventType !== q.eventType) continue;
+          if (q.resourceKey && s.resourceKey !== q.resourceKey) continue;
+          if (q.messageId && s.messageId !== q.messageId) continue;
           out.push(s);
           if (out.length >= q.limit) return { data: out, nextCursor: `${last.score}~${last.member}` };
         }

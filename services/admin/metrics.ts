@@ -11,7 +11,11 @@ export function adminMetrics(meter: Meter) {
   const retried = meter.createCounter('hookline_admin_retries_total', {
     description: 'Messages re-sent by manual retry or bulk recover',
   });
+  const published = meter.createCounter('hookline_admin_published_total', {
+    description: 'Messages published to a tenant (HTTP API and outbound.requests), duplicates excluded',
+  });
   return {
+    published: (n: number) => published.add(n),
     request: (route: string, status: number) => requests.add(1, { route, status: String(status) }),
     logged: (n: number) => logged.add(n),
     retried: (n: number) => retried.add(n),

@@ -1,8 +1,9 @@
 /**
  * The OpenAPI 3.1 document of the admin API, served at /openapi.json. Hand-written next to the
  * routes; test/admin checks it is structurally valid, every $ref resolves, and it lists exactly
- * the routes the app serves.
+ * the routes the app serves. Tenants, publishing and the tenant-scoped copies: openapi-tenants.ts.
  */
+import { withTenants } from './openapi-tenants.ts';
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
 const errors = (...codes: number[]) =>
@@ -38,7 +39,7 @@ const op = (
 const ts = { type: 'string', format: 'date-time' };
 const nullable = (schema: Record<string, unknown>) => ({ oneOf: [schema, { type: 'null' }] });
 
-export const openapi = {
+const unscoped = {
   openapi: '3.1.0',
   info: {
     title: 'hookline admin API',
@@ -114,6 +115,7 @@ export const openapi = {
         ],
         properties: {
           id: { type: 'string' },
+          tenantId: { type: 'string', description: 'Owner (default = created before tenants, or via /v1/endpoints)' },
           url: { type: 'string' },
           description: { type: 'string' },
           eventTypes: { type: 'array', items: { type: 'string' } },
@@ -155,7 +157,12 @@ export const openapi = {
       EventType: {
         type: 'object',
         required: ['name', 'description', 'createdAt'],
-        properties: { name: { type: 'string' }, description: { type: 'string' }, createdAt: ts },
+        properties: {
+          name: { type: 'string' },
+          description: { type: 'string' },
+          schema: { description: 'JSON Schema (draft-07) published payloads must match; null = any object' },
+          createdAt: ts,
+        },
       },
       Source: {
         type: 'object',
@@ -439,7 +446,10 @@ export const openapi = {
         'Create or update an event type',
         'endpoints:write',
         {
-          requestBody: { required: true, ...json({ type: 'object', properties: { description: { type: 'string' } } }) },
+          requestBody: {
+            required: true,
+            ...json({ type: 'object', properties: { description: { type: 'string' }, schema: { type: 'object' } } }),
+          },
         },
         { 200: { description: 'Stored', ...json(ref('EventType')) } },
         [400, 415],
@@ -477,3 +487,5 @@ export const openapi = {
     },
   },
 } as const;
+
+export const openapi = withTenants(unscoped);

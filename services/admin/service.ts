@@ -11,13 +11,22 @@ import type { ServiceDeps, Started } from '../common/service.ts';
 import { importSources, openRedisSourceStore } from '../common/source-store-redis.ts';
 import { fileSourceStore } from '../common/sources.ts';
 import { TOPICS } from '../common/topics.ts';
+import { DEFAULT_TENANT, tenantOf } from '../common/contracts/tenant.ts';
+import { redisRateLimiter } from '../common/rate-limit.ts';
 import { TOPIC, type DeliveryAttempt, type OutboundEvent } from '../common/contracts/index.ts';
 import { getProvider } from '../providers/index.ts';
 import { createAdminApp } from './app.ts';
 import { createCatalogue } from './catalogue.ts';
 import type { AdminConfig } from './config.ts';
 import { startLagMonitor } from './lag.ts';
-import { createDeliveryLog } from './log-store.ts';
+import { createDeliveryLog, type LogOwner } from './log-store.ts';
+import { payloadSchemas } from './payload-schema.ts';
+import { portalTokens } from './portal-token.ts';
+import { createPublisher } from './publisher.ts';
+import { startRequestsReader } from './requests-reader.ts';
+import { sourceTenantOf } from './routes/sources.ts';
+import { createTenantStore } from './tenant-store.ts';
+import { listUndelivered } from './undelivered.ts';
 import { adminMetrics } from './metrics.ts';
 
 export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): Promise<Started> {
@@ -38,6 +47,18 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
     const seeded = await importSources(redis, prefix, fileSourceStore(c.SOURCES_FILE, getProvider).list());
     if (seeded > 0) await sources.reload();
   }
+  const tenants = createTenantStore(redis, prefix, store, {
+    limits: {
+      maxEndpoints: c.ADMIN_TENANT_MAX_ENDPOINTS,
+      publishPerSecond: c.ADMIN_TENANT_PUBLISH_PER_SECOND === 0 ? null : c.ADMIN_TENANT_PUBLISH_PER_SECOND,
+      maxPayloadBytes: c.ADMIN_TENANT_MAX_PAYLOAD_BYTES,
+    },
+    retentionMs: c.ADMIN_TENANT_RETENTION_MS,
+  });
+  const migrated = await tenants.migrate(sources.list().map((s) => ({ id: s.id, tenant: sourceTenantOf(s) })));
+  if (migrated.endpoints > 0)
+    logger.info({ endpoints: migrated.endpoints, tenant: DEFAULT_TENANT }, 'endpoints without a tenant moved');
+  const owners = logOwners(store, tenants);
   const log = createDeliveryLog(redis, prefix, {
     retentionMs: c.ADMIN_LOG_RETENTION_MS,
     maxPerEndpoint: c.ADMIN_LOG_MAX_PER_ENDPOINT,
@@ -65,12 +86,39 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
           );
         }
       }
-      await log.write(attempts);
+      await log.write(attempts, await owners(attempts.map((a) => a.endpointId)));
       metrics.logged(attempts.length);
     },
   });
   const producer = createProducer(deps.kafka);
   await producer.connect();
+  const catalogue = createCatalogue(redis, prefix);
+  const schemas = payloadSchemas();
+  const publisher = createPublisher({
+    redis,
+    prefix,
+    producer,
+    avro: deps.avro,
+    topic: eventsTopic,
+    deadlineMs: c.ADMIN_PUBLISH_DEADLINE_MS,
+    indexRetentionMs: c.ADMIN_TENANT_RETENTION_MS,
+  });
+  const checks = { catalogue, schemas, openCatalogue: c.ADMIN_PUBLISH_OPEN_CATALOGUE };
+  const reader = c.ADMIN_PUBLISH_TOPIC_READER
+    ? await startRequestsReader({
+        ...checks,
+        kafka: deps.kafka,
+        groupId: deps.group('publish'),
+        topic: deps.topic(TOPIC.outboundRequests),
+        dlqTopic: deps.topic(TOPIC.outboundDlq),
+        avro: deps.avro,
+        producer,
+        publisher,
+        tenants,
+        logger,
+        onPublished: metrics.published,
+      })
+    : undefined;
   const lag = startLagMonitor({
     admin: deps.admin,
     meter: deps.telemetry.meter,
@@ -83,8 +131,21 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
   const app = createAdminApp({
     keys: c.ADMIN_API_KEYS,
     store,
-    catalogue: createCatalogue(redis, prefix),
+    catalogue,
     sources,
+    tenants,
+    undelivered: (q) => listUndelivered({ redis, prefix, store, log }, q),
+    publisher,
+    schemas,
+    openCatalogue: c.ADMIN_PUBLISH_OPEN_CATALOGUE,
+    limiter: redisRateLimiter({
+      redis,
+      keyPrefix: `${prefix}publish-rate:`,
+      timeoutMs: 200,
+      onFallback: (err) => logger.warn({ err: messageOf(err) }, 'publish rate limit: redis unavailable, per-instance'),
+    }),
+    retryAfterSeconds: 2,
+    portal: c.ADMIN_PORTAL_SECRET === undefined ? undefined : portalTokens(c.ADMIN_PORTAL_SECRET),
     log,
     async retry(msgs, endpointId) {
       const now = Date.now();
@@ -123,10 +184,41 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
     },
     async stop() {
       await lag.stop();
+      await reader?.stop();
       await consumer.stop();
       await producer.disconnect();
       await sources.close();
       subscriber.disconnect();
     },
+  };
+}
+
+/** Tenant and retention of each endpoint's log entries (an endpoint never changes tenant; retention cached 1 min). */
+function logOwners(
+  store: ReturnType<typeof createEndpointStore>,
+  tenants: ReturnType<typeof createTenantStore>,
+): (endpointIds: readonly string[]) => Promise<Map<string, LogOwner>> {
+  const tenantOfEndpoint = new Map<string, string>();
+  const retention = new Map<string, { ms: number; at: number }>();
+  return async (ids) => {
+    const out = new Map<string, LogOwner>();
+    for (const id of new Set(ids)) {
+      let t = tenantOfEndpoint.get(id);
+      if (t === undefined) {
+        const ep = await store.get(id);
+        if (!ep) continue;
+        t = tenantOf(ep);
+        if (tenantOfEndpoint.size > 100_000) tenantOfEndpoint.clear();
+        tenantOfEndpoint.set(id, t);
+      }
+      let r = retention.get(t);
+      if (!r || Date.now() - r.at > 60_000) {
+        const tenant = await tenants.get(t);
+        r = { ms: tenant?.retentionMs ?? 30 * 86_400_000, at: Date.now() };
+        retention.set(t, r);
+      }
+      out.set(id, { tenantId: t, retentionMs: r.ms });
+    }
+    return out;
   };
 }

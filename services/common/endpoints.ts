@@ -8,10 +8,12 @@
  *                           state   JSON  admin (pause/resume) and dispatcher (410, failing too long)
  *   {p}ep:index       zset  every endpoint id, score 0, ordered by id (ids sort by creation time)
  *   {p}ep:changes     pub/sub channel: the id of an endpoint that changed (caches reload it)
+ *   {p}tenant:{t}:endpoints  zset  the endpoint ids of tenant t, score 0 (contracts/tenant.ts)
  * Each writer writes whole fields with one HSET, so the admin editing the config and the
  * dispatcher disabling the endpoint at the same moment never lose each other's write.
  */
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_TENANT, tenantKeys, tenantOf } from './contracts/tenant.ts';
 import type { Redis } from './redis.ts';
 import { redisCall } from './redis.ts';
 import { WHSEC_PREFIX } from './standard-webhooks.ts';
@@ -25,6 +27,8 @@ export interface EndpointConfig {
   readonly headers: Readonly<Record<string, string>>;
   /** Max deliveries per second to this endpoint; null = unlimited. */
   readonly rateLimitPerSecond: number | null;
+  /** Owner (contracts/tenant.ts); absent on endpoints created before tenants = the default tenant. */
+  readonly tenantId?: string;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -88,7 +92,12 @@ export interface Page<T> {
 
 export interface EndpointStore {
   get(id: string): Promise<Endpoint | undefined>;
-  list(o: { cursor?: string | undefined; limit: number }): Promise<Page<Endpoint>>;
+  /** One tenant's endpoints with `tenantId`, else every endpoint. */
+  list(o: { cursor?: string | undefined; limit: number; tenantId?: string | undefined }): Promise<Page<Endpoint>>;
+  /** How many endpoints a tenant has. */
+  count(tenantId: string): Promise<number>;
+  /** Gives every endpoint that names no tenant to the default tenant (upgrade); returns how many. */
+  adoptUntenanted(): Promise<number>;
   /** Every endpoint (the dispatcher's cache load). */
   all(): Promise<Endpoint[]>;
   create(
@@ -120,6 +129,7 @@ function parseEndpoint(id: string, h: Record<string, string>): Endpoint | undefi
 
 export function createEndpointStore(redis: Redis, prefix: string): EndpointStore {
   const keys = endpointKeys(prefix);
+  const tk = tenantKeys(prefix);
   const publish = (id: string) => redis.publish(keys.changes, id);
 
   async function get(id: string): Promise<Endpoint | undefined> {
@@ -144,12 +154,32 @@ export function createEndpointStore(redis: Redis, prefix: string): EndpointStore
   return {
     keys,
     get,
-    async list({ cursor, limit }) {
+    async list({ cursor, limit, tenantId }) {
+      const index = tenantId === undefined ? keys.index : tk.endpoints(tenantId);
       const ids = await redisCall(() =>
-        redis.zrangebylex(keys.index, cursor ? `(${cursor}` : '-', '+', 'LIMIT', '0', String(limit + 1)),
+        redis.zrangebylex(index, cursor ? `(${cursor}` : '-', '+', 'LIMIT', '0', String(limit + 1)),
       );
       const page = ids.slice(0, limit);
       return { data: await getMany(page), nextCursor: ids.length > limit ? page[page.length - 1]! : null };
+    },
+    count: (tenantId) => redisCall(() => redis.zcard(tk.endpoints(tenantId))),
+    async adoptUntenanted() {
+      let n = 0;
+      const ids = await redisCall(() => redis.zrange(keys.index, '0', '-1'));
+      for (const ep of await getMany(ids)) {
+        if (ep.tenantId !== undefined) continue;
+        const { id, secrets: _s, state: _st, ...config } = ep;
+        await redisCall(() =>
+          redis
+            .multi()
+            .hset(keys.endpoint(id), 'config', JSON.stringify({ ...config, tenantId: DEFAULT_TENANT }))
+            .zadd(tk.endpoints(DEFAULT_TENANT), 0, id)
+            .exec(),
+        );
+        await publish(id);
+        n++;
+      }
+      return n;
     },
     async all() {
       const ids = await redisCall(() => redis.zrange(keys.index, '0', '-1'));
@@ -174,6 +204,7 @@ export function createEndpointStore(redis: Redis, prefix: string): EndpointStore
             state: JSON.stringify(state),
           })
           .zadd(keys.index, 0, id)
+          .zadd(tk.endpoints(tenantOf(full)), 0, id)
           .exec(),
       );
       await publish(id);
@@ -207,8 +238,16 @@ export function createEndpointStore(redis: Redis, prefix: string): EndpointStore
       return { ...ep, secrets };
     },
     async delete(id) {
+      const ep = await get(id);
       const [[, n] = [null, 0]] =
-        (await redisCall(() => redis.multi().del(keys.endpoint(id)).zrem(keys.index, id).exec())) ?? [];
+        (await redisCall(() =>
+          redis
+            .multi()
+            .del(keys.endpoint(id))
+            .zrem(keys.index, id)
+            .zrem(tk.endpoints(ep ? tenantOf(ep) : DEFAULT_TENANT), id)
+            .exec(),
+        )) ?? [];
       await publish(id);
       return n === 1;
     },

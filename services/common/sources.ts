@@ -12,6 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ProviderLookup, SourceConfig } from './contracts/index.ts';
+import { TENANT_ID } from './contracts/tenant.ts';
 import { ConfigError } from './errors.ts';
 
 export interface SourceStore {
@@ -36,6 +37,9 @@ export function sourceOptionProblems(id: string, o: Readonly<Record<string, unkn
   if (!positive('rateLimitPerSecond')) problems.push(`source ${id}: rateLimitPerSecond must be a positive number`);
   if (!positive('rateLimitBurst') || (typeof o.rateLimitBurst === 'number' && o.rateLimitBurst < 1)) {
     problems.push(`source ${id}: rateLimitBurst must be a number ≥ 1`);
+  }
+  if (o.tenant !== undefined && (typeof o.tenant !== 'string' || !TENANT_ID.test(o.tenant))) {
+    problems.push(`source ${id}: tenant must be a tenant id (${TENANT_ID.source})`);
   }
   if (o.publicUrl !== undefined && (typeof o.publicUrl !== 'string' || !URL.canParse(o.publicUrl))) {
     problems.push(`source ${id}: publicUrl must be an absolute URL`);

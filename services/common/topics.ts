@@ -94,6 +94,13 @@ export const TOPICS: readonly TopicSpec[] = [
     'Messages for customer endpoints, keyed by resource',
     'outbound.event.avsc',
   ),
+  stream(
+    TOPIC.outboundRequests,
+    PIPELINE_PARTITIONS,
+    7,
+    'Publish requests of internal producers (the topic twin of POST /v1/tenants/{tenantId}/messages), keyed by tenant and resource',
+    'outbound.request.avsc',
+  ),
   stream(TOPIC.outboundRetry, PIPELINE_PARTITIONS, 7, 'Scheduled delivery retries'),
   stream(TOPIC.outboundAttempts, PIPELINE_PARTITIONS, 30, 'Delivery log: every attempt', 'outbound.attempt.avsc'),
   stream(TOPIC.outboundDlq, 3, 30, 'Messages that exhausted delivery attempts', 'dlq.avsc'),

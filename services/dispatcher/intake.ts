@@ -132,7 +132,10 @@ export async function startIntake(o: IntakeOptions): Promise<Intake> {
       return;
     }
     const { endpointId, ...msg } = event;
-    const targets = endpointId !== null ? [endpointId] : o.registry.subscribers(event.eventType).map((e) => e.id);
+    const targets =
+      endpointId !== null
+        ? [endpointId]
+        : o.registry.subscribers(event.eventType, o.registry.tenantOfMessage(event)).map((e) => e.id);
     const ticket = s.tracker.add(Number(m.offset), targets.length);
     const trace: Record<string, string> = {};
     if (m.headers.traceparent) trace.traceparent = m.headers.traceparent;

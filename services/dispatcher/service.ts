@@ -37,7 +37,14 @@ export async function startDispatcher(deps: ServiceDeps<DispatcherConfig & BaseC
   const store = createEndpointStore(redis, prefix);
   const subscriber = redis.duplicate();
   await subscriber.connect();
-  const registry = await startRegistry({ store, subscriber, refreshMs: c.DISPATCHER_REGISTRY_REFRESH_MS, logger });
+  const registry = await startRegistry({
+    store,
+    redis,
+    prefix,
+    subscriber,
+    refreshMs: c.DISPATCHER_REGISTRY_REFRESH_MS,
+    logger,
+  });
   const producer = createProducer(deps.kafka);
   await producer.connect();
   const records = createRecords({ producer, avro: deps.avro, topics });

@@ -112,6 +112,13 @@ describe('admin API', () => {
         graceMs: 0,
         maxRecover: 1,
         logger: testLogger,
+        tenants: {} as never,
+        publisher: {} as never,
+        undelivered: {} as never,
+        schemas: {} as never,
+        limiter: {} as never,
+        openCatalogue: false,
+        retryAfterSeconds: 1,
       });
       const served = new Set(
         app.routes
@@ -165,6 +172,13 @@ describe('admin API', () => {
         graceMs: 0,
         maxRecover: 1,
         logger: testLogger,
+        tenants: {} as never,
+        publisher: {} as never,
+        undelivered: {} as never,
+        schemas: {} as never,
+        limiter: {} as never,
+        openCatalogue: false,
+        retryAfterSeconds: 1,
       });
       const res = await app.request('/v1/endpoints', {
         method: 'POST',

@@ -4,8 +4,13 @@
  * every failed message to an endpoint since a time). Retries are OutboundEvents with endpointId
  * set, produced on outbound.events keyed by the resource: the dispatcher delivers them in the
  * resource's lane, after anything still pending for it, with the same webhook-id.
+ * Mounted for admin keys at /v1 and, scoped, at /v1/tenants/{tenantId}: there every filter,
+ * path id and action is confined to the tenant's endpoints (another tenant's endpoint → 404), and
+ * a manual retry sends only a message the endpoint already had in its log.
  */
 import { Hono } from 'hono';
+import { publishedResourceKey } from '../../common/contracts/publish.ts';
+import { tenantOf } from '../../common/contracts/tenant.ts';
 import type { EndpointStore } from '../../common/endpoints.ts';
 import { requireScope, type AuthVariables } from '../auth.ts';
 import { ApiError, notFound } from '../errors.ts';
@@ -19,6 +24,8 @@ export interface DeliveryRouteDeps {
   readonly retry: (msgs: readonly StoredMessage[], endpointId: string) => Promise<void>;
   /** Most messages one recover call re-sends. */
   readonly maxRecover: number;
+  /** Mounted under /v1/tenants/{tenantId} (c.var.tenant set by tenantGuard). */
+  readonly scoped: boolean;
 }
 
 const STATUSES: readonly Status[] = ['SUCCEEDED', 'FAILED', 'DEAD'];
@@ -39,6 +46,15 @@ export const summaryView = (s: Summary) => ({
 
 export function deliveryRoutes(d: DeliveryRouteDeps) {
   const app = new Hono<{ Variables: AuthVariables }>();
+  type Ctx = { get(k: 'tenant'): AuthVariables['tenant'] };
+  const scope = (c: Ctx): string | undefined => (d.scoped ? c.get('tenant').id : undefined);
+  /** The endpoint, if it exists and (scoped) belongs to the tenant; else 404. */
+  const load = async (c: Ctx, id: string) => {
+    const ep = await d.store.get(id);
+    const tenantId = scope(c);
+    if (!ep || (tenantId !== undefined && tenantOf(ep) !== tenantId)) throw notFound('endpoint', id);
+    return ep;
+  };
 
   app.get('/deliveries', requireScope('deliveries:read'), async (c) => {
     const check = new Check();
@@ -52,8 +68,17 @@ export function deliveryRoutes(d: DeliveryRouteDeps) {
     const until = parseTime(check, 'until', q.until);
     if (q.cursor !== undefined && !/^\d+~.+$/.test(q.cursor))
       check.add('cursor', 'is not a cursor returned by this API');
+    if (q.resourceId !== undefined && !d.scoped) check.add('resourceId', 'needs a tenant: use resourceKey here');
     check.finish();
+    const tenantId = scope(c);
+    if (q.endpointId !== undefined && tenantId !== undefined) await load(c, q.endpointId);
     const page = await d.log.query({
+      tenantId,
+      resourceKey:
+        q.resourceId !== undefined && tenantId !== undefined
+          ? publishedResourceKey(tenantId, q.resourceId, '')
+          : q.resourceKey,
+      messageId: q.messageId,
       endpointId: q.endpointId,
       status: status as Status[] | undefined,
       eventType: q.eventType,
@@ -67,6 +92,7 @@ export function deliveryRoutes(d: DeliveryRouteDeps) {
 
   app.get('/endpoints/:id/messages/:messageId', requireScope('deliveries:read'), async (c) => {
     const { id, messageId } = c.req.param();
+    if (d.scoped) await load(c, id);
     const summary = await d.log.summary(id, messageId);
     if (!summary) throw notFound('delivery of message', `${messageId} to endpoint ${id}`);
     const [attempts, message] = await Promise.all([d.log.attempts(id, messageId), d.log.message(messageId)]);
@@ -90,7 +116,10 @@ export function deliveryRoutes(d: DeliveryRouteDeps) {
 
   app.post('/endpoints/:id/messages/:messageId/retry', requireScope('deliveries:retry'), async (c) => {
     const { id, messageId } = c.req.param();
-    if (!(await d.store.get(id))) throw notFound('endpoint', id);
+    await load(c, id);
+    // Scoped: only a message this endpoint already had (never another tenant's message).
+    if (d.scoped && !(await d.log.summary(id, messageId)))
+      throw notFound('delivery of message', `${messageId} to endpoint ${id}`);
     const msg = await d.log.message(messageId);
     if (!msg) throw notFound('message', `${messageId} (not in the delivery log, or past its retention)`);
     await d.retry([msg], id);
@@ -106,8 +135,7 @@ export function deliveryRoutes(d: DeliveryRouteDeps) {
     const until = parseTime(check, 'until', body.until);
     if (since === undefined && !check.problems.some((p) => p.path === 'since')) check.add('since', 'is required');
     check.finish();
-    const ep = await d.store.get(id);
-    if (!ep) throw notFound('endpoint', id);
+    const ep = await load(c, id);
     if (!ep.state.enabled)
       throw new ApiError(
         409,

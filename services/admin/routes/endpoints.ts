@@ -1,12 +1,16 @@
 /**
  * /v1/endpoints: create, list (cursor pagination), get, update, delete, pause/resume, secret
  * (shown on create and on explicit request) and rotation with a grace period.
+ * Mounted twice: at /v1/tenants/{tenantId}/endpoints (scoped: only that tenant's endpoints, an
+ * id of another tenant's endpoint answers 404, creation within the tenant's maxEndpoints) and at
+ * /v1/endpoints for admin keys (every endpoint; creates in the default tenant).
  */
 import { Hono } from 'hono';
+import { DEFAULT_TENANT, tenantOf } from '../../common/contracts/tenant.ts';
 import type { Endpoint, EndpointStore } from '../../common/endpoints.ts';
 import { requireScope, type AuthVariables } from '../auth.ts';
 import { EVENT_FILTER } from '../catalogue.ts';
-import { notFound } from '../errors.ts';
+import { ApiError, notFound } from '../errors.ts';
 import { Check, jsonBody, optBool, optInt, optString, queryLimit, unknownFields } from '../validate.ts';
 
 export interface EndpointRouteDeps {
@@ -15,6 +19,8 @@ export interface EndpointRouteDeps {
   readonly allowHttp: boolean;
   /** Default grace period of the previous secret after a rotation. */
   readonly graceMs: number;
+  /** Mounted under /v1/tenants/{tenantId} (c.var.tenant set by tenantGuard). */
+  readonly scoped: boolean;
 }
 
 const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/i;
@@ -25,6 +31,7 @@ const FIELDS = ['url', 'description', 'eventTypes', 'headers', 'rateLimitPerSeco
 export function endpointView(ep: Endpoint) {
   return {
     id: ep.id,
+    tenantId: tenantOf(ep),
     url: ep.url,
     description: ep.description,
     eventTypes: ep.eventTypes,
@@ -84,9 +91,12 @@ function readHeaders(check: Check, v: unknown): Record<string, string> | undefin
 
 export function endpointRoutes(d: EndpointRouteDeps) {
   const app = new Hono<{ Variables: AuthVariables }>();
-  const load = async (id: string) => {
+  type Ctx = { get(k: 'tenant'): AuthVariables['tenant'] };
+  const scope = (c: Ctx): string | undefined => (d.scoped ? c.get('tenant').id : undefined);
+  const load = async (c: Ctx, id: string) => {
     const ep = await d.store.get(id);
-    if (!ep) throw notFound('endpoint', id);
+    const tenantId = scope(c);
+    if (!ep || (tenantId !== undefined && tenantOf(ep) !== tenantId)) throw notFound('endpoint', id);
     return ep;
   };
 
@@ -101,8 +111,14 @@ export function endpointRoutes(d: EndpointRouteDeps) {
     const rate = optInt(check, body, 'rateLimitPerSecond', 1, 100_000, true) ?? null;
     const enabled = optBool(check, body, 'enabled');
     check.finish();
+    const tenantId = scope(c) ?? DEFAULT_TENANT;
+    if (d.scoped) {
+      const max = c.get('tenant').limits.maxEndpoints;
+      if ((await d.store.count(tenantId)) >= max)
+        throw new ApiError(409, 'limit_exceeded', `tenant ${tenantId} may have at most ${max} endpoints`);
+    }
     const ep = await d.store.create(
-      { url: url!, description, eventTypes, headers, rateLimitPerSecond: rate },
+      { url: url!, description, eventTypes, headers, rateLimitPerSecond: rate, tenantId },
       enabled === undefined ? {} : { enabled },
     );
     return c.json({ ...endpointView(ep), secret: ep.secrets[0]!.key }, 201);
@@ -115,14 +131,15 @@ export function endpointRoutes(d: EndpointRouteDeps) {
     if (cursor !== undefined && !/^ep_[0-9a-z]+$/.test(cursor))
       check.add('cursor', 'is not a cursor returned by this API');
     check.finish();
-    const page = await d.store.list({ cursor, limit });
+    const page = await d.store.list({ cursor, limit, tenantId: scope(c) });
     return c.json({ data: page.data.map(endpointView), nextCursor: page.nextCursor });
   });
 
-  app.get('/:id', requireScope('endpoints:read'), async (c) => c.json(endpointView(await load(c.req.param('id')))));
+  app.get('/:id', requireScope('endpoints:read'), async (c) => c.json(endpointView(await load(c, c.req.param('id')))));
 
   app.patch('/:id', requireScope('endpoints:write'), async (c) => {
     const id = c.req.param('id');
+    await load(c, id);
     const body = await jsonBody(c);
     const check = new Check();
     unknownFields(
@@ -148,6 +165,7 @@ export function endpointRoutes(d: EndpointRouteDeps) {
 
   app.delete('/:id', requireScope('endpoints:write'), async (c) => {
     const id = c.req.param('id');
+    await load(c, id);
     if (!(await d.store.delete(id))) throw notFound('endpoint', id);
     return c.body(null, 204);
   });
@@ -158,14 +176,14 @@ export function endpointRoutes(d: EndpointRouteDeps) {
   ] as const) {
     app.post(`/:id/${action}`, requireScope('endpoints:write'), async (c) => {
       const id = c.req.param('id');
-      await load(id);
+      await load(c, id);
       await d.store.setState(id, { enabled, reason: enabled ? null : 'paused', changedAt: Date.now() });
-      return c.json(endpointView(await load(id)));
+      return c.json(endpointView(await load(c, id)));
     });
   }
 
   app.get('/:id/secret', requireScope('endpoints:write'), async (c) => {
-    const ep = await load(c.req.param('id'));
+    const ep = await load(c, c.req.param('id'));
     const now = Date.now();
     const previous = ep.secrets.slice(1).filter((s) => s.expiresAt !== null && s.expiresAt > now);
     return c.json({
@@ -176,6 +194,7 @@ export function endpointRoutes(d: EndpointRouteDeps) {
 
   app.post('/:id/secret/rotate', requireScope('endpoints:write'), async (c) => {
     const id = c.req.param('id');
+    await load(c, id);
     const body = c.req.header('content-length') === '0' || !c.req.header('content-type') ? {} : await jsonBody(c);
     const check = new Check();
     unknownFields(check, body, ['graceSeconds']);

@@ -21,7 +21,13 @@ const view = (s: SourceConfig) => ({
   url: `/webhooks/${s.id}`,
 });
 
-export function sourceRoutes(store: WritableSourceStore) {
+/** Records which tenant a source's messages go to (admin/tenant-store.ts); null = the default tenant. */
+export type SetSourceTenant = (sourceId: string, tenantId: string | null) => Promise<void>;
+
+export const sourceTenantOf = (s: SourceConfig): string | null =>
+  typeof s.options.tenant === 'string' ? s.options.tenant : null;
+
+export function sourceRoutes(store: WritableSourceStore, setTenant: SetSourceTenant) {
   const app = new Hono<{ Variables: AuthVariables }>();
   app.get('/', requireScope('sources:read'), (c) => c.json({ data: store.list().map(view) }));
   app.get('/:id', requireScope('sources:read'), (c) => {
@@ -44,6 +50,7 @@ export function sourceRoutes(store: WritableSourceStore) {
     const secrets = body.secrets === undefined && existing ? existing.secrets : body.secrets;
     try {
       const s = await store.put({ ...body, id, secrets });
+      await setTenant(id, sourceTenantOf(s));
       return c.json(view(s), existing ? 200 : 201);
     } catch (err) {
       if (err instanceof ConfigError)
@@ -53,6 +60,7 @@ export function sourceRoutes(store: WritableSourceStore) {
   });
   app.delete('/:id', requireScope('sources:write'), async (c) => {
     if (!(await store.delete(c.req.param('id')))) throw notFound('source', c.req.param('id'));
+    await setTenant(c.req.param('id'), null);
     return c.body(null, 204);
   });
   return app;

@@ -10,4 +10,6 @@ export interface OutboundEvent {
   readonly createdAt: number;
   readonly payload: string;
   readonly endpointId: string | null;
+  /** Owner of the message (published ones); null = the tenant its source names, else the default tenant (tenant.ts). */
+  readonly tenantId?: string | null;
 }

@@ -21,6 +21,7 @@ export const TOPIC = {
   processorsWatermarks: 'processors.watermarks',
   stateResources: 'state.resources',
   outboundEvents: 'outbound.events',
+  outboundRequests: 'outbound.requests',
   outboundRetry: 'outbound.retry',
   outboundAttempts: 'outbound.attempts',
   outboundDlq: 'outbound.dlq',
