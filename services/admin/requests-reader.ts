@@ -17,13 +17,13 @@ import type { HooklineProducer } from '../common/kafka/producer.ts';
 import type { InMessage } from '../common/kafka/types.ts';
 import type { Logger } from '../common/logger.ts';
 import type { AvroCodec } from '../common/schemas.ts';
-import type { Kafka } from 'kafkajs';
+import type { KafkaClient } from '../common/kafka/client.ts';
 import { publishProblems, type PublishCheckDeps } from './publish-check.ts';
 import { PublishConflict, type Publisher } from './publisher.ts';
 import type { TenantStore } from './tenant-store.ts';
 
 export interface RequestsReaderDeps extends PublishCheckDeps {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly groupId: string;
   readonly topic: string;
   readonly dlqTopic: string;
