@@ -10,9 +10,9 @@
  */
 import { Hono } from 'hono';
 import { publishedResourceKey } from '../../common/contracts/publish.ts';
-import { tenantOf } from '../../common/contracts/tenant.ts';
 import type { EndpointStore } from '../../common/endpoints.ts';
 import { requireScope, type AuthVariables } from '../auth.ts';
+import { tenantScope } from './scope.ts';
 import { ApiError, notFound } from '../errors.ts';
 import type { DeliveryLog, Status, StoredMessage, Summary } from '../log-store.ts';
 import { Check, jsonBody, parseTime, queryLimit, unknownFields } from '../validate.ts';
@@ -46,15 +46,7 @@ export const summaryView = (s: Summary) => ({
 
 export function deliveryRoutes(d: DeliveryRouteDeps) {
   const app = new Hono<{ Variables: AuthVariables }>();
-  type Ctx = { get(k: 'tenant'): AuthVariables['tenant'] };
-  const scope = (c: Ctx): string | undefined => (d.scoped ? c.get('tenant').id : undefined);
-  /** The endpoint, if it exists and (scoped) belongs to the tenant; else 404. */
-  const load = async (c: Ctx, id: string) => {
-    const ep = await d.store.get(id);
-    const tenantId = scope(c);
-    if (!ep || (tenantId !== undefined && tenantOf(ep) !== tenantId)) throw notFound('endpoint', id);
-    return ep;
-  };
+  const { tenantIdOf: scope, loadEndpoint: load } = tenantScope(d.store, d.scoped);
 
   app.get('/deliveries', requireScope('deliveries:read'), async (c) => {
     const check = new Check();

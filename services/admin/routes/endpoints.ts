@@ -9,6 +9,7 @@ import { Hono } from 'hono';
 import { DEFAULT_TENANT, tenantOf } from '../../common/contracts/tenant.ts';
 import type { Endpoint, EndpointStore } from '../../common/endpoints.ts';
 import { requireScope, type AuthVariables } from '../auth.ts';
+import { tenantScope } from './scope.ts';
 import { EVENT_FILTER } from '../catalogue.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { Check, jsonBody, optBool, optInt, optString, queryLimit, unknownFields } from '../validate.ts';
@@ -91,14 +92,7 @@ function readHeaders(check: Check, v: unknown): Record<string, string> | undefin
 
 export function endpointRoutes(d: EndpointRouteDeps) {
   const app = new Hono<{ Variables: AuthVariables }>();
-  type Ctx = { get(k: 'tenant'): AuthVariables['tenant'] };
-  const scope = (c: Ctx): string | undefined => (d.scoped ? c.get('tenant').id : undefined);
-  const load = async (c: Ctx, id: string) => {
-    const ep = await d.store.get(id);
-    const tenantId = scope(c);
-    if (!ep || (tenantId !== undefined && tenantOf(ep) !== tenantId)) throw notFound('endpoint', id);
-    return ep;
-  };
+  const { tenantIdOf: scope, loadEndpoint: load } = tenantScope(d.store, d.scoped);
 
   app.post('/', requireScope('endpoints:write'), async (c) => {
     const body = await jsonBody(c);
