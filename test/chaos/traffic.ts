@@ -293,10 +293,12 @@ export async function startReceiver(): Promise<Receiver> {
       try {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
           type?: string;
-          data?: { resourceKey?: string };
+          data?: { resourceKey?: string; id?: string };
         };
         type = String(body.type);
-        resourceKey = String(body.data?.resourceKey ?? '');
+        // Outbound data is the canonical record (entity id) where the provider has a mapping, else the
+        // resource view (resourceKey): either names the resource the probe looks for.
+        resourceKey = String(body.data?.resourceKey ?? body.data?.id ?? '');
       } catch {
         /* recorded with empty fields */
       }
