@@ -35,6 +35,9 @@ step "chart tools (helm, kubernetes-validate)"
 bash deploy/helm/tools.sh helm
 bash deploy/helm/tools.sh validate
 
+step "browser for the console tests (chromium)"
+bash deploy/local/stack.sh browser
+
 # Every step runs even if an earlier one failed, so one run reports everything; the exit code is
 # non-zero if any step failed.
 status=0

@@ -958,6 +958,7 @@ usage: bash deploy/local/stack.sh <command>
   logs [part]        tail the logs (kafka, registry, redis, prometheus, alertmanager; default all)
   env                print KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL, PROMETHEUS_URL, ALERTMANAGER_URL
   kafka <tool> ...   Kafka CLI tools, e.g. 'kafka topics --list', 'kafka consumer-groups --list'
+  browser            install Chromium (Debian package) for the console's browser tests
 environment: KAFKA_PORT ($KAFKA_PORT) KAFKA_CONTROLLER_PORT ($KAFKA_CONTROLLER_PORT) REGISTRY_PORT ($REGISTRY_PORT)
   REDIS_PORT ($REDIS_PORT) PROMETHEUS_PORT ($PROMETHEUS_PORT) ALERTMANAGER_PORT ($ALERTMANAGER_PORT)
   HOOKLINE_SECURE ($HOOKLINE_SECURE) KAFKA_SASL_SSL_PORT ($KAFKA_SASL_SSL_PORT) KAFKA_HEAP ($KAFKA_HEAP) REGISTRY_HEAP ($REGISTRY_HEAP)
@@ -979,6 +980,8 @@ case ${1:-} in
   logs) cmd_logs "${2:-}" ;;
   env) print_env ;;
   kafka) shift; cmd_kafka "$@" ;;
+  # The console tests' browser (test/console): Debian's Chromium, driven by playwright-core.
+  browser) command -v chromium >/dev/null || apt_install chromium ;;
   -h | --help | help) usage ;;
   *) usage >&2; exit 2 ;;
 esac

@@ -24,6 +24,7 @@ import { catalogueRoutes } from './routes/catalogue.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
 import { endpointRoutes } from './routes/endpoints.ts';
 import { sourceRoutes } from './routes/sources.ts';
+import { consoleApp, type ConsoleDeps } from './console/index.ts';
 
 export interface AdminAppDeps {
   readonly keys: readonly ApiKey[];
@@ -50,6 +51,8 @@ export interface AdminAppDeps {
   /** Portal tokens (ADMIN_PORTAL_SECRET); undefined = not configured. */
   readonly portal?: PortalTokens | undefined;
   readonly onRequest?: (route: string, status: number) => void;
+  /** The console under /console (console/index.ts); undefined = not served. */
+  readonly console?: Omit<ConsoleDeps, 'fetch' | 'keys' | 'portal'> | undefined;
 }
 
 export function createAdminApp(d: AdminAppDeps): Hono {
@@ -81,6 +84,9 @@ export function createAdminApp(d: AdminAppDeps): Hono {
   );
   v1.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
   app.route('/v1', v1);
+  // The console calls this same app in-process with the session's credential (console/api.ts).
+  if (d.console)
+    app.route('/console', consoleApp({ ...d.console, keys: d.keys, portal: d.portal, fetch: (r) => app.fetch(r) }));
 
   app.onError((err, c) => {
     if (err instanceof ApiError) return sendError(c, err);

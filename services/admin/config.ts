@@ -5,6 +5,13 @@ import { parseApiKeys } from './auth.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+const httpUrl = () => (name: string, env: Env) => {
+  const v = optStr()(name, env);
+  if (v === undefined) return undefined;
+  if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(v)) throw new ConfigError(`${name} must be an http(s) URL, got "${v}"`);
+  return v.replace(/\/+$/, '');
+};
+
 export const adminSpec = {
   REDIS_KEY_PREFIX: str('hookline:'),
   /** "key:scope,scope;key2:*;key3@tenantId:scopes" — keys ≥ 16 characters; scopes endpoints:read|write, sources:read|write, deliveries:read|retry, tenants:read|write, messages:write, *; "@tenantId" binds a key to one tenant. */
@@ -40,6 +47,23 @@ export const adminSpec = {
   ADMIN_TENANT_RETENTION_MS: int(30 * 86_400_000, 86_400_000),
   /** Seed the source store from this file once (ids already in Redis are kept). */
   SOURCES_FILE: optStr(),
+  /** Console (console/README.md): the URL people reach the admin at (https → Secure cookies); default http://127.0.0.1:<HTTP_PORT>. */
+  ADMIN_PUBLIC_URL: httpUrl(),
+  /** The ingress URL providers post to, shown on the sources pages; default http://127.0.0.1:8080. */
+  ADMIN_INGRESS_PUBLIC_URL: httpUrl(),
+  /** CSP frame-ancestors of the tenant console (embedding): 'none', 'self' or space-separated origins. */
+  ADMIN_CONSOLE_FRAME_ANCESTORS: (name: string, env: Env) => {
+    const v = str("'none'")(name, env).trim();
+    for (const part of v.split(/\s+/))
+      if (!/^('none'|'self'|https?:\/\/(\*\.)?[a-z0-9.-]+(:\d{1,5})?)$/i.test(part))
+        throw new ConfigError(`${name}: "${part}" is not 'none', 'self' or an http(s) origin`);
+    if (v.includes("'none'") && v !== "'none'") throw new ConfigError(`${name}: 'none' cannot be combined`);
+    return v;
+  },
+  /** How long a console session lasts (a tenant's never outlives its portal token). */
+  ADMIN_CONSOLE_SESSION_TTL_S: int(8 * 3600, 60, 7 * 86_400),
+  /** Trace UI link for the event explorer, with {traceId} (e.g. http://jaeger:16686/trace/{traceId}). */
+  ADMIN_TRACE_URL: optStr(),
 } satisfies Spec;
 
 export type AdminConfig = ConfigOf<typeof adminSpec>;

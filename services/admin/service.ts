@@ -28,6 +28,7 @@ import { sourceTenantOf } from './routes/sources.ts';
 import { createTenantStore } from './tenant-store.ts';
 import { listUndelivered } from './undelivered.ts';
 import { adminMetrics } from './metrics.ts';
+import { sessionStore } from './console/session.ts';
 
 export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): Promise<Started> {
   const { config: c, redis, logger } = deps;
@@ -171,6 +172,14 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
     maxRecover: c.ADMIN_MAX_RECOVER,
     logger,
     onRequest: metrics.request,
+    console: {
+      sessions: sessionStore(redis, prefix),
+      frameAncestors: c.ADMIN_CONSOLE_FRAME_ANCESTORS,
+      sessionTtlMs: c.ADMIN_CONSOLE_SESSION_TTL_S * 1000,
+      publicUrl: c.ADMIN_PUBLIC_URL ?? `http://127.0.0.1${c.HTTP_PORT ? `:${c.HTTP_PORT}` : ''}`,
+      ingressUrl: c.ADMIN_INGRESS_PUBLIC_URL ?? 'http://127.0.0.1:8080',
+      traceUrl: c.ADMIN_TRACE_URL,
+    },
   });
 
   return {

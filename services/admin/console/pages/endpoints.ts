@@ -1,0 +1,238 @@
+/**
+ * /console/endpoints and /console/endpoints/{id}: status, recent success rate, disabled reason;
+ * pause/resume, rotate secret (the new secret shown once), show secret, recover since a time.
+ * Tenants see only their own endpoints: the API (tenant-scoped) answers 404 for any other id.
+ */
+import type { Hono } from 'hono';
+import { html } from 'hono/html';
+import { failure, field, render, type ConsoleEnv, type Ctx, type PageDeps } from '../context.ts';
+import { badge, codeBlock, csrfField, empty, errorBox, pct, time, trunc, withQuery, type Html } from '../layout.ts';
+import type { Session } from '../session.ts';
+
+export interface EndpointView {
+  id: string;
+  tenantId: string;
+  url: string;
+  description: string;
+  eventTypes: string[];
+  headers: Record<string, string>;
+  rateLimitPerSecond: number | null;
+  enabled: boolean;
+  disabledReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+interface Summary {
+  status: string;
+}
+interface Secrets {
+  secret: string;
+  previous: { secret: string; expiresAt: string }[];
+}
+
+export function stateBadge(ep: EndpointView): Html {
+  if (ep.enabled) return badge('active', 'ok');
+  return ep.disabledReason === 'paused' ? badge('paused', 'warn') : badge('disabled', 'bad');
+}
+
+async function successRate(d: PageDeps, s: Session, id: string): Promise<{ rate: number | null; n: number }> {
+  const r = await d.api.scoped<{ data: Summary[] }>(
+    s,
+    'GET',
+    `/deliveries?endpointId=${encodeURIComponent(id)}&limit=100`,
+  );
+  if (!r.ok || r.data.data.length === 0) return { rate: null, n: 0 };
+  const ok = r.data.data.filter((m) => m.status === 'SUCCEEDED').length;
+  return { rate: ok / r.data.data.length, n: r.data.data.length };
+}
+
+const NAV = '/console/endpoints';
+
+export function endpointPages(app: Hono<ConsoleEnv>, d: PageDeps): void {
+  app.get('/endpoints', async (c) => {
+    const s = c.get('session');
+    const cursor = c.req.query('cursor');
+    const r = await d.api.scoped<{ data: EndpointView[]; nextCursor: string | null }>(
+      s,
+      'GET',
+      withQuery('/endpoints', { limit: '50', cursor }),
+    );
+    if (!r.ok) return failure(c, 'Endpoints', r, NAV);
+    const rates = await Promise.all(r.data.data.map((ep) => successRate(d, s, ep.id)));
+    const body = r.data.data.length
+      ? html`<div class="table-wrap">
+            <table>
+              <caption>
+                Endpoints (success rate over each endpoint's last 100 messages)
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">Endpoint</th>
+                  ${s.kind === 'operator' ? html`<th scope="col">Tenant</th>` : ''}
+                  <th scope="col">URL</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Success</th>
+                  <th scope="col">Event types</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${r.data.data.map(
+                  (ep, i) =>
+                    html`<tr>
+                      <td><a href="/console/endpoints/${encodeURIComponent(ep.id)}">${ep.id}</a></td>
+                      ${s.kind === 'operator' ? html`<td>${ep.tenantId}</td>` : ''}
+                      <td>${trunc(ep.url, 56)}</td>
+                      <td>${stateBadge(ep)} ${ep.enabled ? '' : trunc(ep.disabledReason, 32)}</td>
+                      <td>${pct(rates[i]?.rate)}</td>
+                      <td>${trunc(ep.eventTypes.join(', ') || '*', 40)}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>
+          </div>
+          ${
+            r.data.nextCursor
+              ? html`<p><a href="${withQuery(NAV, { cursor: r.data.nextCursor })}">Next page →</a></p>`
+              : ''
+          }`
+      : empty(
+          s.kind === 'operator'
+            ? 'No endpoints yet. Create one with POST /v1/tenants/{tenantId}/endpoints (see the admin README).'
+            : 'You have no endpoints yet.',
+        );
+    return render(c, { title: 'Endpoints', nav: NAV }, body);
+  });
+
+  app.get('/endpoints/:id', async (c) => show(c, d));
+
+  for (const action of ['pause', 'resume'] as const) {
+    app.post(`/endpoints/:id/${action}`, async (c) => {
+      const id = c.req.param('id');
+      const r = await d.api.scoped(c.get('session'), 'POST', `/endpoints/${encodeURIComponent(id)}/${action}`);
+      if (!r.ok) return failure(c, 'Endpoint', r, NAV);
+      return show(c, d, action === 'pause' ? 'Endpoint paused.' : 'Endpoint resumed.');
+    });
+  }
+
+  app.post('/endpoints/:id/rotate', async (c) => {
+    const id = c.req.param('id');
+    const grace = Number(field(c, 'graceSeconds') || '86400');
+    const r = await d.api.scoped<Secrets>(
+      c.get('session'),
+      'POST',
+      `/endpoints/${encodeURIComponent(id)}/secret/rotate`,
+      {
+        graceSeconds: Number.isFinite(grace) ? grace : 86400,
+      },
+    );
+    if (!r.ok) return failure(c, 'Endpoint', r, NAV);
+    return show(c, d, 'Secret rotated. The previous secret keeps signing until its expiry.', r.data);
+  });
+
+  app.post('/endpoints/:id/secret', async (c) => {
+    const id = c.req.param('id');
+    const r = await d.api.scoped<Secrets>(c.get('session'), 'GET', `/endpoints/${encodeURIComponent(id)}/secret`);
+    if (!r.ok) return failure(c, 'Endpoint', r, NAV);
+    return show(c, d, undefined, r.data);
+  });
+
+  app.post('/endpoints/:id/recover', async (c) => {
+    const id = c.req.param('id');
+    const since = new Date(field(c, 'since'));
+    if (Number.isNaN(since.getTime()))
+      return show(c, d, undefined, undefined, errorBox('Recover', 'Give the time to recover from.'));
+    const r = await d.api.scoped<{ queued: number; truncated: boolean }>(
+      c.get('session'),
+      'POST',
+      `/endpoints/${encodeURIComponent(id)}/recover`,
+      { since: since.toISOString() },
+    );
+    if (!r.ok) return show(c, d, undefined, undefined, errorBox('Recover refused', r.message));
+    const more = r.data.truncated ? ' (more remain: recover again)' : '';
+    return show(c, d, `${r.data.queued} failed message(s) queued for redelivery${more}.`);
+  });
+}
+
+async function show(c: Ctx, d: PageDeps, flash?: string, secrets?: Secrets, problem?: Html) {
+  const s = c.get('session');
+  const id = c.req.param('id') ?? '';
+  const r = await d.api.scoped<EndpointView>(s, 'GET', `/endpoints/${encodeURIComponent(id)}`);
+  if (!r.ok) return failure(c, 'Endpoint', r, NAV);
+  const ep = r.data;
+  const rate = await successRate(d, s, ep.id);
+  const enc = encodeURIComponent(ep.id);
+  const hourAgo = new Date(Date.now() - 3600_000).toISOString().slice(0, 16);
+  const body = html`${problem ?? ''}
+    <section class="card" aria-labelledby="ep-facts">
+      <h2 id="ep-facts">${ep.id}</h2>
+      <dl class="facts">
+        <dt>URL</dt>
+        <dd class="wrap">${ep.url}</dd>
+        ${
+          s.kind === 'operator'
+            ? html`<dt>Tenant</dt>
+                <dd>${ep.tenantId}</dd>`
+            : ''
+        }
+        <dt>Status</dt>
+        <dd>${stateBadge(ep)} ${ep.enabled ? '' : html`<span class="wrap">${ep.disabledReason ?? ''}</span>`}</dd>
+        <dt>Success rate</dt>
+        <dd>${pct(rate.rate)} <span class="muted">of the last ${rate.n} message(s)</span></dd>
+        <dt>Description</dt>
+        <dd class="wrap">${ep.description || '—'}</dd>
+        <dt>Event types</dt>
+        <dd class="wrap">${ep.eventTypes.join(', ') || '* (all)'}</dd>
+        <dt>Rate limit</dt>
+        <dd>${ep.rateLimitPerSecond === null ? 'none' : `${ep.rateLimitPerSecond}/s`}</dd>
+        <dt>Created</dt>
+        <dd>${time(ep.createdAt)}</dd>
+      </dl>
+      <p><a href="${withQuery('/console/deliveries', { endpointId: ep.id })}">Deliveries to this endpoint →</a></p>
+    </section>
+    ${
+      secrets
+        ? html`<section class="card" aria-labelledby="ep-secret">
+            <h2 id="ep-secret">Signing secret</h2>
+            <p>Current: <code class="wrap secret">${secrets.secret}</code></p>
+            ${secrets.previous.map(
+              (p) =>
+                html`<p>Previous, valid until ${time(p.expiresAt)}: <code class="wrap secret">${p.secret}</code></p>`,
+            )}
+          </section>`
+        : ''
+    }
+    <section class="card actions" aria-labelledby="ep-actions">
+      <h2 id="ep-actions">Actions</h2>
+      <form method="post" action="/console/endpoints/${enc}/${ep.enabled ? 'pause' : 'resume'}">
+        ${csrfField(s)}<button type="submit">${ep.enabled ? 'Pause' : 'Resume'}</button>
+      </form>
+      <form method="post" action="/console/endpoints/${enc}/secret">
+        ${csrfField(s)}<button type="submit" class="secondary">Show secret</button>
+      </form>
+      <form method="post" action="/console/endpoints/${enc}/rotate" data-confirm="Rotate this endpoint's secret?">
+        ${csrfField(s)}
+        <label for="grace">Old secret valid for</label>
+        <select id="grace" name="graceSeconds">
+          <option value="86400">24 hours</option>
+          <option value="3600">1 hour</option>
+          <option value="0">0 (stop now)</option>
+        </select>
+        <button type="submit">Rotate secret</button>
+      </form>
+      <form
+        method="post"
+        action="/console/endpoints/${enc}/recover"
+        data-confirm="Re-send every failed message since then?"
+      >
+        ${csrfField(s)}
+        <label for="since">Recover failed since (UTC)</label>
+        <input id="since" name="since" type="datetime-local" value="${hourAgo}" />
+        <button type="submit">Recover</button>
+      </form>
+    </section>
+    <details class="card">
+      <summary>Custom headers</summary>
+      ${codeBlock(ep.headers, 'Custom headers')}
+    </details>`;
+  return render(c, { title: 'Endpoint', nav: NAV, flash }, body);
+}
