@@ -30,6 +30,8 @@ const env: Record<string, string> = {
   SOURCES_STORE: process.env.SOURCES_STORE ?? 'redis',
   ADMIN_API_KEYS: process.env.ADMIN_API_KEYS ?? `${DEMO_ADMIN_KEY}:*`,
   ADMIN_ALLOW_HTTP: process.env.ADMIN_ALLOW_HTTP ?? 'true',
+  // Signs the demo's tenant-console login link (portal tokens); a local-only value.
+  ADMIN_PORTAL_SECRET: process.env.ADMIN_PORTAL_SECRET ?? 'demo-portal-secret-local-only-0123456789',
   DISPATCHER_ALLOWED_NETWORKS: process.env.DISPATCHER_ALLOWED_NETWORKS ?? '127.0.0.1/32,::1/128',
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
 };
@@ -98,6 +100,7 @@ if (!process.argv.includes('--no-demo')) {
   const code = await new Promise<number | null>((r) => demo.once('exit', r));
   if (code !== 0) process.stdout.write(`!! demo exited with ${code}\n`);
 }
+await printConsole();
 if (process.argv.includes('--exit-after-demo')) {
   await stopAll();
   process.exit(0);
@@ -105,3 +108,27 @@ if (process.argv.includes('--exit-after-demo')) {
 process.stdout.write(
   '\nhookline is running. Ctrl-C stops the services; `npm run stack:down` stops Kafka, the registry and Redis.\n',
 );
+
+/** The console's URL, how an operator logs in, and a tenant-view login link (a 1 h portal token). */
+async function printConsole(): Promise<void> {
+  if (!children.has('admin')) return;
+  const admin = env.ADMIN_PUBLIC_URL ?? `http://127.0.0.1:${PORTS.admin}`;
+  const key = process.env.ADMIN_API_KEYS ? '<a key from ADMIN_API_KEYS>' : DEMO_ADMIN_KEY;
+  let tenantLink = '(no portal token: see the admin log)';
+  if (!process.env.ADMIN_API_KEYS) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${PORTS.admin}/v1/tenants/default/portal-token`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${DEMO_ADMIN_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ ttlSeconds: 3600 }),
+      });
+      if (res.ok) tenantLink = `${admin}/console/login?token=${((await res.json()) as { token: string }).token}`;
+    } catch {
+      /* the admin is not answering: the link line says so */
+    }
+  }
+  process.stdout.write(
+    `\n== console\n  operator:     ${admin}/console/login  (log in with the admin key ${key})\n` +
+      `  tenant view:  ${tenantLink}  (tenant "default", valid 1 h)\n`,
+  );
+}

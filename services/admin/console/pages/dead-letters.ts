@@ -231,9 +231,10 @@ export function traceLink(d: PageDeps, traceId: string) {
 }
 
 /** A route the admin does not serve (or serves without its operations backend): say so, show no data. */
-export function unavailable(c: Ctx, r: { status: number; message: string }) {
+export function unavailable(c: Ctx, r: { status: number; code: string; message: string }) {
   if (r.status !== 404 && r.status !== 501) return undefined;
-  if (r.status === 404 && !/no route/.test(r.message)) return undefined;
+  // A missing route answers 404 without the API's JSON error body (code "error" in api.ts).
+  if (r.status === 404 && r.code !== 'error' && !/no route/.test(r.message)) return undefined;
   return render(
     c,
     { title: 'Not available', nav: c.req.path },
