@@ -7,7 +7,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 export const adminSpec = {
   REDIS_KEY_PREFIX: str('hookline:'),
-  /** "key:scope,scope;key2:*;key3@tenantId:scopes" — keys ≥ 16 characters; scopes endpoints:read|write, sources:read|write, deliveries:read|retry, tenants:read|write, messages:write, *; "@tenantId" binds a key to one tenant. */
+  /** "key:scope,scope;key2:*;key3@tenantId:scopes" — keys ≥ 16 characters; scopes endpoints:read|write, sources:read|write, deliveries:read|retry, tenants:read|write, messages:write, operations:read|write (dead letters, replay, explorer, overview), *; "@tenantId" binds a key to one tenant. */
   ADMIN_API_KEYS: (name: string, env: Env) => parseApiKeys(str()(name, env), name),
   /** Accept http:// endpoint URLs (local development only). */
   ADMIN_ALLOW_HTTP: bool(false),

@@ -171,6 +171,15 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
     maxRecover: c.ADMIN_MAX_RECOVER,
     logger,
     onRequest: metrics.request,
+    operations: {
+      kafka: deps.kafka,
+      admin: deps.admin,
+      avro: deps.avro,
+      topic: deps.topic,
+      topicPrefix: c.TOPIC_PREFIX,
+      groupPrefix: `${c.GROUP_PREFIX}.${c.TOPIC_PREFIX}`,
+      lag: () => lag.refresh(),
+    },
   });
 
   return {
