@@ -27,6 +27,7 @@ import { sourceRoutes } from './routes/sources.ts';
 import type { OperationsDeps } from './operations.ts';
 import { deadLetterRoutes } from './routes/operations-dlq.ts';
 import { replayRoutes } from './routes/operations-replay.ts';
+import { eventRoutes } from './routes/operations-events.ts';
 
 export interface AdminAppDeps {
   readonly keys: readonly ApiKey[];
@@ -58,7 +59,7 @@ export interface AdminAppDeps {
 }
 
 /** Admin-only operations routes (the console's backend): dead letters, replay, groups. */
-const OPERATIONS = ['/dead-letters', '/dead-letters/*', '/replay', '/consumer-groups'];
+const OPERATIONS = ['/dead-letters', '/dead-letters/*', '/replay', '/consumer-groups', '/events/*'];
 
 export function createAdminApp(d: AdminAppDeps): Hono {
   const app = new Hono();
@@ -90,6 +91,7 @@ export function createAdminApp(d: AdminAppDeps): Hono {
   for (const p of OPERATIONS) v1.use(p, requireAdmin());
   v1.route('/dead-letters', deadLetterRoutes(d.operations));
   v1.route('/', replayRoutes(d.operations));
+  v1.route('/events', eventRoutes(d.operations, d.log));
   v1.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
   app.route('/v1', v1);
 

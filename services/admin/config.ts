@@ -38,6 +38,13 @@ export const adminSpec = {
   ADMIN_TENANT_PUBLISH_PER_SECOND: int(0, 0, 1_000_000),
   ADMIN_TENANT_MAX_PAYLOAD_BYTES: int(256 * 1024, 64, 4 * 1024 * 1024),
   ADMIN_TENANT_RETENTION_MS: int(30 * 86_400_000, 86_400_000),
+  /** Trace UI link of the event explorer, e.g. http://127.0.0.1:16686/trace/{traceId}; unset = no link. */
+  ADMIN_TRACE_URL_TEMPLATE: (name: string, env: Env) => {
+    const v = optStr()(name, env);
+    if (v !== undefined && (!/^https?:\/\//.test(v) || !v.includes('{traceId}')))
+      throw new ConfigError(`${name} must be an http(s) URL containing {traceId}`);
+    return v;
+  },
   /** Seed the source store from this file once (ids already in Redis are kept). */
   SOURCES_FILE: optStr(),
 } satisfies Spec;

@@ -193,7 +193,77 @@ const schemas: Record<string, Json> = {
   },
 };
 
+const STEP = {
+  type: 'object',
+  required: ['stage', 'topic', 'partition', 'offset', 'at', 'read', 'detail'],
+  properties: {
+    stage: { type: 'string', enum: ['raw', 'normalized', 'domain', 'stale', 'dead-letter', 'outbound', 'attempt'] },
+    topic: nullable(str),
+    partition: nullable(int),
+    offset: nullable(offset),
+    at: ts,
+    read: { type: 'boolean', description: 'false: known from a later record’s pointer, not read in this search' },
+    detail: {
+      type: 'object',
+      description: 'Per stage: deliveryId, eventType, reason, messageId, endpointId, outcome…',
+    },
+  },
+};
+schemas.EventSearch = {
+  type: 'object',
+  required: ['q', 'kind', 'since', 'until', 'scanned', 'truncated', 'events'],
+  properties: {
+    q: str,
+    kind: { type: 'string', enum: ['event', 'delivery', 'resource', 'trace', 'id'] },
+    since: ts,
+    until: ts,
+    scanned: { type: 'integer', description: 'Kafka records read' },
+    truncated: { type: 'boolean', description: 'Stopped at maxScan or the time limit: widen or narrow and retry' },
+    events: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['eventId', 'outcome', 'path'],
+        properties: {
+          eventId: str,
+          eventType: nullable(str),
+          sourceId: nullable(str),
+          resourceKey: nullable(str),
+          deliveryId: nullable(str),
+          traceId: nullable(str),
+          traceUrl: nullable(str),
+          outcome: {
+            type: 'string',
+            enum: ['delivered', 'dead-lettered', 'stale', 'outbound', 'sequenced', 'normalized', 'received'],
+          },
+          path: { type: 'array', items: STEP },
+        },
+      },
+    },
+  },
+};
+
 const paths: Record<string, Json> = {
+  '/v1/events/search': {
+    get: op(
+      'Event explorer: find an event and its path through the pipeline',
+      'operations:read',
+      {
+        parameters: [
+          q('q', 'Event id, provider delivery id, resource key or trace id', str, true),
+          q('kind', 'Force the reading of q (default: detected)', {
+            type: 'string',
+            enum: ['event', 'delivery', 'resource', 'trace'],
+          }),
+          q('since', 'Window start (default 24 h ago, at most 30 days)', ts),
+          q('maxScan', 'Most Kafka records read (default 100000)', int),
+          q('limit', 'Most events answered (default 20)', int),
+        ],
+      },
+      { 200: { description: 'Matching events, newest first', ...json(ref('EventSearch')) } },
+      [400],
+    ),
+  },
   '/v1/dead-letters': {
     get: op(
       'List dead letters of one DLQ topic',

@@ -23,6 +23,8 @@ export interface OperationsDeps {
   readonly groupPrefix: string;
   /** Reads consumer lag and DLQ depth now (lag.ts). */
   readonly lag: () => Promise<LagFigures>;
+  /** Link to a trace UI (ADMIN_TRACE_URL_TEMPLATE with {traceId}); undefined = no link. */
+  readonly traceUrl?: ((traceId: string) => string) | undefined;
 }
 
 /** Logical name of a physical topic (the prefix removed), for answers. */

@@ -179,6 +179,10 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
       topicPrefix: c.TOPIC_PREFIX,
       groupPrefix: `${c.GROUP_PREFIX}.${c.TOPIC_PREFIX}`,
       lag: () => lag.refresh(),
+      traceUrl:
+        c.ADMIN_TRACE_URL_TEMPLATE === undefined
+          ? undefined
+          : (id) => c.ADMIN_TRACE_URL_TEMPLATE!.replaceAll('{traceId}', encodeURIComponent(id)),
     },
   });
 
