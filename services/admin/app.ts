@@ -25,6 +25,10 @@ import { deliveryRoutes } from './routes/deliveries.ts';
 import { endpointRoutes } from './routes/endpoints.ts';
 import { sourceRoutes } from './routes/sources.ts';
 import { consoleApp, type ConsoleDeps } from './console/index.ts';
+import type { OperationsDeps } from './operations.ts';
+import { deadLetterRoutes } from './routes/operations-dlq.ts';
+import { replayRoutes } from './routes/operations-replay.ts';
+import { eventRoutes } from './routes/operations-events.ts';
 
 export interface AdminAppDeps {
   readonly keys: readonly ApiKey[];
@@ -53,7 +57,12 @@ export interface AdminAppDeps {
   readonly onRequest?: (route: string, status: number) => void;
   /** The console under /console (console/index.ts); undefined = not served. */
   readonly console?: Omit<ConsoleDeps, 'fetch' | 'keys' | 'portal'> | undefined;
+  /** Dead letters, replay, explorer, overview (operations.ts); undefined = those routes answer 501. */
+  readonly operations?: OperationsDeps | undefined;
 }
+
+/** Admin-only operations routes (the console's backend): dead letters, replay, groups. */
+const OPERATIONS = ['/dead-letters', '/dead-letters/*', '/replay', '/consumer-groups', '/events/*'];
 
 export function createAdminApp(d: AdminAppDeps): Hono {
   const app = new Hono();
@@ -82,6 +91,10 @@ export function createAdminApp(d: AdminAppDeps): Hono {
     '/sources',
     sourceRoutes(d.sources, (id, t) => d.tenants.setSourceTenant(id, t)),
   );
+  for (const p of OPERATIONS) v1.use(p, requireAdmin());
+  v1.route('/dead-letters', deadLetterRoutes(d.operations));
+  v1.route('/', replayRoutes(d.operations));
+  v1.route('/events', eventRoutes(d.operations, d.log));
   v1.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
   app.route('/v1', v1);
   // The console calls this same app in-process with the session's credential (console/api.ts).

@@ -14,7 +14,7 @@ const httpUrl = () => (name: string, env: Env) => {
 
 export const adminSpec = {
   REDIS_KEY_PREFIX: str('hookline:'),
-  /** "key:scope,scope;key2:*;key3@tenantId:scopes" — keys ≥ 16 characters; scopes endpoints:read|write, sources:read|write, deliveries:read|retry, tenants:read|write, messages:write, *; "@tenantId" binds a key to one tenant. */
+  /** "key:scope,scope;key2:*;key3@tenantId:scopes" — keys ≥ 16 characters; scopes endpoints:read|write, sources:read|write, deliveries:read|retry, tenants:read|write, messages:write, operations:read|write (dead letters, replay, explorer, overview), *; "@tenantId" binds a key to one tenant. */
   ADMIN_API_KEYS: (name: string, env: Env) => parseApiKeys(str()(name, env), name),
   /** Accept http:// endpoint URLs (local development only). */
   ADMIN_ALLOW_HTTP: bool(false),
@@ -45,6 +45,13 @@ export const adminSpec = {
   ADMIN_TENANT_PUBLISH_PER_SECOND: int(0, 0, 1_000_000),
   ADMIN_TENANT_MAX_PAYLOAD_BYTES: int(256 * 1024, 64, 4 * 1024 * 1024),
   ADMIN_TENANT_RETENTION_MS: int(30 * 86_400_000, 86_400_000),
+  /** Trace UI link of the event explorer, e.g. http://127.0.0.1:16686/trace/{traceId}; unset = no link. */
+  ADMIN_TRACE_URL_TEMPLATE: (name: string, env: Env) => {
+    const v = optStr()(name, env);
+    if (v !== undefined && (!/^https?:\/\//.test(v) || !v.includes('{traceId}')))
+      throw new ConfigError(`${name} must be an http(s) URL containing {traceId}`);
+    return v;
+  },
   /** Seed the source store from this file once (ids already in Redis are kept). */
   SOURCES_FILE: optStr(),
   /** Console (console/README.md): the URL people reach the admin at (https → Secure cookies); default http://127.0.0.1:<HTTP_PORT>. */
@@ -62,8 +69,6 @@ export const adminSpec = {
   },
   /** How long a console session lasts (a tenant's never outlives its portal token). */
   ADMIN_CONSOLE_SESSION_TTL_S: int(8 * 3600, 60, 7 * 86_400),
-  /** Trace UI link for the event explorer, with {traceId} (e.g. http://jaeger:16686/trace/{traceId}). */
-  ADMIN_TRACE_URL: optStr(),
 } satisfies Spec;
 
 export type AdminConfig = ConfigOf<typeof adminSpec>;

@@ -178,7 +178,20 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
       sessionTtlMs: c.ADMIN_CONSOLE_SESSION_TTL_S * 1000,
       publicUrl: c.ADMIN_PUBLIC_URL ?? `http://127.0.0.1${c.HTTP_PORT ? `:${c.HTTP_PORT}` : ''}`,
       ingressUrl: c.ADMIN_INGRESS_PUBLIC_URL ?? 'http://127.0.0.1:8080',
-      traceUrl: c.ADMIN_TRACE_URL,
+      traceUrl: c.ADMIN_TRACE_URL_TEMPLATE,
+    },
+    operations: {
+      kafka: deps.kafka,
+      admin: deps.admin,
+      avro: deps.avro,
+      topic: deps.topic,
+      topicPrefix: c.TOPIC_PREFIX,
+      groupPrefix: `${c.GROUP_PREFIX}.${c.TOPIC_PREFIX}`,
+      lag: () => lag.refresh(),
+      traceUrl:
+        c.ADMIN_TRACE_URL_TEMPLATE === undefined
+          ? undefined
+          : (id) => c.ADMIN_TRACE_URL_TEMPLATE!.replaceAll('{traceId}', encodeURIComponent(id)),
     },
   });
 
