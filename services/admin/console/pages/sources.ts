@@ -16,14 +16,16 @@ interface SourceView {
   options: Record<string, unknown>;
   url: string;
 }
-/** /v1/sources/{id}/stats or the stats inside /v1/sources (console-api), when present. */
+/** GET /v1/source-stats (data[]) and /v1/sources/{id}/stats. */
 export interface SourceStats {
-  lastReceivedAt?: string | number | null;
-  ratePerMinute?: number | null;
-  received?: number | null;
-  unauthorized?: Record<string, number> | null;
-  duplicatesDropped?: number | null;
-  quiet?: boolean | null;
+  sourceId: string;
+  lastReceivedAt: string | null;
+  receivedLastHour: number;
+  perMinute: number;
+  unauthorized: number;
+  rejectedByReason: Record<string, number>;
+  duplicatesDropped: number;
+  quiet: boolean | null;
 }
 
 const NAV = '/console/sources';
@@ -35,17 +37,13 @@ export function sourcePages(app: Hono<ConsoleEnv>, d: PageDeps): void {
     if (c.get('session').kind !== 'operator') return notFoundPage(c);
     const r = await d.api.call<{ data: SourceView[] }>(c.get('session'), 'GET', '/v1/sources');
     if (!r.ok) return failure(c, 'Sources', r, NAV);
-    const stats = await d.api.call<{ data: ({ id?: string; sourceId?: string } & SourceStats)[] }>(
-      c.get('session'),
-      'GET',
-      '/v1/sources/stats',
-    );
-    const byId = new Map((stats.ok ? (stats.data.data ?? []) : []).map((x) => [x.sourceId ?? x.id ?? '', x]));
+    const stats = await d.api.call<{ data: SourceStats[] }>(c.get('session'), 'GET', '/v1/source-stats');
+    const byId = new Map((stats.ok ? stats.data.data : []).map((x) => [x.sourceId, x]));
     const list = r.data.data.length
       ? html`<div class="table-wrap">
           <table>
             <caption>
-              Sources${stats.ok ? '' : ' (statistics are not available in this version of the admin API)'}
+              Sources${stats.ok ? ' (traffic over the last hour)' : ` (no traffic figures: ${stats.message})`}
             </caption>
             <thead>
               <tr>
@@ -64,10 +62,10 @@ export function sourcePages(app: Hono<ConsoleEnv>, d: PageDeps): void {
                 return html`<tr>
                   <td><a href="/console/sources/${encodeURIComponent(src.id)}">${src.id}</a></td>
                   <td>${src.provider}</td>
-                  <td>${st ? html`${time(st.lastReceivedAt ?? null)} ${quiet(st)}` : '—'}</td>
-                  <td>${st?.ratePerMinute != null ? `${st.ratePerMinute.toFixed(1)}/min` : '—'}</td>
-                  <td>${st?.unauthorized ? sum(st.unauthorized) : '—'}</td>
-                  <td>${st?.duplicatesDropped ?? '—'}</td>
+                  <td>${st ? html`${time(st.lastReceivedAt)} ${quiet(st)}` : '—'}</td>
+                  <td>${st ? `${st.perMinute.toFixed(1)}/min` : '—'}</td>
+                  <td>${st ? st.unauthorized : '—'}</td>
+                  <td>${st ? st.duplicatesDropped : '—'}</td>
                   <td>${trunc(providerUrl(src.id), 60)}</td>
                 </tr>`;
               })}
@@ -99,7 +97,12 @@ export function sourcePages(app: Hono<ConsoleEnv>, d: PageDeps): void {
   });
 }
 
-const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+const reasons = (r: Record<string, number>) =>
+  Object.keys(r).length
+    ? html`<ul class="plain">
+        ${Object.entries(r).map(([k, v]) => html`<li>${k}: ${v}</li>`)}
+      </ul>`
+    : 'none';
 const quiet = (st: SourceStats) => (st.quiet ? badge('gone quiet', 'warn') : '');
 
 async function save(c: Ctx, d: PageDeps, id: string) {
@@ -154,23 +157,19 @@ async function show(c: Ctx, d: PageDeps, providerUrl: (id: string) => string, fl
   const stats = st.ok
     ? html`<dl class="facts">
         <dt>Last received</dt>
-        <dd>${time(st.data.lastReceivedAt ?? null)} ${quiet(st.data)}</dd>
+        <dd>${time(st.data.lastReceivedAt)} ${quiet(st.data)}</dd>
         <dt>Rate</dt>
-        <dd>${st.data.ratePerMinute != null ? `${st.data.ratePerMinute.toFixed(1)}/min` : '—'}</dd>
+        <dd>${st.data.perMinute.toFixed(1)}/min (${st.data.receivedLastHour} in the last hour)</dd>
         <dt>Duplicates dropped</dt>
-        <dd>${st.data.duplicatesDropped ?? '—'}</dd>
-        <dt>401s by reason</dt>
-        <dd>
-          ${
-            Object.entries(st.data.unauthorized ?? {}).length
-              ? html`<ul class="plain">
-                  ${Object.entries(st.data.unauthorized ?? {}).map(([k, v]) => html`<li>${k}: ${v}</li>`)}
-                </ul>`
-              : 'none'
-          }
-        </dd>
+        <dd>${st.data.duplicatesDropped}</dd>
+        <dt>401s</dt>
+        <dd>${st.data.unauthorized}</dd>
+        <dt>Refused by reason</dt>
+        <dd>${reasons(st.data.rejectedByReason)}</dd>
+        <dt>Gone quiet</dt>
+        <dd>${st.data.quiet === null ? 'unknown (needs Prometheus)' : st.data.quiet ? 'yes' : 'no'}</dd>
       </dl>`
-    : empty('Per-source statistics are not available in this version of the admin API.');
+    : empty(`No traffic figures: ${st.message}`);
   const enc = encodeURIComponent(src.id);
   const body = html`${problem ?? ''}
     <section class="card" aria-labelledby="src-facts">
