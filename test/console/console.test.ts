@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { runDemo, type DemoResult } from '../../scripts/demo.ts';
 import { receiver, type Receiver } from '../dispatcher/helpers.ts';
 import { eventually, provision, uniquePrefix } from '../helpers/env.ts';
-import { ROOT, startServiceProcess, type ServiceProcess } from '../helpers/services.ts';
+import { freePort, ROOT, startServiceProcess, type ServiceProcess } from '../helpers/services.ts';
 import { assertAccessible, launch, shot, visit } from './browser.ts';
 
 const prefix = uniquePrefix('console');
@@ -100,7 +100,12 @@ async function login(page: Page, credential: string): Promise<void> {
 describe('console: operator and tenant views in a real browser', () => {
   before(async () => {
     await provision(prefix);
-    for (const name of ORDER) services.set(name, await startServiceProcess(name, prefix, env));
+    const ports = new Map<string, number>();
+    for (const name of ORDER) ports.set(name, await freePort());
+    // The admin samples every service's own /metrics for the overview (no Prometheus in this test).
+    const targets = ORDER.filter((n) => n !== 'admin').map((n) => `${n}=http://127.0.0.1:${ports.get(n)}/metrics`);
+    const all = { ...env, ADMIN_METRICS_TARGETS: targets.join(','), ADMIN_METRICS_INTERVAL_MS: '1000' };
+    for (const name of ORDER) services.set(name, await startServiceProcess(name, prefix, all, ports.get(name)));
     base = `http://127.0.0.1:${services.get('admin')!.port}`;
     demo = await runDemo({
       ingressUrl: `http://127.0.0.1:${services.get('ingress')!.port}`,
@@ -174,7 +179,19 @@ describe('console: operator and tenant views in a real browser', () => {
     const { ctx, page, dialogs } = await session();
     await visit(page, `${base}/console/login`, 'operator-login');
     await login(page, ADMIN_KEY);
-    await visit(page, `${base}/console`, 'operator-overview');
+    // The overview shows the demo burst: webhooks through the ingress and delivered attempts.
+    await eventually(
+      async () => {
+        await page.goto(`${base}/console`);
+        const rate = await page.locator('#success-rate').innerText();
+        return /\d/.test(rate) ? rate : undefined;
+      },
+      60_000,
+      'a delivery success rate on the overview',
+    );
+    await page.waitForSelector('.chart canvas');
+    await assertAccessible(page, 'operator-overview');
+    await shot(page, 'operator-overview');
     await visit(page, `${base}/console/sources`, 'operator-sources');
     assert.ok(await page.getByRole('link', { name: 'stripe-test' }).isVisible());
     await visit(page, `${base}/console/sources/stripe-test`, 'operator-source');
@@ -235,6 +252,52 @@ describe('console: operator and tenant views in a real browser', () => {
       'no dialog but the rotate confirmation',
     );
 
+    // Where is this webhook? The demo's payment by its resource key, with its path.
+    await page.goto(`${base}/console/events`);
+    await page.fill('#ev-q', String(paid.resourceKey));
+    await Promise.all([page.waitForURL(/\/console\/events\?q=/), page.click('form.filters button[type=submit]')]);
+    await page.waitForSelector('section.event', { timeout: 60_000 });
+    const path = await page.locator('section.event ol.path').first().innerText();
+    for (const stage of ['raw', 'normalized', 'outbound', 'attempt']) assert.match(path, new RegExp(stage), path);
+    await assertAccessible(page, 'operator-events');
+    await shot(page, 'operator-events');
+
+    // Redrive a dead letter after its dry run: the paused endpoint's message in outbound.dlq.
+    assert.equal((await api('POST', `/v1/tenants/acme/endpoints/${ids.acmePaused}/resume`)).status, 200);
+    await visit(page, `${base}/console/dead-letters?topic=outbound.dlq`, 'operator-dead-letters');
+    await page.click('a[href*="/console/dead-letters/record"]');
+    await page.waitForSelector('#dl-bytes');
+    await assertAccessible(page, 'operator-dead-letter');
+    await shot(page, 'operator-dead-letter');
+    await page.click('text=Redrive this record');
+    await page.waitForSelector('#dry-run-count');
+    assert.equal(await page.locator('#dry-run-count').innerText(), '1');
+    await assertAccessible(page, 'operator-redrive-dry-run');
+    await shot(page, 'operator-redrive-dry-run');
+    await page.click('text=Confirm: redrive');
+    await page.waitForSelector('.flash');
+    assert.match(await page.locator('.flash').innerText(), /Redriven: 1/);
+    await delivered(ids.acmePaused, ids.acmeMsg, 'SUCCEEDED');
+
+    // Replay: the dry run shows offsets per partition; confirming is refused while the group is active.
+    await visit(page, `${base}/console/replay`, 'operator-replay');
+    const group = await page.locator('#rp-group option', { hasText: '.dispatcher' }).first().getAttribute('value');
+    assert.ok(group, 'the dispatcher group is listed');
+    await page.selectOption('#rp-group', group);
+    await page.fill('#rp-topic', 'outbound.events');
+    await page.click('text=Dry run');
+    await page.waitForSelector('#replay-plan');
+    assert.ok((await page.locator('#replay-plan tbody tr').count()) > 0, 'a row per partition');
+    await assertAccessible(page, 'operator-replay-dry-run');
+    await shot(page, 'operator-replay-dry-run');
+    const refused = await Promise.all([
+      page.waitForResponse(/\/console\/replay$/),
+      page.click('text=Confirm: move the offsets'),
+    ]);
+    assert.equal(refused[0].status(), 409);
+    assert.match(await page.locator('[role=alert]').first().innerText(), /active/);
+    await shot(page, 'operator-replay-refused');
+
     // An empty state and an error state, as a person sees them.
     await visit(page, `${base}/console/deliveries?eventType=nothing.matches`, 'operator-empty-state');
     assert.ok(await page.locator('.empty').isVisible());
@@ -282,6 +345,12 @@ describe('console: operator and tenant views in a real browser', () => {
       `/console/deliveries?endpointId=${ids.acmeOk}`,
       `/console/dead-letters?topic=webhooks.dlq`,
     ];
+    const dead = await api('GET', '/v1/dead-letters?topic=webhooks.dlq');
+    const record = (dead.body.data as Json[] | undefined)?.find((x) => x.source === 'gitlab-test');
+    assert.ok(record, 'the hostile webhook is in webhooks.dlq');
+    const recordPage = `/console/dead-letters/record?topic=webhooks.dlq&id=${encodeURIComponent(String(record.id))}`;
+    pages.push(recordPage);
+    if (record.traceId) pages.push(`/console/events?q=${String(record.traceId)}`);
     for (const p of pages) {
       await page.goto(`${base}${p}`);
       await page.waitForLoadState('load');
@@ -291,6 +360,11 @@ describe('console: operator and tenant views in a real browser', () => {
     // The payload is visible as text on the delivery page.
     await page.goto(`${base}${pages[0]!}`);
     assert.ok((await page.locator('main').innerText()).includes(`<script>window.__xss=1;alert('xss')</script>`));
+    await page.goto(`${base}${recordPage}`);
+    const shown = await page.locator('main').innerText();
+    assert.ok(shown.includes(XSS), 'the dead letter shows the original bytes as text');
+    assert.ok(shown.includes('onerror=alert(3)'), 'and the hostile header');
+    await shot(page, 'operator-dead-letter-hostile');
     assert.deepEqual(dialogs, []);
     await ctx.close();
   });
