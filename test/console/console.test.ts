@@ -350,7 +350,7 @@ describe('console: operator and tenant views in a real browser', () => {
     assert.ok(record, 'the hostile webhook is in webhooks.dlq');
     const recordPage = `/console/dead-letters/record?topic=webhooks.dlq&id=${encodeURIComponent(String(record.id))}`;
     pages.push(recordPage);
-    if (record.traceId) pages.push(`/console/events?q=${String(record.traceId)}`);
+    if (typeof record.traceId === 'string') pages.push(`/console/events?q=${record.traceId}`);
     for (const p of pages) {
       await page.goto(`${base}${p}`);
       await page.waitForLoadState('load');
