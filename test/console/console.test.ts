@@ -175,16 +175,15 @@ describe('console: operator and tenant views in a real browser', () => {
     await ctx.close();
   });
 
-  it('operator walk: overview, find a message by resource, retry, rotate, screenshots', async () => {
-    const { ctx, page, dialogs } = await session();
-    await visit(page, `${base}/console/login`, 'operator-login');
+  it('overview: the demo burst shows in the per-stage figures and the delivery success rate', async () => {
+    const { ctx, page } = await session();
     await login(page, ADMIN_KEY);
     // The overview shows the demo burst: webhooks through the ingress and delivered attempts.
     await eventually(
       async () => {
         await page.goto(`${base}/console`);
-        const rate = await page.locator('#success-rate').innerText();
-        return /\d/.test(rate) ? rate : undefined;
+        const rate = await page.locator('#success-rate').textContent({ timeout: 2000 });
+        return rate && /\d/.test(rate) ? rate : undefined;
       },
       60_000,
       'a delivery success rate on the overview',
@@ -192,6 +191,15 @@ describe('console: operator and tenant views in a real browser', () => {
     await page.waitForSelector('.chart canvas');
     await assertAccessible(page, 'operator-overview');
     await shot(page, 'operator-overview');
+    const ingress = await page.locator('tr', { has: page.locator('th', { hasText: 'ingress' }) }).innerText();
+    assert.doesNotMatch(ingress, /\t—\t/, `ingress figures: ${ingress}`);
+    await ctx.close();
+  });
+
+  it('operator walk: sources, find a message by resource, retry, rotate, explorer, redrive, replay', async () => {
+    const { ctx, page, dialogs } = await session();
+    await visit(page, `${base}/console/login`, 'operator-login');
+    await login(page, ADMIN_KEY);
     await visit(page, `${base}/console/sources`, 'operator-sources');
     assert.ok(await page.getByRole('link', { name: 'stripe-test' }).isVisible());
     await visit(page, `${base}/console/sources/stripe-test`, 'operator-source');
