@@ -23,6 +23,8 @@ const env = {
   ADMIN_ALLOW_HTTP: 'true',
   ADMIN_PORTAL_SECRET: PORTAL_SECRET,
   DISPATCHER_ALLOWED_NETWORKS: '127.0.0.1/32,::1/128',
+  // Two attempts, then DEAD: a manual retry is then not queued behind a pending automatic one.
+  DISPATCHER_RETRY_SCHEDULE: '0,1s',
   REDIS_KEY_PREFIX: `hookline-test:${prefix}`,
 };
 const ORDER = ['ingress', 'admin', 'validator', 'sequencer', 'processors', 'dispatcher'];
@@ -120,7 +122,10 @@ describe('console: operator and tenant views in a real browser', () => {
     for (const id of ['acme', 'globex']) assert.equal((await api('POST', '/v1/tenants', { id })).status, 201);
     assert.equal((await api('PUT', '/v1/event-types/invoice.paid', {})).status, 200);
     ids.acmeOk = await endpoint('acme', () => ({ status: 200, body: XSS, headers: { 'content-type': 'text/html' } }));
-    ids.acmeFailing = await endpoint('acme', () => ({ status: 500, body: 'upstream broke' }));
+    // Fails twice (both automatic attempts), then answers 200: the manual retry succeeds.
+    ids.acmeFailing = await endpoint('acme', (_req, _body, n) =>
+      n < 2 ? { status: 500, body: 'upstream broke' } : { status: 200 },
+    );
     ids.acmePaused = await endpoint('acme', () => ({ status: 200 }));
     ids.globex = await endpoint('globex', () => ({ status: 200 }));
     assert.equal((await api('POST', `/v1/tenants/acme/endpoints/${ids.acmePaused}/pause`)).status, 200);
@@ -128,7 +133,7 @@ describe('console: operator and tenant views in a real browser', () => {
     ids.acmeMsg = await publish('acme', { id: 'inv_1', note: XSS, [XSS_ATTR]: XSS_ATTR });
     ids.globexMsg = await publish('globex', { id: 'inv_g1', note: 'globex only' });
     await delivered(ids.acmeOk, ids.acmeMsg, 'SUCCEEDED');
-    await delivered(ids.acmeFailing, ids.acmeMsg);
+    await delivered(ids.acmeFailing, ids.acmeMsg, 'DEAD');
     await delivered(ids.acmePaused, ids.acmeMsg, 'DEAD');
     await delivered(ids.globex, ids.globexMsg, 'SUCCEEDED');
     // A webhook the validator cannot parse, whose body and headers carry the payloads → webhooks.dlq.
@@ -231,7 +236,7 @@ describe('console: operator and tenant views in a real browser', () => {
       async () => {
         await page.reload();
         const rows = await page.locator('tr.attempt').allInnerTexts();
-        return rows.some((r) => /manual/.test(r)) ? true : undefined;
+        return rows.some((r) => /manual/.test(r) && /SUCCEEDED/.test(r)) ? true : undefined;
       },
       60_000,
       'the manual attempt on the page',
