@@ -29,6 +29,7 @@ import type { OperationsDeps } from './operations.ts';
 import { deadLetterRoutes } from './routes/operations-dlq.ts';
 import { replayRoutes } from './routes/operations-replay.ts';
 import { eventRoutes } from './routes/operations-events.ts';
+import { overviewRoutes } from './routes/operations-overview.ts';
 
 export interface AdminAppDeps {
   readonly keys: readonly ApiKey[];
@@ -62,7 +63,15 @@ export interface AdminAppDeps {
 }
 
 /** Admin-only operations routes (the console's backend): dead letters, replay, groups. */
-const OPERATIONS = ['/dead-letters', '/dead-letters/*', '/replay', '/consumer-groups', '/events/*'];
+const OPERATIONS = [
+  '/dead-letters',
+  '/dead-letters/*',
+  '/replay',
+  '/consumer-groups',
+  '/events/*',
+  '/overview',
+  '/source-stats',
+];
 
 export function createAdminApp(d: AdminAppDeps): Hono {
   const app = new Hono();
@@ -95,6 +104,7 @@ export function createAdminApp(d: AdminAppDeps): Hono {
   v1.route('/dead-letters', deadLetterRoutes(d.operations));
   v1.route('/', replayRoutes(d.operations));
   v1.route('/events', eventRoutes(d.operations, d.log));
+  v1.route('/', overviewRoutes(d.operations, d.sources));
   v1.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
   app.route('/v1', v1);
   // The console calls this same app in-process with the session's credential (console/api.ts).

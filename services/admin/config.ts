@@ -52,6 +52,17 @@ export const adminSpec = {
       throw new ConfigError(`${name} must be an http(s) URL containing {traceId}`);
     return v;
   },
+  /** Overview and source stats from this Prometheus (query_range), e.g. http://127.0.0.1:9090; unset = the sampler. */
+  ADMIN_PROMETHEUS_URL: (name: string, env: Env) => {
+    const v = optStr()(name, env);
+    if (v !== undefined && !/^https?:\/\/[^\s]+$/.test(v)) throw new ConfigError(`${name} must be an http(s) URL`);
+    return v;
+  },
+  /** Without Prometheus: the services' /metrics the admin samples, "ingress=http://127.0.0.1:8080/metrics,validator=…". */
+  ADMIN_METRICS_TARGETS: (name: string, env: Env) => parseTargets(optStr()(name, env) ?? '', name),
+  /** How often the sampler scrapes, and how much history it keeps (the overview's longest window). */
+  ADMIN_METRICS_INTERVAL_MS: int(15_000, 1000, 300_000),
+  ADMIN_METRICS_WINDOW_MINUTES: int(60, 5, 1440),
   /** Seed the source store from this file once (ids already in Redis are kept). */
   SOURCES_FILE: optStr(),
   /** Console (console/README.md): the URL people reach the admin at (https → Secure cookies); default http://127.0.0.1:<HTTP_PORT>. */
@@ -70,5 +81,23 @@ export const adminSpec = {
   /** How long a console session lasts (a tenant's never outlives its portal token). */
   ADMIN_CONSOLE_SESSION_TTL_S: int(8 * 3600, 60, 7 * 86_400),
 } satisfies Spec;
+
+/** "name=url,name=url" → Map; every url http(s). */
+export function parseTargets(text: string, name: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const entry of text
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
+    const i = entry.indexOf('=');
+    const target = i < 0 ? '' : entry.slice(0, i).trim();
+    const url = i < 0 ? '' : entry.slice(i + 1).trim();
+    if (!/^[a-z][a-z0-9-]*$/.test(target) || !/^https?:\/\/\S+$/.test(url))
+      throw new ConfigError(`${name}: "${entry}" is not name=http(s)://host:port/metrics`);
+    if (out.has(target)) throw new ConfigError(`${name}: target ${target} given twice`);
+    out.set(target, url);
+  }
+  return out;
+}
 
 export type AdminConfig = ConfigOf<typeof adminSpec>;

@@ -243,7 +243,97 @@ schemas.EventSearch = {
   },
 };
 
+const SERIES = {
+  type: 'array',
+  items: { type: 'object', required: ['t', 'v'], properties: { t: ts, v: nullable({ type: 'number' }) } },
+};
+schemas.Overview = {
+  type: 'object',
+  required: ['source', 'from', 'to', 'stepSeconds', 'stages', 'dlq', 'delivery'],
+  properties: {
+    source: { type: 'string', enum: ['prometheus', 'sampler'] },
+    from: ts,
+    to: ts,
+    stepSeconds: int,
+    historyFrom: { ...ts, description: 'Oldest time with data (the sampler keeps ADMIN_METRICS_WINDOW_MINUTES)' },
+    stages: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['stage', 'throughput', 'errorRate', 'lag'],
+        properties: {
+          stage: { type: 'string', enum: ['ingress', 'validator', 'sequencer', 'processors', 'dispatcher'] },
+          throughput: { ...SERIES, description: 'Records per second' },
+          errorRate: { ...SERIES, description: '0..1; null without traffic' },
+          lag: { ...SERIES, description: 'Consumer lag of the stage’s groups (records)' },
+        },
+      },
+    },
+    dlq: {
+      type: 'array',
+      items: { type: 'object', required: ['topic', 'records'], properties: { topic: str, records: int } },
+    },
+    delivery: {
+      type: 'object',
+      required: ['attempts', 'succeeded', 'successRate'],
+      properties: { attempts: int, succeeded: int, successRate: nullable({ type: 'number' }) },
+    },
+  },
+};
+schemas.SourceStats = {
+  type: 'object',
+  required: ['sourceId', 'lastReceivedAt', 'receivedLastHour', 'unauthorized', 'duplicatesDropped', 'quiet'],
+  properties: {
+    source: { type: 'string', enum: ['prometheus', 'sampler'] },
+    sourceId: str,
+    lastReceivedAt: nullable(ts),
+    receivedLastHour: int,
+    perMinute: { type: 'number' },
+    unauthorized: { type: 'integer', description: '401 answers in the last hour' },
+    rejectedByReason: { type: 'object', additionalProperties: int, description: 'Refusals in the last hour by reason' },
+    duplicatesDropped: int,
+    quiet: nullable({ type: 'boolean', description: 'HooklineSourceQuiet firing; null without Prometheus' }),
+    quietAlert: nullable({ type: 'string', enum: ['firing', 'pending'] }),
+  },
+};
+
 const paths: Record<string, Json> = {
+  '/v1/overview': {
+    get: op(
+      'Per-stage throughput, error rate and lag over a window; DLQ depth; delivery success rate',
+      'operations:read',
+      { parameters: [q('minutes', 'Window, 5..1440 (default 60)', int)] },
+      { 200: { description: 'The overview', ...json(ref('Overview')) } },
+      [400, 501],
+    ),
+  },
+  '/v1/source-stats': {
+    get: op(
+      'Stats of every source over the last hour',
+      'operations:read',
+      {},
+      {
+        200: {
+          description: 'One entry per configured source',
+          ...json({
+            type: 'object',
+            required: ['source', 'data'],
+            properties: { source: str, data: { type: 'array', items: ref('SourceStats') } },
+          }),
+        },
+      },
+      [501],
+    ),
+  },
+  '/v1/sources/{id}/stats': {
+    get: op(
+      'Stats of one source over the last hour',
+      'operations:read',
+      { parameters: [{ name: 'id', in: 'path', required: true, schema: str, description: 'Source id' }] },
+      { 200: { description: 'The stats', ...json(ref('SourceStats')) } },
+      [404, 501],
+    ),
+  },
   '/v1/events/search': {
     get: op(
       'Event explorer: find an event and its path through the pipeline',

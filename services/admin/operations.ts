@@ -9,6 +9,7 @@ import type { KafkaAdmin } from '../common/kafka/admin.ts';
 import type { KafkaClient } from '../common/kafka/client.ts';
 import type { AvroCodec } from '../common/schemas.ts';
 import type { LagFigures } from './lag.ts';
+import type { MetricsReader } from './overview/reader.ts';
 import { ApiError } from './errors.ts';
 
 export interface OperationsDeps {
@@ -25,6 +26,8 @@ export interface OperationsDeps {
   readonly lag: () => Promise<LagFigures>;
   /** Link to a trace UI (ADMIN_TRACE_URL_TEMPLATE with {traceId}); undefined = no link. */
   readonly traceUrl?: ((traceId: string) => string) | undefined;
+  /** Prometheus or the sampler (overview/); undefined = overview and source stats answer 501. */
+  readonly metrics?: MetricsReader | undefined;
 }
 
 /** Logical name of a physical topic (the prefix removed), for answers. */

@@ -90,12 +90,14 @@ describe('admin operations API (console backend) on the real stack', () => {
 
   it('refuses tenant keys (403) and keys without the operations scopes (403) on every operations route', async () => {
     const routes = Object.entries(openapi.paths as Record<string, Record<string, unknown>>)
-      .filter(([p]) => /^\/v1\/(dead-letters|replay|consumer-groups|events|overview|source-stats)/.test(p))
+      .filter(([p]) =>
+        /^\/v1\/(dead-letters|replay|consumer-groups|events|overview|source-stats|sources\/\{id\}\/stats)/.test(p),
+      )
       .flatMap(([p, item]) => ['get', 'post'].filter((m) => item[m]).map((m) => ({ method: m.toUpperCase(), p })));
     assert.ok(routes.length >= 6, `only ${routes.length} operations routes documented`);
     for (const key of [TENANT_KEY, READ_KEY])
       for (const r of routes) {
-        const path = r.p.replace('{id}', 'x');
+        const path = r.p.replace('{id}', r.p.startsWith('/v1/sources') ? 'stripe-test' : 'x');
         const res = await call(r.method, path, r.method === 'POST' ? {} : undefined, key);
         assert.equal(res.status, 403, `${r.method} ${path} with ${key.slice(0, 8)}…: ${res.status}`);
       }
@@ -325,5 +327,59 @@ describe('admin operations API (console backend) on the real stack', () => {
     assert.equal(none.status, 200);
     assert.deepEqual(none.body.events, []);
     assert.equal((await call('GET', '/v1/events/search')).status, 400);
+  });
+
+  it('draws the overview from the services’ /metrics (sampler) after the demo burst, and source stats', async () => {
+    const o = await eventually(
+      async () => {
+        const r = await call('GET', '/v1/overview?minutes=15');
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        const busy = (stage: string) =>
+          (r.body.stages as Json[])
+            .find((s) => s.stage === stage)
+            .throughput.some((p: { v: number | null }) => (p.v ?? 0) > 0) as boolean;
+        return ['ingress', 'validator', 'sequencer', 'processors', 'dispatcher'].every(busy)
+          ? (r.body as Record<string, Json>)
+          : undefined;
+      },
+      60_000,
+      'non-empty series in every stage',
+    );
+    assert.equal(o.source, 'sampler');
+    assert.equal(o.stepSeconds, 30);
+    for (const s of o.stages as Json[]) {
+      assert.equal(s.throughput.length, 30, `${s.stage}: one point per 30 s`);
+      assert.equal(s.lag.length, 30);
+      // The ingress consumes nothing: no lag series.
+      assert.equal(
+        s.lag.some((p: { v: number | null }) => p.v !== null),
+        s.stage !== 'ingress',
+        `${s.stage}: consumer lag sampled`,
+      );
+    }
+    const validator = (o.stages as Json[]).find((s) => s.stage === 'validator');
+    assert.ok(
+      validator.errorRate.some((p: { v: number | null }) => (p.v ?? 0) > 0),
+      'the poison webhooks show as validator errors',
+    );
+    assert.ok(
+      (o.dlq as Json[]).some((d) => d.topic === 'webhooks.dlq' && d.records >= 2),
+      JSON.stringify(o.dlq),
+    );
+    assert.ok(o.delivery.succeeded >= 1);
+    assert.ok(o.delivery.successRate > 0);
+    assert.equal((await call('GET', '/v1/overview?minutes=1')).status, 400);
+
+    const stats = await call('GET', '/v1/sources/stripe-test/stats');
+    assert.equal(stats.status, 200, JSON.stringify(stats.body));
+    assert.ok(stats.body.receivedLastHour >= 4, JSON.stringify(stats.body));
+    assert.ok(stats.body.unauthorized >= 1, 'the forged signature of the demo');
+    assert.ok(Object.values(stats.body.rejectedByReason as Record<string, number>).some((n) => n >= 1));
+    assert.ok(stats.body.duplicatesDropped >= 1, 'the provider retry of the demo');
+    assert.ok(Date.now() - Date.parse(stats.body.lastReceivedAt) < 10 * 60_000);
+    assert.equal(stats.body.quiet, null, 'the quiet rule needs Prometheus history');
+    const all = await call('GET', '/v1/source-stats');
+    assert.ok((all.body.data as Json[]).some((s) => s.sourceId === 'github-test' && s.receivedLastHour >= 1));
+    assert.equal((await call('GET', '/v1/sources/nope/stats')).status, 404);
   });
 });
