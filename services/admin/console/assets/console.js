@@ -37,7 +37,13 @@
       var series = [{}];
       var data = [spec.x];
       for (var j = 0; j < spec.series.length; j++) {
-        series.push({ label: spec.series[j].label, stroke: COLORS[j % COLORS.length], width: 2 });
+        series.push({
+          label: spec.series[j].label,
+          stroke: COLORS[j % COLORS.length],
+          width: 2,
+          spanGaps: true,
+          points: { show: true, size: 4 },
+        });
         data.push(spec.series[j].values);
       }
       el.textContent = '';
