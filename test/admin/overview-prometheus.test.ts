@@ -19,8 +19,9 @@ describe('overview over Prometheus (query_range)', () => {
     const now = Date.now();
     const up = await reader.range({ id: 'up', metric: 'up', kind: 'gauge', by: ['job'] }, now - 300_000, now, 30);
     const ingress = up.get('hookline-ingress');
+    // At least one point: a Prometheus started moments ago (a fresh CI stack) has scraped only once or twice.
     assert.ok(
-      ingress && ingress.length >= 5,
+      ingress && ingress.length >= 1,
       `up{job="hookline-ingress"} over 5 min: ${JSON.stringify([...up.keys()])}`,
     );
     for (const p of ingress) assert.ok(p.v === 0 || p.v === 1);

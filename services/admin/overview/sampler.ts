@@ -32,8 +32,10 @@ export function startSampler(o: {
   readonly windowMs: number;
   readonly logger: Logger;
   readonly fetchImpl?: typeof fetch;
+  readonly now?: () => number;
 }): Sampler {
   const doFetch = o.fetchImpl ?? fetch;
+  const now = o.now ?? Date.now;
   const ring: Snapshot[] = [];
   const warn = throttled(60_000);
   let inFlight: Promise<void> | undefined;
@@ -50,7 +52,7 @@ export function startSampler(o: {
   }
 
   async function sample(): Promise<void> {
-    const t = Date.now();
+    const t = now();
     const all = (await Promise.all([...o.targets].map(([n, u]) => scrape(n, u)))).flat();
     all.push(...(o.extra?.() ?? []));
     const values = new Map<string, Map<string, number>>();
@@ -75,7 +77,7 @@ export function startSampler(o: {
 
   return {
     mode: 'sampler',
-    oldest: () => ring[0]?.t ?? Date.now(),
+    oldest: () => ring[0]?.t ?? now(),
     sample,
     stop: () => clearInterval(timer),
     quietSources: () => Promise.resolve(undefined),
