@@ -26,6 +26,7 @@ import { compositeKey, parseJsonObject, requireString } from '../core/parse.ts';
 import { DAY } from '../core/timestamp.ts';
 import { anyEqual, fail, OK } from '../core/verdict.ts';
 import { NormalizeError, type ProviderModule } from '../types.ts';
+import { canonicalMapping } from './canonical.ts';
 
 interface Span {
   readonly start: number;
@@ -119,6 +120,7 @@ function keyOf(content: unknown): { topic: string; division: string; key: string
 }
 
 export const provider: ProviderModule = {
+  canonical: canonicalMapping,
   name: 'exact-online',
   signs: true,
   verification:
