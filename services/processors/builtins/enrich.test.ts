@@ -15,6 +15,9 @@ import { memorySourceStore } from '../../common/sources.ts';
 import type { DomainEvent } from '../../common/contracts/index.ts';
 import { getProvider } from '../../providers/index.ts';
 import type { SourceConfig } from '../../providers/types.ts';
+import type { AvroCodec } from '../../common/schemas.ts';
+import type { Parking } from '../parking.ts';
+import { createProcessor } from '../processor.ts';
 import { createEnricher, withEnrichment } from './enrich.ts';
 
 const fixture = (p: string) => readFileSync(new URL(`../../../test/fixtures/${p}`, import.meta.url), 'utf8');
@@ -185,5 +188,88 @@ describe('enrichment of thin webhooks (local API on 127.0.0.1)', () => {
     await handler('outbound-router').handle(e, { attempt: 1, topic: 'events.payments' });
     assert.deepEqual(got, ['succeeded', 'succeeded']);
     assert.equal(seen.length, 1);
+  });
+});
+
+/** Parking with the contract of redisParking, in memory (as processor.test.ts), all resolutions committed. */
+function memoryParking(): Parking {
+  const lanes = new Map<string, string[]>();
+  const due = new Map<string, number>();
+  const done = new Set<string>();
+  return {
+    async push(h, r, id) {
+      const l = lanes.get(`${h}|${r}`) ?? [];
+      if (!l.includes(id)) l.push(id);
+      lanes.set(`${h}|${r}`, l);
+      done.delete(id);
+    },
+    async setDue(_h, id, at) {
+      due.set(id, at);
+    },
+    async resolve(_h, id) {
+      done.add(id);
+    },
+    async head(h, r, resolvedHere) {
+      const l = lanes.get(`${h}|${r}`) ?? [];
+      const id = l.find((x) => !resolvedHere.has(x) && !done.has(x));
+      return id === undefined ? undefined : { eventId: id, dueAt: due.get(id) };
+    },
+  };
+}
+
+describe('enrichment failures through the processor (retry topics, DLQ)', () => {
+  it('503 → the first retry topic with a due time, later events of the resource wait; 404 → DLQ with the event bytes and reason', async () => {
+    routes.set('/v2/payments/tr_down', { status: 503, body: '{}' });
+    const fakeAvro = {
+      decode: async (b: Buffer) => JSON.parse(b.toString()) as unknown,
+      encode: async (_t: string, v: unknown) => Buffer.from(JSON.stringify(v)),
+    } as unknown as AvroCodec;
+    const effects: string[] = [];
+    const handler = withEnrichment(
+      {
+        name: 'state-projector',
+        events: ['payments/*'],
+        handle: async (e) => {
+          effects.push(e.eventId);
+          return [];
+        },
+      },
+      enricher([mollie()]),
+    );
+    const p = createProcessor({
+      avro: fakeAvro,
+      logger: createLogger('test', 'silent'),
+      parking: memoryParking(),
+      handlers: [handler],
+      retryTopics: ['r5', 'r1m', 'r10m'],
+      delaysMs: [5000, 60000, 600000],
+      dlqTopic: 'dlq',
+      committed: async () => true,
+      now: () => 1000,
+    });
+    let offset = 0;
+    const msg = (e: DomainEvent) => ({
+      topic: 'events.payments',
+      partition: 0,
+      offset: String(offset++),
+      key: e.resourceKey,
+      value: Buffer.from(JSON.stringify(e)),
+      headers: {},
+      timestamp: 0,
+    });
+    const down = { ...classic('tr_down'), eventType: 'webhook', eventId: 'ev-down' };
+    const later = { ...down, eventId: 'ev-later' };
+    const gone = { ...classic('tr_gone'), eventId: 'ev-gone', resourceKey: 'mollie-classic:payment:tr_gone' };
+    const out = await p.handleMain([msg(down), msg(later), msg(gone)]);
+    assert.deepEqual(
+      out.map((r) => r.topic),
+      ['r5', 'r5', 'dlq'],
+    );
+    assert.equal(out[0]!.headers!['hookline-due-at'], '6000');
+    assert.deepEqual(effects, [], 'nothing derived from an event whose object could not be fetched');
+    const dl = JSON.parse(out[2]!.value!.toString()) as { reason: string; error: string; value?: string };
+    assert.equal(dl.reason, 'enrichment_http_404');
+    assert.ok(JSON.stringify(dl).includes('tr_gone'), 'the dead letter carries the event');
+    assert.ok(!JSON.stringify(dl).includes(KEY), 'and never the key');
   });
 });
