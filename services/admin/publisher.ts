@@ -110,14 +110,14 @@ export function createPublisher(o: {
     const value = await o.avro.encode(o.topic, event);
     if (!o.producer.connected) throw new TransientError('kafka producer is not connected', 'kafka_unavailable');
     let timer: NodeJS.Timeout | undefined;
-    const send = o.producer.send([
-      {
-        topic: o.topic,
-        key: resourceKey,
-        value,
-        headers: { 'hookline-message-id': messageId, 'hookline-tenant': r.tenantId },
-      },
-    ]);
+    // Group commit: concurrent publishes share one acks=all request (the producer allows one
+    // request in flight, so one request per publish would serialise them).
+    const send = o.producer.enqueue({
+      topic: o.topic,
+      key: resourceKey,
+      value,
+      headers: { 'hookline-message-id': messageId, 'hookline-tenant': r.tenantId },
+    });
     send.catch(() => undefined);
     try {
       await Promise.race([
