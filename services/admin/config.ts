@@ -38,6 +38,10 @@ export const adminSpec = {
   ADMIN_TENANT_PUBLISH_PER_SECOND: int(0, 0, 1_000_000),
   ADMIN_TENANT_MAX_PAYLOAD_BYTES: int(256 * 1024, 64, 4 * 1024 * 1024),
   ADMIN_TENANT_RETENTION_MS: int(30 * 86_400_000, 86_400_000),
+  /** How often the oldest-undelivered gauges are recomputed (hookline_outbound_oldest_undelivered_age_seconds). */
+  ADMIN_UNDELIVERED_INTERVAL_MS: int(15_000, 1000),
+  /** Endpoints exported by …_by_endpoint (the N holding the oldest undelivered messages). */
+  ADMIN_UNDELIVERED_TOP_ENDPOINTS: int(10, 0, 1000),
   /** Seed the source store from this file once (ids already in Redis are kept). */
   SOURCES_FILE: optStr(),
 } satisfies Spec;
