@@ -141,6 +141,7 @@ export function startUndeliveredGauge(o: {
   logger: Logger;
 }) {
   let figures: { oldest: { endpointId: string; tenantId: string; at: number }[]; at: number } | undefined;
+  let reported = new Set<string>();
   o.meter
     ?.createObservableGauge('hookline_outbound_oldest_undelivered_age_seconds', {
       description: 'Age of the oldest outbound message an enabled endpoint has not received yet (0: none)',
@@ -157,8 +158,19 @@ export function startUndeliveredGauge(o: {
       unit: 's',
     })
     .addCallback((r) => {
-      for (const e of figures?.oldest.slice(0, o.topEndpoints) ?? [])
+      // The SDK keeps reporting an attribute set's last value once it is no longer observed, so an
+      // endpoint that left the top N is observed at 0 once (else its last age would stay, frozen).
+      const now = new Set<string>();
+      for (const e of figures?.oldest.slice(0, o.topEndpoints) ?? []) {
+        now.add(`${e.endpointId}\u0000${e.tenantId}`);
         r.observe(Math.max(0, (Date.now() - e.at) / 1000), { endpoint: e.endpointId, tenant: e.tenantId });
+      }
+      for (const k of reported)
+        if (!now.has(k)) {
+          const [endpoint, tenant] = k.split('\u0000') as [string, string];
+          r.observe(0, { endpoint, tenant });
+        }
+      reported = now;
     });
   let inFlight: Promise<void> | undefined;
   const tick = () => {
