@@ -1,4 +1,5 @@
 /** Admin configuration: defaults, env overrides, validation naming the variable. */
+import { readFileSync } from 'node:fs';
 import { bool, int, optStr, str, type ConfigOf, type Spec } from '../common/config.ts';
 import { ConfigError } from '../common/errors.ts';
 import { parseApiKeys } from './auth.ts';
@@ -26,12 +27,24 @@ export const adminSpec = {
   ADMIN_PUBLISH_OPEN_CATALOGUE: bool(false),
   /** Read outbound.requests (the publish topic for internal producers) in this admin. */
   ADMIN_PUBLISH_TOPIC_READER: bool(true),
-  /** Signing key of portal tokens, ≥ 32 characters; unset = POST …/portal-token answers 501. */
+  /** Signing key of portal tokens, ≥ 32 characters (or ADMIN_PORTAL_SECRET_FILE); unset = POST …/portal-token answers 501. */
   ADMIN_PORTAL_SECRET: (name: string, env: Env) => {
-    const v = optStr()(name, env);
+    const file = env[`${name}_FILE`];
+    let v = optStr()(name, env);
+    if (v === undefined && file) {
+      try {
+        v = readFileSync(file, 'utf8').trim();
+      } catch (err) {
+        throw new ConfigError(
+          `${name}_FILE ${file} cannot be read: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    }
     if (v !== undefined && v.length < 32) throw new ConfigError(`${name} must be at least 32 characters`);
     return v;
   },
+  /** A file holding ADMIN_PORTAL_SECRET (a mounted Secret); read by ADMIN_PORTAL_SECRET above. */
+  ADMIN_PORTAL_SECRET_FILE: optStr(),
   /** Defaults of a new tenant's limits and log retention (each tenant can be changed through the API). */
   ADMIN_TENANT_MAX_ENDPOINTS: int(100, 0, 100_000),
   /** Publish requests per second per tenant; 0 = unlimited. */
