@@ -150,6 +150,7 @@ async function main() {
 
   let n = 0;
   const statuses = new Map<number, number>();
+  const refused: { status: number; body: Record<string, unknown> } = { status: 0, body: {} };
   interface Sent {
     readonly tenant: string;
     readonly start: number;
@@ -160,6 +161,7 @@ async function main() {
     const i = n++;
     const tenant = tenants[i % tenants.length]!;
     const s: Sent = { tenant, start: now() };
+    // A connection error counts as status 0 (the admin refused or reset it under load).
     const r = await call(
       'POST',
       `/v1/tenants/${tenant}/messages`,
@@ -175,7 +177,7 @@ async function main() {
         },
       },
       { 'idempotency-key': `${prefix}${i}` },
-    );
+    ).catch(() => refused);
     statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
     if (r.status === 202) {
       s.accepted = now();
