@@ -21,7 +21,8 @@ import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TOPICS } from '../services/common/topics.ts';
-import { clearRedisPrefix, provision, serviceEnv, uniquePrefix } from '../test/helpers/env.ts';
+import { createRedis } from '../services/common/redis.ts';
+import { provision, serviceEnv, stackConfig, uniquePrefix } from '../test/helpers/env.ts';
 
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
@@ -40,6 +41,22 @@ const pct = (xs: number[], p: number) => {
   return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor((s.length * p) / 100))]!;
 };
 const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
+
+/** Deletes this run's Redis keys (hundreds of thousands: scanned and deleted in chunks). */
+async function clearKeys(prefix: string): Promise<void> {
+  const r = createRedis(stackConfig.REDIS_URL);
+  await r.connect();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await r.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    r.disconnect();
+  }
+}
 
 /** utime+stime of a process, seconds. */
 function cpuSeconds(pid: number): number {
@@ -362,7 +379,7 @@ async function main() {
   );
   server.closeAllConnections();
   server.close();
-  await clearRedisPrefix(redisPrefix);
+  await clearKeys(redisPrefix);
   process.exit(0);
 }
 
