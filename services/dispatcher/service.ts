@@ -153,6 +153,7 @@ export async function startDispatcher(deps: ServiceDeps<DispatcherConfig & BaseC
       timeoutMs: c.DISPATCHER_TIMEOUT_MS,
       userAgent: 'hookline-dispatcher/1',
       logger,
+      onTenantFailed: () => metrics.operationalFailed.add(1),
     }),
   });
 
