@@ -172,5 +172,31 @@ describe('tenants: publish while Kafka is down (second private broker)', () => {
     } finally {
       await events.stop();
     }
+    // Let the admin's consumers rejoin before after() stops them: a kafkajs consumer stopped while
+    // it waits to restart after a crash (the outage) can restart anyway and keep the process alive.
+    await eventually(
+      async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined),
+      60_000,
+      'the admin ready again',
+    );
+    const groups = createKafka({
+      brokers: [node.bootstrap],
+      clientId: 'publish-outage-groups',
+      logger: testLogger,
+    }).admin();
+    await groups.connect();
+    try {
+      await eventually(
+        async () => {
+          const names = ['log', 'index'].map((g) => `hookline-test.${prefix}admin.${g}`);
+          const { groups: described } = await groups.describeGroups(names);
+          return described.every((g) => g.state === 'Stable') ? true : undefined;
+        },
+        60_000,
+        'the admin consumer groups stable again',
+      );
+    } finally {
+      await groups.disconnect();
+    }
   });
 });
