@@ -99,7 +99,12 @@ const backlog = () => Math.max(0, sentAt.size - refused - onDomain);
 
 /** RSS and V8 heap of a service, from its /metrics (hookline_process_memory_bytes). */
 async function memoryOf(name: string): Promise<{ rss: number; heap: number }> {
-  const text = await (await fetch(`http://127.0.0.1:${svc.get(name)!.port}/metrics`)).text();
+  // A loaded box may reset or stall a scrape: try a few times, never fail the run over it.
+  let text = '';
+  for (let i = 0; i < 5 && !text; i++)
+    text = await fetch(`http://127.0.0.1:${svc.get(name)!.port}/metrics`, { signal: AbortSignal.timeout(10_000) })
+      .then((r) => r.text())
+      .catch(() => sleep(500).then(() => ''));
   const get = (kind: string) =>
     Number(new RegExp(`^hookline_process_memory_bytes\\{kind="${kind}"[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
   return { rss: get('rss'), heap: get('heap_used') };
@@ -278,9 +283,9 @@ try {
     const steadyFrom = Date.now();
     rate = RATE;
     const memTimer = setInterval(() => {
-      void memoryAll().then((m) =>
-        memorySamples.push({ s: elapsed(), heap: new Map([...m].map(([n, x]) => [n, mb(x.heap)])) }),
-      );
+      void memoryAll()
+        .then((m) => memorySamples.push({ s: elapsed(), heap: new Map([...m].map(([n, x]) => [n, mb(x.heap)])) }))
+        .catch(() => undefined);
     }, 30_000);
     await sleep(steadyS * 1000);
     clearInterval(memTimer);
