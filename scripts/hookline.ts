@@ -22,9 +22,9 @@ import { AvroCodec, createRegistry } from '../services/common/schemas.ts';
 import { TOPIC } from '../services/common/contracts/index.ts';
 import { topicName } from '../services/common/topics.ts';
 import { strimziTopics } from './strimzi-topics.ts';
-import { listDlq, redrive, type DlqFilter } from '../services/operator/dlq.ts';
+import { listDlq, redrive, type DlqFilter } from '../services/common/operations/dlq.ts';
 import { tail } from '../services/operator/tail.ts';
-import { applyReplay, awaitEmptyGroup, planReplay, type ReplayTarget } from '../services/operator/replay.ts';
+import { applyReplay, awaitEmptyGroup, planReplay, type ReplayTarget } from '../services/common/operations/replay.ts';
 
 const USAGE = `usage:
   hookline replay --group <g> --topic <t> (--to-earliest|--to-latest|--to-datetime <iso>|--to-offset <n>) [--partition <p>] [--dry-run] [--wait]

@@ -34,6 +34,18 @@ const env: Record<string, string> = {
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
 };
 
+// The console's overview: from the stack's Prometheus when it answers (it scrapes PORTS), else the
+// admin samples the services' /metrics itself (services/admin/overview).
+const prometheus = `http://127.0.0.1:${process.env.PROMETHEUS_PORT ?? '9090'}`;
+const prometheusUp = await fetch(`${prometheus}/-/ready`, { signal: AbortSignal.timeout(2000) }).then(
+  (r) => r.ok,
+  () => false,
+);
+if (prometheusUp) env.ADMIN_PROMETHEUS_URL ??= prometheus;
+env.ADMIN_METRICS_TARGETS ??= Object.entries(PORTS)
+  .map(([n, port]) => `${n}=http://127.0.0.1:${port}/metrics`)
+  .join(',');
+
 const children = new Map<string, ChildProcess>();
 let stopping = false;
 

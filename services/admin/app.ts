@@ -24,6 +24,11 @@ import { catalogueRoutes } from './routes/catalogue.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
 import { endpointRoutes } from './routes/endpoints.ts';
 import { sourceRoutes } from './routes/sources.ts';
+import type { OperationsDeps } from './operations.ts';
+import { deadLetterRoutes } from './routes/operations-dlq.ts';
+import { replayRoutes } from './routes/operations-replay.ts';
+import { eventRoutes } from './routes/operations-events.ts';
+import { overviewRoutes } from './routes/operations-overview.ts';
 
 export interface AdminAppDeps {
   readonly keys: readonly ApiKey[];
@@ -50,7 +55,20 @@ export interface AdminAppDeps {
   /** Portal tokens (ADMIN_PORTAL_SECRET); undefined = not configured. */
   readonly portal?: PortalTokens | undefined;
   readonly onRequest?: (route: string, status: number) => void;
+  /** Dead letters, replay, explorer, overview (operations.ts); undefined = those routes answer 501. */
+  readonly operations?: OperationsDeps | undefined;
 }
+
+/** Admin-only operations routes (the console's backend): dead letters, replay, groups. */
+const OPERATIONS = [
+  '/dead-letters',
+  '/dead-letters/*',
+  '/replay',
+  '/consumer-groups',
+  '/events/*',
+  '/overview',
+  '/source-stats',
+];
 
 export function createAdminApp(d: AdminAppDeps): Hono {
   const app = new Hono();
@@ -79,6 +97,11 @@ export function createAdminApp(d: AdminAppDeps): Hono {
     '/sources',
     sourceRoutes(d.sources, (id, t) => d.tenants.setSourceTenant(id, t)),
   );
+  for (const p of OPERATIONS) v1.use(p, requireAdmin());
+  v1.route('/dead-letters', deadLetterRoutes(d.operations));
+  v1.route('/', replayRoutes(d.operations));
+  v1.route('/events', eventRoutes(d.operations, d.log));
+  v1.route('/', overviewRoutes(d.operations, d.sources));
   v1.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
   app.route('/v1', v1);
 

@@ -23,6 +23,8 @@ export const SCOPES = [
   'tenants:read',
   'tenants:write',
   'messages:write',
+  'operations:read',
+  'operations:write',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 

@@ -7,7 +7,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 export const adminSpec = {
   REDIS_KEY_PREFIX: str('hookline:'),
-  /** "key:scope,scope;key2:*;key3@tenantId:scopes" — keys ≥ 16 characters; scopes endpoints:read|write, sources:read|write, deliveries:read|retry, tenants:read|write, messages:write, *; "@tenantId" binds a key to one tenant. */
+  /** "key:scope,scope;key2:*;key3@tenantId:scopes" — keys ≥ 16 characters; scopes endpoints:read|write, sources:read|write, deliveries:read|retry, tenants:read|write, messages:write, operations:read|write (dead letters, replay, explorer, overview), *; "@tenantId" binds a key to one tenant. */
   ADMIN_API_KEYS: (name: string, env: Env) => parseApiKeys(str()(name, env), name),
   /** Accept http:// endpoint URLs (local development only). */
   ADMIN_ALLOW_HTTP: bool(false),
@@ -38,8 +38,44 @@ export const adminSpec = {
   ADMIN_TENANT_PUBLISH_PER_SECOND: int(0, 0, 1_000_000),
   ADMIN_TENANT_MAX_PAYLOAD_BYTES: int(256 * 1024, 64, 4 * 1024 * 1024),
   ADMIN_TENANT_RETENTION_MS: int(30 * 86_400_000, 86_400_000),
+  /** Trace UI link of the event explorer, e.g. http://127.0.0.1:16686/trace/{traceId}; unset = no link. */
+  ADMIN_TRACE_URL_TEMPLATE: (name: string, env: Env) => {
+    const v = optStr()(name, env);
+    if (v !== undefined && (!/^https?:\/\//.test(v) || !v.includes('{traceId}')))
+      throw new ConfigError(`${name} must be an http(s) URL containing {traceId}`);
+    return v;
+  },
+  /** Overview and source stats from this Prometheus (query_range), e.g. http://127.0.0.1:9090; unset = the sampler. */
+  ADMIN_PROMETHEUS_URL: (name: string, env: Env) => {
+    const v = optStr()(name, env);
+    if (v !== undefined && !/^https?:\/\/[^\s]+$/.test(v)) throw new ConfigError(`${name} must be an http(s) URL`);
+    return v;
+  },
+  /** Without Prometheus: the services' /metrics the admin samples, "ingress=http://127.0.0.1:8080/metrics,validator=…". */
+  ADMIN_METRICS_TARGETS: (name: string, env: Env) => parseTargets(optStr()(name, env) ?? '', name),
+  /** How often the sampler scrapes, and how much history it keeps (the overview's longest window). */
+  ADMIN_METRICS_INTERVAL_MS: int(15_000, 1000, 300_000),
+  ADMIN_METRICS_WINDOW_MINUTES: int(60, 5, 1440),
   /** Seed the source store from this file once (ids already in Redis are kept). */
   SOURCES_FILE: optStr(),
 } satisfies Spec;
+
+/** "name=url,name=url" → Map; every url http(s). */
+export function parseTargets(text: string, name: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const entry of text
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
+    const i = entry.indexOf('=');
+    const target = i < 0 ? '' : entry.slice(0, i).trim();
+    const url = i < 0 ? '' : entry.slice(i + 1).trim();
+    if (!/^[a-z][a-z0-9-]*$/.test(target) || !/^https?:\/\/\S+$/.test(url))
+      throw new ConfigError(`${name}: "${entry}" is not name=http(s)://host:port/metrics`);
+    if (out.has(target)) throw new ConfigError(`${name}: target ${target} given twice`);
+    out.set(target, url);
+  }
+  return out;
+}
 
 export type AdminConfig = ConfigOf<typeof adminSpec>;

@@ -3,6 +3,7 @@
  * routes; test/admin checks it is structurally valid, every $ref resolves, and it lists exactly
  * the routes the app serves. Tenants, publishing and the tenant-scoped copies: openapi-tenants.ts.
  */
+import { withOperations } from './openapi-operations.ts';
 import { withTenants } from './openapi-tenants.ts';
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
@@ -488,4 +489,4 @@ const unscoped = {
   },
 } as const;
 
-export const openapi = withTenants(unscoped);
+export const openapi = withOperations(withTenants(unscoped));

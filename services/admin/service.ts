@@ -28,6 +28,9 @@ import { sourceTenantOf } from './routes/sources.ts';
 import { createTenantStore } from './tenant-store.ts';
 import { listUndelivered } from './undelivered.ts';
 import { adminMetrics } from './metrics.ts';
+import { QUANTITIES } from './overview/overview.ts';
+import { prometheusReader } from './overview/reader.ts';
+import { startSampler } from './overview/sampler.ts';
 
 export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): Promise<Started> {
   const { config: c, redis, logger } = deps;
@@ -128,6 +131,31 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
     logger,
   });
 
+  // Overview figures: Prometheus when configured, else the admin samples the services' /metrics.
+  const sampler =
+    c.ADMIN_PROMETHEUS_URL === undefined && c.ADMIN_METRICS_TARGETS.size > 0
+      ? startSampler({
+          targets: c.ADMIN_METRICS_TARGETS,
+          quantities: QUANTITIES,
+          extra: () => [
+            ...(lag.current()?.lag ?? []).map((l) => ({
+              name: 'hookline_consumer_lag',
+              labels: { group: l.group, topic: l.topic },
+              value: l.records,
+            })),
+            ...(lag.current()?.dlq ?? []).map((d) => ({
+              name: 'hookline_dlq_records',
+              labels: { topic: d.topic },
+              value: d.records,
+            })),
+          ],
+          intervalMs: c.ADMIN_METRICS_INTERVAL_MS,
+          windowMs: c.ADMIN_METRICS_WINDOW_MINUTES * 60_000,
+          logger,
+        })
+      : undefined;
+  const metricsReader = c.ADMIN_PROMETHEUS_URL === undefined ? sampler : prometheusReader(c.ADMIN_PROMETHEUS_URL);
+
   const app = createAdminApp({
     keys: c.ADMIN_API_KEYS,
     store,
@@ -171,6 +199,20 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
     maxRecover: c.ADMIN_MAX_RECOVER,
     logger,
     onRequest: metrics.request,
+    operations: {
+      kafka: deps.kafka,
+      admin: deps.admin,
+      avro: deps.avro,
+      topic: deps.topic,
+      topicPrefix: c.TOPIC_PREFIX,
+      groupPrefix: `${c.GROUP_PREFIX}.${c.TOPIC_PREFIX}`,
+      lag: () => lag.refresh(),
+      traceUrl:
+        c.ADMIN_TRACE_URL_TEMPLATE === undefined
+          ? undefined
+          : (id) => c.ADMIN_TRACE_URL_TEMPLATE!.replaceAll('{traceId}', encodeURIComponent(id)),
+      metrics: metricsReader,
+    },
   });
 
   return {
@@ -183,6 +225,7 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
           : Promise.reject(new Error('delivery-log consumer has not joined its group yet')),
     },
     async stop() {
+      sampler?.stop();
       await lag.stop();
       await reader?.stop();
       await consumer.stop();

@@ -15,7 +15,7 @@ import type { OutRecord } from '../../services/common/kafka/types.ts';
 import { createRedis } from '../../services/common/redis.ts';
 import { TOPICS, topicName } from '../../services/common/topics.ts';
 import { runProcessors, type RunningProcessors } from '../../services/processors/runner.ts';
-import { applyReplay, planReplay } from '../../services/operator/replay.ts';
+import { applyReplay, planReplay } from '../../services/common/operations/replay.ts';
 import { RETRY_TOPICS } from '../../services/common/contracts/index.ts';
 import type { DomainEvent } from '../../services/common/contracts/index.ts';
 import type { ProcessorHandler } from '../../services/processors/types.ts';

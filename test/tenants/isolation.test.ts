@@ -155,6 +155,16 @@ describe('tenant isolation: every tenant route Ã— method refuses another tenantâ
       ['DELETE', '/v1/tenants/acme'],
       ['POST', '/v1/tenants/acme/portal-token'],
       ['PUT', '/v1/event-types/x.y'],
+      // The operations API (console backend): admin keys only.
+      ['GET', '/v1/dead-letters?topic=webhooks.dlq'],
+      ['GET', '/v1/dead-letters/x?topic=webhooks.dlq'],
+      ['POST', '/v1/dead-letters/redrive'],
+      ['POST', '/v1/replay'],
+      ['GET', '/v1/consumer-groups'],
+      ['GET', '/v1/events/search?q=x'],
+      ['GET', '/v1/overview'],
+      ['GET', '/v1/source-stats'],
+      ['GET', '/v1/sources/x/stats'],
     ] as const)
       assert.equal(
         (await t.call(m, p, m === 'GET' || m === 'DELETE' ? undefined : { id: 'x' }, TENANT_KEYS.acme)).status,

@@ -5,7 +5,7 @@
  * are deterministic). Kafka accepts an offset reset only while the group has no active members.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { KafkaAdmin } from '../common/kafka/admin.ts';
+import type { KafkaAdmin } from '../kafka/admin.ts';
 
 export type ReplayTarget =
   | { readonly to: 'earliest' }

@@ -8,14 +8,15 @@
  * (fencing any other redriver of that DLQ and aborting what a killed one left open), then reads the
  * ledger read_committed to its end, and skips ids already there. A crash mid-way aborts the open
  * batch; running the command again finishes the rest and never sends a record twice.
+ * Shared by the operator CLI (scripts/hookline.ts) and the admin API (/v1/dead-letters).
  */
-import type { DeadLetter } from '../common/contracts/index.ts';
-import type { KafkaAdmin } from '../common/kafka/admin.ts';
-import type { KafkaClient } from '../common/kafka/client.ts';
-import { readTopicToEnd } from '../common/kafka/read.ts';
-import { createAtomicWriter, type AtomicWriter } from '../common/kafka/transactional.ts';
-import type { OutRecord } from '../common/kafka/types.ts';
-import type { AvroCodec } from '../common/schemas.ts';
+import type { DeadLetter } from '../contracts/index.ts';
+import type { KafkaAdmin } from '../kafka/admin.ts';
+import type { KafkaClient } from '../kafka/client.ts';
+import { readTopicToEnd } from '../kafka/read.ts';
+import { createAtomicWriter, type AtomicWriter } from '../kafka/transactional.ts';
+import type { OutRecord } from '../kafka/types.ts';
+import type { AvroCodec } from '../schemas.ts';
 
 export interface DlqFilter {
   readonly source?: string;
@@ -59,6 +60,8 @@ export interface RedriveResult {
   readonly chosen: number;
   readonly alreadyRedriven: number;
   readonly redriven: number;
+  /** Ids redriven now (dry run: the ids that would be), in DLQ order. */
+  readonly ids: readonly string[];
 }
 
 export async function redrive(o: {
@@ -91,7 +94,12 @@ export async function redrive(o: {
     const chosen = await listDlq(o.kafka, o.admin, o.avro, o.dlqTopic, o.filter);
     const todo = chosen.filter((d) => !done.has(d.id));
     if (o.dryRun || !producer)
-      return { chosen: chosen.length, alreadyRedriven: chosen.length - todo.length, redriven: 0 };
+      return {
+        chosen: chosen.length,
+        alreadyRedriven: chosen.length - todo.length,
+        redriven: 0,
+        ids: todo.map((d) => d.id),
+      };
     const size = o.batchSize ?? 100;
     let n = 0;
     for (let i = 0; i < todo.length; i += size) {
@@ -122,7 +130,12 @@ export async function redrive(o: {
       n += batch.length;
       o.onProgress?.(n, todo.length);
     }
-    return { chosen: chosen.length, alreadyRedriven: chosen.length - todo.length, redriven: n };
+    return {
+      chosen: chosen.length,
+      alreadyRedriven: chosen.length - todo.length,
+      redriven: n,
+      ids: todo.map((d) => d.id),
+    };
   } finally {
     await producer?.disconnect();
   }
