@@ -4,7 +4,7 @@
 # afterwards unless HOOKLINE_KEEP_STACK=1), applies topics and schemas, then runs bench/<name>.ts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-name="${1:?usage: scripts/bench.sh ingress|validator|dispatcher}"
+name="${1:?usage: scripts/bench.sh ingress|validator|sequencer|dispatcher|pipeline}"
 shift
 if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error

@@ -2,6 +2,7 @@
 import { int, list, listOf, type ConfigOf } from '../common/config.ts';
 import { DOMAINS, RETRY_TOPICS } from '../common/contracts/index.ts';
 import { ConfigError } from '../common/errors.ts';
+import { sourcesSpec } from '../common/source-store-redis.ts';
 
 export const processorsSpec = {
   /** Delays of processors.retry.5s / .1m / .10m, ms (the topic names are fixed; the delays are not). */
@@ -13,6 +14,13 @@ export const processorsSpec = {
   PROCESSORS_SESSION_TIMEOUT_MS: int(30_000, 6_000, 300_000),
   /** Max time to read an input partition's replay watermark back when it is assigned. */
   PROCESSORS_RESTORE_TIMEOUT_MS: int(120_000, 1000),
+  /** Timeout of one enrichment GET (thin webhooks: builtins/enrich.ts). */
+  PROCESSORS_ENRICH_TIMEOUT_MS: int(10_000, 100, 120_000),
+  /**
+   * SOURCES_STORE, SOURCES_FILE, REDIS_KEY_PREFIX (source-store-redis.ts): the sources' API credentials for
+   * enrichment. With SOURCES_STORE=file and no SOURCES_FILE, enrichment is off (thin events keep canonical null).
+   */
+  ...sourcesSpec,
 };
 
 export type ProcessorsConfig = ConfigOf<typeof processorsSpec>;

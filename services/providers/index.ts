@@ -5,7 +5,9 @@
 import type { ProviderModule } from './types.ts';
 import { provider as adobeIo } from './adobe-io/index.ts';
 import { provider as afas } from './afas/index.ts';
+import { provider as binancePay } from './binance-pay/index.ts';
 import { provider as bol } from './bol/index.ts';
+import { provider as coinbaseCommerce } from './coinbase-commerce/index.ts';
 import { provider as exactOnline } from './exact-online/index.ts';
 import { provider as genericHmac } from './generic-hmac/index.ts';
 import { provider as github } from './github/index.ts';
@@ -30,7 +32,9 @@ import { provider as woocommerce } from './woocommerce/index.ts';
 const modules: readonly ProviderModule[] = [
   adobeIo,
   afas,
+  binancePay,
   bol,
+  coinbaseCommerce,
   exactOnline,
   genericHmac,
   github,

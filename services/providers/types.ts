@@ -7,6 +7,7 @@
 import type { Ordering, ProviderDomains, RawRecord, SourceConfig } from '../common/contracts/index.ts';
 
 import type { CanonicalMapping } from './canonical.ts';
+import type { Enrichment } from './enrichment.ts';
 
 export type {
   Domain,
@@ -130,4 +131,6 @@ export interface ProviderModule extends ProviderDomains {
   readonly sensitiveHeaders?: readonly string[];
   /** Canonical records (Payment, Order, …) from this provider's events: its canonical.ts; absent = none. */
   readonly canonical?: CanonicalMapping;
+  /** Thin webhooks: how the processors fetch the event's object before the canonical record (enrichment.ts). */
+  readonly enrichment?: Enrichment;
 }

@@ -40,6 +40,7 @@ import { decodeBase64Strict, parsePublicKey, rsaSha256VerifyAny } from '../core/
 import { DAY } from '../core/timestamp.ts';
 import { anyEqual, fail, header, OK } from '../core/verdict.ts';
 import { NormalizeError, type ProviderModule, type RawRequest, type SourceOptions } from '../types.ts';
+import { canonicalMapping } from './canonical.ts';
 
 const keyCache = new WeakMap<object, readonly KeyObject[]>();
 
@@ -158,6 +159,7 @@ function commerceTimeToMs(v: string): number {
 }
 
 export const provider: ProviderModule = {
+  canonical: canonicalMapping,
   validateOptions,
   name: 'adobe-io',
   signs: true,

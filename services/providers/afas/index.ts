@@ -13,6 +13,7 @@
  */
 import { tokenJsonModule } from '../token-json.ts';
 import type { ProviderModule } from '../types.ts';
+import { canonicalMapping } from './canonical.ts';
 
 const module = tokenJsonModule(
   'afas',
@@ -21,5 +22,5 @@ const module = tokenJsonModule(
   { eventType: 'type|event', resourceType: 'connector|=afas-record', resourceId: 'id|Id|key' },
 );
 
-export const provider: ProviderModule = module;
+export const provider: ProviderModule = { ...module, canonical: canonicalMapping };
 export const validateOptions = module.validateOptions;

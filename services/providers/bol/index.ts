@@ -24,6 +24,7 @@ import { decodeBase64Strict, parsePublicKey, rsaSha256VerifyAny } from '../core/
 import { fail, header, OK } from '../core/verdict.ts';
 import { NormalizeError, type ProviderModule, type SourceOptions } from '../types.ts';
 import type { KeyObject } from 'node:crypto';
+import { canonicalMapping } from './canonical.ts';
 
 const keyCache = new WeakMap<object, ReadonlyMap<string, KeyObject>>();
 
@@ -91,6 +92,7 @@ function eventOf(body: Record<string, unknown>): BolEvent {
 }
 
 export const provider: ProviderModule = {
+  canonical: canonicalMapping,
   validateOptions,
   name: 'bol',
   signs: true,

@@ -26,6 +26,9 @@ import { compositeKey, parseJsonObject, requireString } from '../core/parse.ts';
 import { DAY } from '../core/timestamp.ts';
 import { anyEqual, fail, OK } from '../core/verdict.ts';
 import { NormalizeError, type ProviderModule } from '../types.ts';
+import { canonicalMapping } from './canonical.ts';
+import { exactEnrichment } from './enrich.ts';
+import { validateEnrichmentOptions } from '../enrichment.ts';
 
 interface Span {
   readonly start: number;
@@ -119,6 +122,9 @@ function keyOf(content: unknown): { topic: string; division: string; key: string
 }
 
 export const provider: ProviderModule = {
+  canonical: canonicalMapping,
+  enrichment: exactEnrichment,
+  validateOptions: (o) => validateEnrichmentOptions('exact-online', o),
   name: 'exact-online',
   signs: true,
   verification:

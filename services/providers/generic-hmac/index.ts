@@ -20,12 +20,15 @@
  * eventIdHeader the dedupe key is the body's sha256. Without occurredAtPath, occurredAt =
  * receivedAt. Window: unknown per platform: 3 days, or the source's idempotencyWindowSeconds.
  *
+ * Canonical: a Trade when the source sets options.canonicalTrade (trade-mapping.ts), else none.
+ *
  * validateOptions() is run by the ingress at start-up; verify() fails closed ('unsupported')
  * for a source whose options are invalid.
  */
 import { type Encoding, type HmacAlgorithm, type HmacPreset, verifyHmac } from '../core/hmac.ts';
 import { DAY } from '../core/timestamp.ts';
 import { fail } from '../core/verdict.ts';
+import { tradeMapping, validateTradeOptions } from '../trade-mapping.ts';
 import { interpretMapped, normalizeMappedRecord, validateMapping } from '../mapping.ts';
 import type { ProviderModule, RawRequest, SourceConfig, SourceOptions, VerifyResult } from '../types.ts';
 
@@ -67,7 +70,7 @@ export function validateOptions(options: SourceOptions): string[] {
       }
     }
   }
-  return [...problems, ...validateMapping(options)];
+  return [...problems, ...validateMapping(options), ...validateTradeOptions(options)];
 }
 
 /** The bytes the template describes: literal text as UTF-8, {body} as the raw bytes. */
@@ -118,6 +121,7 @@ function verify(req: RawRequest, source: SourceConfig): VerifyResult {
 }
 
 export const provider: ProviderModule = {
+  canonical: tradeMapping,
   name: 'generic-hmac',
   signs: true,
   verification:

@@ -39,6 +39,7 @@ import {
   type SourceOptions,
   type VerifyResult,
 } from '../types.ts';
+import { canonicalMapping } from './canonical.ts';
 
 export function validateOptions(options: SourceOptions): string[] {
   const s = options.gitlabSigning;
@@ -137,6 +138,7 @@ function normalize(record: RawRecord): NormalizedFields {
 }
 
 export const provider: ProviderModule = {
+  canonical: canonicalMapping,
   name: 'gitlab',
   signs: true,
   verification:

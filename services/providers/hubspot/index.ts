@@ -45,6 +45,7 @@ import {
   type SourceOptions,
   type VerifyResult,
 } from '../types.ts';
+import { canonicalMapping } from './canonical.ts';
 
 type Version = 'v1' | 'v2' | 'v3';
 const VERSIONS: readonly Version[] = ['v1', 'v2', 'v3'];
@@ -190,6 +191,7 @@ function normalize(record: RawRecord): NormalizedFields {
 }
 
 export const provider: ProviderModule = {
+  canonical: canonicalMapping,
   name: 'hubspot',
   signs: true,
   verification:

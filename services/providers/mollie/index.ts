@@ -35,6 +35,8 @@ import {
   type SourceOptions,
 } from '../types.ts';
 import { canonicalMapping } from './canonical.ts';
+import { mollieEnrichment } from './enrich.ts';
+import { validateEnrichmentOptions } from '../enrichment.ts';
 
 /** Mollie id prefixes → resource type. Unknown prefixes pass as `mollie-object`. */
 const PREFIXES: Readonly<Record<string, string>> = {
@@ -70,9 +72,10 @@ export function dedupeKeyOf(id: string, receivedAtMs: number, source: SourceConf
 /** Problems with a source's options (empty = fine). No secret configured also fails closed in verify(). */
 export function validateOptions(options: SourceOptions): string[] {
   const b = options['dedupeBucketSeconds'];
-  return b !== undefined && (typeof b !== 'number' || !(b >= 0))
-    ? ['mollie: dedupeBucketSeconds must be a number >= 0']
-    : [];
+  const problems = validateEnrichmentOptions('mollie', options);
+  if (b !== undefined && (typeof b !== 'number' || !(b >= 0)))
+    problems.push('mollie: dedupeBucketSeconds must be a number >= 0');
+  return problems;
 }
 
 function idOf(req: RawRequest): string | undefined {
@@ -81,6 +84,7 @@ function idOf(req: RawRequest): string | undefined {
 
 export const provider: ProviderModule = {
   canonical: canonicalMapping,
+  enrichment: mollieEnrichment,
   validateOptions,
   name: 'mollie',
   signs: false,

@@ -17,6 +17,7 @@
  */
 import { tokenJsonModule } from '../token-json.ts';
 import type { ProviderModule } from '../types.ts';
+import { canonicalMapping } from './canonical.ts';
 
 const module = tokenJsonModule(
   'postnl',
@@ -25,5 +26,5 @@ const module = tokenJsonModule(
   { eventType: 'type|event', resourceType: '=shipment', resourceId: 'id|barcode' },
 );
 
-export const provider: ProviderModule = module;
+export const provider: ProviderModule = { ...module, canonical: canonicalMapping };
 export const validateOptions = module.validateOptions;

@@ -38,6 +38,7 @@ import { tokenLocationsOf, verifySharedToken } from '../core/token.ts';
 import { fail, OK, safeEqual } from '../core/verdict.ts';
 import { NormalizeError, type IngressItem, type ProviderModule, type SourceOptions } from '../types.ts';
 import { child, childrenNamed, parseXml, toJson, type XmlElement } from './xml.ts';
+import { canonicalMapping } from './canonical.ts';
 
 export const ACK_XML =
   '<?xml version="1.0" encoding="UTF-8"?>' +
@@ -119,6 +120,7 @@ function str(v: unknown): string | undefined {
 }
 
 export const provider: ProviderModule = {
+  canonical: canonicalMapping,
   validateOptions,
   name: 'salesforce',
   signs: false,

@@ -47,6 +47,7 @@ import {
   type SyncReply,
   type VerifyResult,
 } from '../types.ts';
+import { canonicalMapping } from './canonical.ts';
 
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -231,6 +232,7 @@ function normalize(record: RawRecord): NormalizedFields {
 }
 
 export const provider: ProviderModule = {
+  canonical: canonicalMapping,
   name: 'slack',
   signs: true,
   verification:

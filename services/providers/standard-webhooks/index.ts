@@ -17,12 +17,14 @@
  * resourceIdPath "data.id", resourceType from resourceType/resourceTypePath options, else
  * `data.type` if a string, else the first segment of the event type ("contact.created" →
  * "contact"). Ordering: NONE unless the source sets sequencePath/versionPath/statusPath.
+ * Canonical: a Trade when the source sets options.canonicalTrade (trade-mapping.ts), else none.
  */
 import { pick } from '../core/parse.ts';
 import { DAY } from '../core/timestamp.ts';
 import { header } from '../core/verdict.ts';
 import { tryParseJson } from '../../common/json.ts';
 import { verifyStandardWebhook } from '../core/standard-webhooks.ts';
+import { validateTradeOptions, tradeMapping } from '../trade-mapping.ts';
 import { extractMapped, mappingOf, normalizeMapped, validateMapping, type FieldMapping } from '../mapping.ts';
 import type {
   Interpretation,
@@ -46,7 +48,7 @@ function mapping(options: SourceOptions, parsed: unknown): FieldMapping {
 }
 
 export function validateOptions(options: SourceOptions): string[] {
-  return validateMapping(options);
+  return [...validateMapping(options), ...validateTradeOptions(options)];
 }
 
 function interpret(req: RawRequest, source: SourceConfig): Interpretation {
@@ -78,6 +80,7 @@ function normalize(record: RawRecord, source: SourceConfig): NormalizedFields {
 }
 
 export const provider: ProviderModule = {
+  canonical: tradeMapping,
   name: 'standard-webhooks',
   signs: true,
   verification:

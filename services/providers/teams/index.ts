@@ -34,6 +34,7 @@ import {
   type SourceOptions,
   type VerifyResult,
 } from '../types.ts';
+import { canonicalMapping } from './canonical.ts';
 
 const PRESET: HmacPreset = {
   header: 'authorization',
@@ -104,6 +105,7 @@ function normalize(record: RawRecord): NormalizedFields {
 }
 
 export const provider: ProviderModule = {
+  canonical: canonicalMapping,
   name: 'teams',
   signs: true,
   verification:

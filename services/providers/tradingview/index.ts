@@ -39,6 +39,8 @@ import {
   type SourceConfig,
   type SourceOptions,
 } from '../types.ts';
+import { canonicalMapping } from './canonical.ts';
+import { decimalText } from '../money.ts';
 
 export const TRADINGVIEW_IPS: readonly string[] = Object.freeze([
   '52.89.214.238',
@@ -71,9 +73,19 @@ function withDefaultIps(source: SourceConfig): SourceConfig {
     : source;
 }
 
+/** A JSON number whose float loses digits of its source text ("0.10000000000000000001") is kept as that text. */
+const keepExactNumbers = (_k: string, v: unknown, ctx?: { source?: string }): unknown => {
+  if (typeof v !== 'number' || ctx?.source === undefined || !/^-?\d+(\.\d+)?$/.test(ctx.source)) return v;
+  try {
+    return decimalText(ctx.source) === decimalText(v) ? v : ctx.source;
+  } catch {
+    return v;
+  }
+};
+
 function jsonObjectOf(body: Buffer): Record<string, unknown> | undefined {
   try {
-    const v = JSON.parse(body.toString('utf8')) as unknown;
+    const v = JSON.parse(body.toString('utf8'), keepExactNumbers) as unknown;
     return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
@@ -135,6 +147,7 @@ function storedBody(req: RawRequest, source: SourceConfig): Buffer {
 }
 
 export const provider: ProviderModule = {
+  canonical: canonicalMapping,
   validateOptions,
   name: 'tradingview',
   signs: false,

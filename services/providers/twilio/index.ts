@@ -50,6 +50,7 @@ import {
   type SyncReply,
   type VerifyResult,
 } from '../types.ts';
+import { canonicalMapping } from './canonical.ts';
 
 const FORM = 'application/x-www-form-urlencoded';
 export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
@@ -230,6 +231,7 @@ function normalize(record: RawRecord): NormalizedFields {
 }
 
 export const provider: ProviderModule = {
+  canonical: canonicalMapping,
   name: 'twilio',
   signs: true,
   verification:
