@@ -732,6 +732,7 @@ render_prometheus_config() { # -> path
   mkdir -p "$PROMETHEUS_DIR/data"
   sed -e "s#^  - alerts.yml#  - $REPO_ROOT/deploy/prometheus/alerts.yml#" \
     -e "s#127.0.0.1:9095#127.0.0.1:$ALERTMANAGER_PORT#" \
+    -e "s#https://hookline-admin.example.com#${ALERT_CONSOLE_URL:-http://127.0.0.1:8090}#" \
     "$REPO_ROOT/deploy/prometheus/prometheus.yml" >"$out.tmp"
   mv "$out.tmp" "$out"
   echo "$out"

@@ -19,6 +19,9 @@ import type { Publisher } from './publisher.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { tenantGuard, tenantRoutes } from './routes/tenants.ts';
 import type { TenantStore } from './tenant-store.ts';
+import type { TenantKeys } from './tenant-keys.ts';
+import type { Redis } from '../common/redis.ts';
+import { operationalWebhookRoutes } from './routes/operational-webhook.ts';
 import type { Undelivered } from './undelivered.ts';
 import { catalogueRoutes } from './routes/catalogue.ts';
 import { deliveryRoutes } from './routes/deliveries.ts';
@@ -55,6 +58,10 @@ export interface AdminAppDeps {
   /** Portal tokens (ADMIN_PORTAL_SECRET); undefined = not configured. */
   readonly portal?: PortalTokens | undefined;
   readonly onRequest?: (route: string, status: number) => void;
+  /** Tenant API keys managed by API (tenant-keys.ts). */
+  readonly tenantKeys: TenantKeys;
+  /** Where tenants' operational webhook endpoints are kept (routes/operational-webhook.ts). */
+  readonly operationalWebhooks: { readonly redis: Redis; readonly prefix: string };
   /** Dead letters, replay, explorer, overview (operations.ts); undefined = those routes answer 501. */
   readonly operations?: OperationsDeps | undefined;
 }
@@ -79,15 +86,19 @@ export function createAdminApp(d: AdminAppDeps): Hono {
   app.get('/openapi.json', (c) => c.json(openapi));
 
   const v1 = new Hono<{ Variables: AuthVariables }>();
-  v1.use('*', bearerAuth(d.keys, d.portal?.verify));
+  v1.use('*', bearerAuth(d.keys, d.portal?.verify, d.tenantKeys.find));
   // Tenant routes: tenantGuard answers 404 for another tenant's id before any scope check.
-  v1.route('/tenants', tenantRoutes(d.tenants, d.portal));
+  v1.route('/tenants', tenantRoutes(d.tenants, d.portal, d.tenantKeys));
   v1.use('/tenants/:tenantId/*', tenantGuard(d.tenants));
   const endpoints = { store: d.store, allowHttp: d.allowHttp, graceMs: d.graceMs };
   const deliveries = { log: d.log, store: d.store, retry: d.retry, maxRecover: d.maxRecover };
   v1.route('/tenants/:tenantId/endpoints', endpointRoutes({ ...endpoints, scoped: true }));
   v1.route('/tenants/:tenantId', deliveryRoutes({ ...deliveries, scoped: true }));
   v1.route('/tenants/:tenantId/messages', messageRoutes(d));
+  v1.route(
+    '/tenants/:tenantId/operational-webhook',
+    operationalWebhookRoutes({ ...d.operationalWebhooks, allowHttp: d.allowHttp }),
+  );
   // Admin keys only: every tenant at once, sources, and the pre-tenant paths (default tenant).
   for (const p of ['/endpoints', '/endpoints/*', '/deliveries', '/sources', '/sources/*']) v1.use(p, requireAdmin());
   v1.route('/endpoints', endpointRoutes({ ...endpoints, scoped: false }));

@@ -89,17 +89,20 @@ export interface AuthVariables {
 
 /** Another way to turn a bearer token into a key (portal tokens); undefined = not such a token. */
 export type TokenVerifier = (token: string) => ApiKey | undefined;
+/** Keys kept outside the configuration (tenant keys managed by API, tenant-keys.ts). */
+export type KeyLookup = (token: string) => Promise<ApiKey | undefined>;
 
 /** Authenticates every request it guards; `scope` is then checked by `requireScope`. */
 export function bearerAuth(
   keys: readonly ApiKey[],
   verifyToken?: TokenVerifier,
+  lookup?: KeyLookup,
 ): MiddlewareHandler<{ Variables: AuthVariables }> {
   return async function bearerAuthMiddleware(c, next) {
     const header = c.req.header('authorization') ?? '';
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!m) throw new ApiError(401, 'unauthorized', 'missing bearer API key (Authorization: Bearer <key>)');
-    const key = verifyToken?.(m[1]!) ?? findKey(keys, m[1]!);
+    const key = verifyToken?.(m[1]!) ?? findKey(keys, m[1]!) ?? (await lookup?.(m[1]!));
     if (!key) throw new ApiError(401, 'unauthorized', 'invalid API key');
     c.set('apiKey', key);
     await next();

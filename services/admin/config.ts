@@ -1,4 +1,5 @@
 /** Admin configuration: defaults, env overrides, validation naming the variable. */
+import { readFileSync } from 'node:fs';
 import { bool, int, optStr, str, type ConfigOf, type Spec } from '../common/config.ts';
 import { ConfigError } from '../common/errors.ts';
 import { parseApiKeys } from './auth.ts';
@@ -26,18 +27,34 @@ export const adminSpec = {
   ADMIN_PUBLISH_OPEN_CATALOGUE: bool(false),
   /** Read outbound.requests (the publish topic for internal producers) in this admin. */
   ADMIN_PUBLISH_TOPIC_READER: bool(true),
-  /** Signing key of portal tokens, ≥ 32 characters; unset = POST …/portal-token answers 501. */
+  /** Signing key of portal tokens, ≥ 32 characters (or ADMIN_PORTAL_SECRET_FILE); unset = POST …/portal-token answers 501. */
   ADMIN_PORTAL_SECRET: (name: string, env: Env) => {
-    const v = optStr()(name, env);
+    const file = env[`${name}_FILE`];
+    let v = optStr()(name, env);
+    if (v === undefined && file) {
+      try {
+        v = readFileSync(file, 'utf8').trim();
+      } catch (err) {
+        throw new ConfigError(
+          `${name}_FILE ${file} cannot be read: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    }
     if (v !== undefined && v.length < 32) throw new ConfigError(`${name} must be at least 32 characters`);
     return v;
   },
+  /** A file holding ADMIN_PORTAL_SECRET (a mounted Secret); read by ADMIN_PORTAL_SECRET above. */
+  ADMIN_PORTAL_SECRET_FILE: optStr(),
   /** Defaults of a new tenant's limits and log retention (each tenant can be changed through the API). */
   ADMIN_TENANT_MAX_ENDPOINTS: int(100, 0, 100_000),
   /** Publish requests per second per tenant; 0 = unlimited. */
   ADMIN_TENANT_PUBLISH_PER_SECOND: int(0, 0, 1_000_000),
   ADMIN_TENANT_MAX_PAYLOAD_BYTES: int(256 * 1024, 64, 4 * 1024 * 1024),
   ADMIN_TENANT_RETENTION_MS: int(30 * 86_400_000, 86_400_000),
+  /** How often the oldest-undelivered gauges are recomputed (hookline_outbound_oldest_undelivered_age_seconds). */
+  ADMIN_UNDELIVERED_INTERVAL_MS: int(15_000, 1000),
+  /** Endpoints exported by …_by_endpoint (the N holding the oldest undelivered messages). */
+  ADMIN_UNDELIVERED_TOP_ENDPOINTS: int(10, 0, 1000),
   /** Trace UI link of the event explorer, e.g. http://127.0.0.1:16686/trace/{traceId}; unset = no link. */
   ADMIN_TRACE_URL_TEMPLATE: (name: string, env: Env) => {
     const v = optStr()(name, env);

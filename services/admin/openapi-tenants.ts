@@ -4,10 +4,12 @@
  * the two cannot drift). test/admin/tenants-isolation.test.ts walks every /v1/tenants/{tenantId}
  * path of this document with another tenant's key: a new route is covered by being documented.
  */
+import { tenantOpsPaths, tenantOpsSchemas } from './openapi-tenant-ops.ts';
+
 type Json = Record<string, unknown>;
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
+export const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+export const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
 const err = (description: string) => ({ description, ...json(ref('Error')) });
 const ERRORS: Record<number, string> = {
   400: 'Invalid request',
@@ -22,21 +24,21 @@ const ERRORS: Record<number, string> = {
   501: 'Portal tokens not configured',
   503: 'Kafka or Redis unavailable, nothing accepted (Retry-After)',
 };
-const op = (summary: string, scope: string, extra: Json, ok: Json, codes: number[], adminOnly = false) => ({
+export const op = (summary: string, scope: string, extra: Json, ok: Json, codes: number[], adminOnly = false) => ({
   summary,
   description: `Scope: \`${scope}\`.${adminOnly ? ' Admin keys only.' : ' Admin keys, or a tenant key / portal token of this tenant.'}`,
   security: [{ bearer: [scope] }],
   ...extra,
   responses: { ...ok, ...Object.fromEntries([401, 403, 404, ...codes].map((c) => [String(c), err(ERRORS[c]!)])) },
 });
-const tenantIdParam = {
+export const tenantIdParam = {
   name: 'tenantId',
   in: 'path',
   required: true,
   schema: { type: 'string' },
   description: 'The tenant (your own customer id)',
 };
-const ts = { type: 'string', format: 'date-time' };
+export const ts = { type: 'string', format: 'date-time' };
 
 export const tenantSchemas = {
   TenantLimits: {
@@ -258,7 +260,7 @@ export function withTenants<D extends { paths: object; components: { schemas: ob
   const paths = doc.paths as Record<string, Json>;
   return {
     ...doc,
-    components: { ...doc.components, schemas: { ...doc.components.schemas, ...tenantSchemas } },
-    paths: { ...paths, ...tenantPaths, ...scoped(paths) },
+    components: { ...doc.components, schemas: { ...doc.components.schemas, ...tenantSchemas, ...tenantOpsSchemas() } },
+    paths: { ...paths, ...tenantPaths, ...tenantOpsPaths(), ...scoped(paths) },
   };
 }

@@ -11,6 +11,14 @@
  * failed or died) → written again with the SAME messageId, so even a write that did land before
  * the failure reaches endpoints with one webhook-id (at-least-once, deduplicable). The same key
  * with another request body → 422, as Stripe does.
+ *
+ * Kafka down: a write that failed outright leaves the key re-playable at once. A write that only
+ * missed the deadline is still being retried by the client library and may land later; the claim
+ * then stays "unsettled" (503 + Retry-After for the same key) until that write settles: landed →
+ * "done" (the retry answers the same messageId, nothing new written), failed → re-playable. So a
+ * client retrying one key through an outage gets its message published exactly once. Only if this
+ * admin dies before the write settles does the key become re-playable after `settleMs` (same
+ * messageId: at worst a duplicate with one webhook-id).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { IDEMPOTENCY_TTL_MS, publishedResourceKey, type PublishRequest } from '../common/contracts/publish.ts';
@@ -46,6 +54,16 @@ interface Claim {
   readonly state: 'pending' | 'done';
   readonly at: number;
   readonly fingerprint: string;
+  /** Set while a write that missed the deadline may still land: the key waits for it until then. */
+  readonly settleBy?: number;
+}
+
+class Unsettled extends Error {
+  readonly send: Promise<void>;
+  constructor(send: Promise<void>, cause: unknown) {
+    super('kafka did not acknowledge within the deadline', { cause });
+    this.send = send;
+  }
 }
 
 export const newMessageId = (): string =>
@@ -62,9 +80,12 @@ export function createPublisher(o: {
   deadlineMs: number;
   /** How long accepted messages stay in the "not yet delivered" index (undelivered.ts). */
   indexRetentionMs: number;
+  /** Longest a write that missed the deadline may still land (the client library's retries); default 2 min. */
+  settleMs?: number;
   now?: () => number;
 }): Publisher {
   const now = o.now ?? Date.now;
+  const settleMs = o.settleMs ?? 120_000;
   const keyOf = (tenantId: string, key: string) =>
     `${o.prefix}idem:${tenantId}:${createHash('sha256').update(key).digest('hex')}`;
 
@@ -89,29 +110,49 @@ export function createPublisher(o: {
     const value = await o.avro.encode(o.topic, event);
     if (!o.producer.connected) throw new TransientError('kafka producer is not connected', 'kafka_unavailable');
     let timer: NodeJS.Timeout | undefined;
-    const send = o.producer.send([
-      {
-        topic: o.topic,
-        key: resourceKey,
-        value,
-        headers: { 'hookline-message-id': messageId, 'hookline-tenant': r.tenantId },
-      },
-    ]);
+    // Group commit: concurrent publishes share one acks=all request (the producer allows one
+    // request in flight, so one request per publish would serialise them).
+    const send = o.producer.enqueue({
+      topic: o.topic,
+      key: resourceKey,
+      value,
+      headers: { 'hookline-message-id': messageId, 'hookline-tenant': r.tenantId },
+    });
     send.catch(() => undefined);
     try {
       await Promise.race([
         send,
         new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new TransientError(`kafka did not acknowledge within ${o.deadlineMs} ms`, 'kafka_slow')),
-            o.deadlineMs,
-          );
+          timer = setTimeout(() => reject(new Unsettled(send, undefined)), o.deadlineMs);
         }),
       ]);
     } finally {
       clearTimeout(timer);
     }
   }
+
+  const save = (key: string, claim: Claim) =>
+    redisCall(() => o.redis.set(key, JSON.stringify(claim), 'PX', IDEMPOTENCY_TTL_MS));
+
+  async function markDone(key: string, claim: Claim, r: Omit<PublishRequest, 'requestedAt'>, at: number) {
+    const index = publishedKey(o.prefix, r.tenantId);
+    const { settleBy: _, ...done } = claim;
+    await redisCall(() =>
+      o.redis
+        .multi()
+        .set(key, JSON.stringify({ ...done, state: 'done', at: now() }), 'PX', IDEMPOTENCY_TTL_MS)
+        .zadd(index, at, `${claim.messageId}|${r.eventType}`)
+        .zremrangebyscore(index, '-inf', at - o.indexRetentionMs)
+        .pexpire(index, o.indexRetentionMs)
+        .exec(),
+    );
+  }
+
+  /** Re-playable at once: the next try with this key writes again with the same messageId. */
+  const replayable = (key: string, claim: Claim) => {
+    const { settleBy: _, ...rest } = claim;
+    return save(key, { ...rest, at: 0 }).catch(() => undefined);
+  };
 
   return {
     async publish(r) {
@@ -129,30 +170,33 @@ export function createPublisher(o: {
         if (prior.fingerprint !== fingerprint)
           throw new PublishConflict('key_reused', 'this Idempotency-Key was used with a different request');
         if (prior.state === 'done') return { messageId: prior.messageId, duplicate: true };
+        if (prior.settleBy !== undefined && t < prior.settleBy)
+          throw new TransientError(
+            'an earlier write with this Idempotency-Key has not settled in Kafka yet',
+            'publish_unsettled',
+          );
         if (t - prior.at < o.deadlineMs + 1000)
           throw new PublishConflict('in_progress', 'a request with this Idempotency-Key is still being published');
-        claim = { ...prior, at: t };
-        await redisCall(() => o.redis.set(key, JSON.stringify(claim), 'PX', IDEMPOTENCY_TTL_MS));
+        const { settleBy: _, ...rest } = prior;
+        claim = { ...rest, at: t };
+        await save(key, claim);
       }
       try {
         await write(r, claim.messageId, t);
       } catch (err) {
-        // Re-playable at once: the next try with this key writes again with the same messageId.
-        await redisCall(() => o.redis.set(key, JSON.stringify({ ...claim, at: 0 }), 'PX', IDEMPOTENCY_TTL_MS)).catch(
-          () => undefined,
-        );
+        if (err instanceof Unsettled) {
+          const held = claim;
+          await save(key, { ...held, at: t, settleBy: now() + settleMs }).catch(() => undefined);
+          err.send.then(
+            () => markDone(key, held, r, t).catch(() => undefined),
+            () => replayable(key, held),
+          );
+          throw new TransientError(`kafka did not acknowledge within ${o.deadlineMs} ms`, 'kafka_slow');
+        }
+        await replayable(key, claim);
         throw err instanceof TransientError ? err : new TransientError('publish failed', 'kafka_unavailable', err);
       }
-      const index = publishedKey(o.prefix, r.tenantId);
-      await redisCall(() =>
-        o.redis
-          .multi()
-          .set(key, JSON.stringify({ ...claim, state: 'done', at: now() }), 'PX', IDEMPOTENCY_TTL_MS)
-          .zadd(index, t, `${claim.messageId}|${r.eventType}`)
-          .zremrangebyscore(index, '-inf', t - o.indexRetentionMs)
-          .pexpire(index, o.indexRetentionMs)
-          .exec(),
-      );
+      await markDone(key, claim, r, t);
       return { messageId: claim.messageId, duplicate: false };
     },
   };

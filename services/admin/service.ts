@@ -26,7 +26,9 @@ import { createPublisher } from './publisher.ts';
 import { startRequestsReader } from './requests-reader.ts';
 import { sourceTenantOf } from './routes/sources.ts';
 import { createTenantStore } from './tenant-store.ts';
+import { createTenantKeys } from './tenant-keys.ts';
 import { listUndelivered } from './undelivered.ts';
+import { createOutboundIndex, startUndeliveredGauge } from './outbound-index.ts';
 import { adminMetrics } from './metrics.ts';
 import { QUANTITIES } from './overview/overview.ts';
 import { prometheusReader } from './overview/reader.ts';
@@ -68,6 +70,7 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
   });
   const attemptsTopic = deps.topic(TOPIC.outboundAttempts);
   const eventsTopic = deps.topic(TOPIC.outboundEvents);
+  const index = createOutboundIndex({ redis, prefix, store, log, retentionMs: c.ADMIN_TENANT_RETENTION_MS });
   const consumer = await runConsumer({
     kafka: deps.kafka,
     groupId: deps.group('log'),
@@ -90,8 +93,38 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
         }
       }
       await log.write(attempts, await owners(attempts.map((a) => a.endpointId)));
+      await index.settle(attempts);
       metrics.logged(attempts.length);
     },
+  });
+  // Every outbound message (published or inbound-derived) into the undelivered indexes.
+  const indexer = await runConsumer({
+    kafka: deps.kafka,
+    groupId: deps.group('index'),
+    topics: [eventsTopic],
+    logger,
+    chunkSize: 500,
+    partitionsConsumedConcurrently: 6,
+    handle: async (messages) => {
+      const events: OutboundEvent[] = [];
+      for (const m of messages) {
+        if (!m.value) continue;
+        try {
+          events.push(await deps.avro.decode<OutboundEvent>(m.value));
+        } catch (err) {
+          if ((err as { retriable?: boolean }).retriable) throw err;
+          logger.warn({ offset: m.offset, partition: m.partition, err: messageOf(err) }, 'undecodable outbound record');
+        }
+      }
+      await index.add(events);
+    },
+  });
+  const gauge = startUndeliveredGauge({
+    index,
+    meter: deps.telemetry.meter,
+    intervalMs: c.ADMIN_UNDELIVERED_INTERVAL_MS,
+    topEndpoints: c.ADMIN_UNDELIVERED_TOP_ENDPOINTS,
+    logger,
   });
   const producer = createProducer(deps.kafka);
   await producer.connect();
@@ -199,6 +232,8 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
     maxRecover: c.ADMIN_MAX_RECOVER,
     logger,
     onRequest: metrics.request,
+    tenantKeys: createTenantKeys(redis, prefix),
+    operationalWebhooks: { redis, prefix },
     operations: {
       kafka: deps.kafka,
       admin: deps.admin,
@@ -227,7 +262,9 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
     async stop() {
       sampler?.stop();
       await lag.stop();
+      await gauge.stop();
       await reader?.stop();
+      await indexer.stop();
       await consumer.stop();
       await producer.disconnect();
       await sources.close();

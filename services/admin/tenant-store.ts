@@ -113,7 +113,15 @@ export function createTenantStore(
       }
       // Sources that name this tenant keep naming it: their messages now reach no endpoint (never
       // another tenant's), until the source is pointed elsewhere or the tenant is created again.
-      await redisCall(() => redis.multi().del(keys.tenant(id)).zrem(keys.index, id).del(keys.endpoints(id)).exec());
+      await redisCall(() =>
+        redis
+          .multi()
+          .del(keys.tenant(id))
+          .zrem(keys.index, id)
+          .del(keys.endpoints(id))
+          .del(keys.operational(id))
+          .exec(),
+      );
       return true;
     },
     async migrate(sources) {

@@ -21,6 +21,17 @@ const fraction =
     return n;
   };
 
+const publicUrl = (name: string, env: Env): string => {
+  const raw = env[name] ?? 'http://127.0.0.1:8090';
+  try {
+    const u = new URL(raw);
+    if (u.protocol === 'https:' || u.protocol === 'http:') return raw.replace(/\/+$/, '');
+  } catch {
+    // named below
+  }
+  throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+};
+
 /**
  * The operational endpoint (operational.ts): DISPATCHER_OPERATIONAL_WEBHOOK_URL and its signing
  * secret DISPATCHER_OPERATIONAL_WEBHOOK_SECRET (whsec_…, as endpoint secrets), both or neither.
@@ -81,6 +92,8 @@ export const dispatcherSpec = {
   DISPATCHER_SESSION_TIMEOUT_MS: int(30_000, 6000, 300_000),
   /** Where endpoint-disabled / endpoint-failing operational webhooks go (unset: not sent). */
   DISPATCHER_OPERATIONAL_WEBHOOK_URL: operationalTarget,
+  /** The admin's public base URL: operational webhooks link to the endpoint's console page under it. */
+  ADMIN_PUBLIC_URL: publicUrl,
 } satisfies Spec;
 
 export type DispatcherConfig = ConfigOf<typeof dispatcherSpec>;

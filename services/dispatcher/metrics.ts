@@ -23,6 +23,9 @@ export function dispatcherMetrics(meter: Meter) {
     disabled: meter.createCounter('hookline_dispatcher_endpoints_disabled_total', {
       description: 'Endpoints disabled by the dispatcher, by reason',
     }),
+    operationalFailed: meter.createCounter('hookline_dispatcher_operational_webhooks_failed_total', {
+      description: 'Tenant operational webhooks given up after their retries (logged with the tenant)',
+    }),
     lag: meter.createHistogram('hookline_dispatcher_first_attempt_lag_ms', {
       description: 'outbound.events record time to first attempt start',
       unit: 'ms',

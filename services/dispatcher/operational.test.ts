@@ -51,6 +51,8 @@ describe('operational webhooks', () => {
     };
     const notify = createOperationalNotifier({
       target: { url: new URL('https://ops.example.test/hook'), secret: SECRET },
+      tenantTarget: () => Promise.resolve({ tenantId: 'acme', target: undefined }),
+      consoleBase: 'https://admin.example.test/',
       http,
       timeoutMs: 1000,
       userAgent: 'test',
@@ -58,8 +60,13 @@ describe('operational webhooks', () => {
     });
     await notify([msg('1', { type: 'endpoint.disabled', endpointId: 'ep_2', reason: 'failing' })]);
     assert.equal(posts.length, 1);
-    const verified = new Webhook(SECRET).verify(posts[0]!.body, posts[0]!.headers) as { type: string; data: unknown };
+    const verified = new Webhook(SECRET).verify(posts[0]!.body, posts[0]!.headers) as {
+      type: string;
+      data: Record<string, unknown>;
+    };
     assert.equal(verified.type, 'endpoint.disabled');
+    assert.equal(verified.data.tenantId, 'acme');
+    assert.equal(verified.data.consoleUrl, 'https://admin.example.test/console/endpoints/ep_2');
     assert.equal(posts[0]!.headers['webhook-id'], 'op_0_1');
 
     status = 500;
@@ -67,6 +74,44 @@ describe('operational webhooks', () => {
       assert.equal((err as { retriable?: boolean }).retriable, true);
       return true;
     });
+  });
+
+  it('a tenant target is tried a bounded number of times, then given up (others are not held up)', async () => {
+    const TENANT_SECRET = 'whsec_dGVuYW50LXNlY3JldC1mb3ItdGVzdHMtMDEyMw==';
+    const urls: string[] = [];
+    let failed = 0;
+    const notify = createOperationalNotifier({
+      target: undefined,
+      tenantTarget: (id) =>
+        Promise.resolve({
+          tenantId: 'acme',
+          target: { url: new URL(`https://acme.example.test/${id}`), secret: TENANT_SECRET },
+        }),
+      consoleBase: 'https://admin.example.test',
+      http: {
+        post: (url: URL, headers: Record<string, string>, body: string) => {
+          urls.push(url.pathname);
+          new Webhook(TENANT_SECRET).verify(body, headers);
+          return Promise.resolve({
+            status: url.pathname === '/ep_dead' ? 500 : 200,
+            excerpt: '',
+            retryAfter: undefined,
+          });
+        },
+        close: () => undefined,
+      },
+      timeoutMs: 1000,
+      userAgent: 'test',
+      logger: createLogger('test', 'silent'),
+      onTenantFailed: () => void failed++,
+      sleep: () => Promise.resolve(),
+    });
+    await notify([
+      msg('3', { type: 'circuit.opened', endpointId: 'ep_dead' }),
+      msg('4', { type: 'circuit.opened', endpointId: 'ep_ok' }),
+    ]);
+    assert.deepEqual(urls, ['/ep_dead', '/ep_dead', '/ep_dead', '/ep_ok']);
+    assert.equal(failed, 1);
   });
 
   it('config: URL and secret both or neither, the bad variable named', () => {

@@ -19,6 +19,7 @@ import { startIntake } from './intake.ts';
 import { PartitionLanes } from './partition-lanes.ts';
 import { dispatcherMetrics } from './metrics.ts';
 import { createOperationalNotifier } from './operational.ts';
+import { tenantOperationalTargets } from './tenant-operational.ts';
 import { createParkStore } from './park-store.ts';
 import { createHealth, createRecords } from './records.ts';
 import { startRegistry } from './registry.ts';
@@ -135,31 +136,33 @@ export async function startDispatcher(deps: ServiceDeps<DispatcherConfig & BaseC
   });
 
   // Operational webhooks: their own group on ops.events, so a dead operational endpoint waits alone.
-  let operational: RunningConsumer | undefined;
-  const target = c.DISPATCHER_OPERATIONAL_WEBHOOK_URL;
-  if (target)
-    operational = await runConsumer({
-      kafka: deps.kafka,
-      groupId: deps.group('operational'),
-      topics: [topics.ops],
+  // Always on: any tenant may configure its own operational endpoint at any time.
+  const tenantTargets = tenantOperationalTargets(redis, prefix, store);
+  const operational: RunningConsumer = await runConsumer({
+    kafka: deps.kafka,
+    groupId: deps.group('operational'),
+    topics: [topics.ops],
+    logger,
+    fromBeginning: false,
+    partitionsConsumedConcurrently: 1,
+    handle: createOperationalNotifier({
+      target: c.DISPATCHER_OPERATIONAL_WEBHOOK_URL,
+      tenantTarget: tenantTargets,
+      consoleBase: c.ADMIN_PUBLIC_URL,
+      http,
+      timeoutMs: c.DISPATCHER_TIMEOUT_MS,
+      userAgent: 'hookline-dispatcher/1',
       logger,
-      fromBeginning: false,
-      partitionsConsumedConcurrently: 1,
-      handle: createOperationalNotifier({
-        target,
-        http,
-        timeoutMs: c.DISPATCHER_TIMEOUT_MS,
-        userAgent: 'hookline-dispatcher/1',
-        logger,
-      }),
-    });
+      onTenantFailed: () => metrics.operationalFailed.add(1),
+    }),
+  });
 
   return {
     checks: {
       producer: () => (producer.connected ? Promise.resolve() : Promise.reject(new Error('producer not connected'))),
     },
     async stop() {
-      await operational?.stop();
+      await operational.stop();
       await intake.stop();
       await producer.disconnect();
       await registry.stop();

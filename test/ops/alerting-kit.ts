@@ -243,7 +243,7 @@ export async function startPrometheus(
     .join('\n');
   writeFileSync(
     join(dir, 'prometheus.yml'),
-    `global: { scrape_interval: 1s, evaluation_interval: 1s }
+    `global: { scrape_interval: 1s, evaluation_interval: 1s, external_labels: { console_base: 'http://console.test' } }
 rule_files: ['${join(dir, 'alerts.yml')}']
 alerting:
   alertmanagers: [{ static_configs: [{ targets: ['${o.alertmanager.replace('http://', '')}'] }] }]

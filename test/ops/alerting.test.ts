@@ -168,6 +168,7 @@ describe('alerts reach people (Prometheus → Alertmanager → Slack, PagerDuty,
     const body = unQuotedPrintable(mail.data);
     assert.match(body, new RegExp(`endpoint=${ep.id}`));
     assert.match(body, /Runbook: GET \/v1\/deliveries/);
+    assert.match(body, new RegExp(`Console: http://console\\.test/console/endpoints/${ep.id}`), 'the console link');
 
     assert.ok(hitsFor('/webhook', 'HooklineEndpointFailing').length > 0, 'the generic webhook gets every alert');
     assert.equal(hitsFor('/pagerduty', 'HooklineEndpointFailing').length, 0, 'a ticket does not page');
@@ -200,12 +201,13 @@ describe('alerts reach people (Prometheus → Alertmanager → Slack, PagerDuty,
     assert.equal(payload.custom_details.severity, 'page');
     assert.equal(payload.custom_details.source, 'quiet-src');
     assert.match(payload.custom_details.runbook!, /^Ask whether the sender stopped sending/);
-    assert.equal(payload.custom_details.console, 'http://console.test/console/sources/quiet-src');
+    assert.equal(payload.custom_details.console_url, 'http://console.test/console/sources/quiet-src');
 
     const slack = await eventually(() => hitsFor('/slack', 'HooklineSourceQuiet')[0], 30_000, 'the Slack message');
     const text = (slack.json.attachments as { text: string }[])[0]!.text;
     assert.match(text, /\*HooklineSourceQuiet\* severity=page source=quiet-src/);
     assert.match(text, /Runbook: Ask whether the sender stopped sending/);
+    assert.match(text, /Console: http:\/\/console\.test\/console\/sources\/quiet-src/);
 
     await sent;
     await eventually(

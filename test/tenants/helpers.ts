@@ -23,7 +23,11 @@ export interface TenantKit {
   close(): Promise<void>;
 }
 
-export async function tenantKit(prefix: string, adminEnv: Record<string, string> = {}): Promise<TenantKit> {
+export async function tenantKit(
+  prefix: string,
+  adminEnv: Record<string, string> = {},
+  dispatcherEnv: Record<string, string> = {},
+): Promise<TenantKit> {
   const k = await kit(prefix);
   const env = {
     ADMIN_API_KEYS: `${API_KEYS};${TENANT_KEYS.acme}@acme:${ALL_TENANT_SCOPES};${TENANT_KEYS.globex}@globex:${ALL_TENANT_SCOPES}`,
@@ -32,7 +36,10 @@ export async function tenantKit(prefix: string, adminEnv: Record<string, string>
     ...adminEnv,
   };
   let admin = await startAdminInProcess(k.prefix, k.redisPrefix, env);
-  const dispatcher = await startInProcess(k, { DISPATCHER_RETRY_SCHEDULE: '0,200ms,200ms,200ms,200ms,200ms' });
+  const dispatcher = await startInProcess(k, {
+    DISPATCHER_RETRY_SCHEDULE: '0,200ms,200ms,200ms,200ms,200ms',
+    ...dispatcherEnv,
+  });
   let base = `http://127.0.0.1:${admin.port}`;
   const call: Api = (method, path, body, key) => api(base)(method, path, body, key);
   const receivers: Receiver[] = [];

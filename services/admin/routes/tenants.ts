@@ -10,7 +10,9 @@ import { TENANT_ID, type Tenant, type TenantLimits } from '../../common/contract
 import { requireAdmin, requireScope, SCOPES, type AuthVariables, type Scope } from '../auth.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { PORTAL_MAX_TTL_S, PORTAL_MIN_TTL_S, PORTAL_SCOPES, type PortalTokens } from '../portal-token.ts';
+import type { TenantKeys } from '../tenant-keys.ts';
 import type { TenantPatch, TenantStore } from '../tenant-store.ts';
+import { tenantKeyRoutes } from './tenant-keys.ts';
 import { Check, jsonBody, optInt, optString, queryLimit, unknownFields } from '../validate.ts';
 
 const DAY_MS = 86_400_000;
@@ -81,7 +83,7 @@ function readPatch(check: Check, body: Record<string, unknown>): TenantPatch {
 
 const FIELDS = ['name', 'metadata', 'limits', 'retentionDays'];
 
-export function tenantRoutes(store: TenantStore, portal: PortalTokens | undefined) {
+export function tenantRoutes(store: TenantStore, portal: PortalTokens | undefined, keys: TenantKeys) {
   const app = new Hono<{ Variables: AuthVariables }>();
 
   app.post('/', requireAdmin(), requireScope('tenants:write'), async (c) => {
@@ -109,6 +111,9 @@ export function tenantRoutes(store: TenantStore, portal: PortalTokens | undefine
 
   app.use('/:tenantId', tenantGuard(store));
   app.use('/:tenantId/portal-token', tenantGuard(store));
+  app.use('/:tenantId/api-keys', tenantGuard(store));
+  app.use('/:tenantId/api-keys/*', tenantGuard(store));
+  app.route('/:tenantId/api-keys', tenantKeyRoutes(keys));
   app.get('/:tenantId', requireScope('tenants:read'), (c) => c.json(tenantView(c.get('tenant'))));
 
   app.patch('/:tenantId', requireAdmin(), requireScope('tenants:write'), async (c) => {
@@ -124,6 +129,7 @@ export function tenantRoutes(store: TenantStore, portal: PortalTokens | undefine
 
   app.delete('/:tenantId', requireAdmin(), requireScope('tenants:write'), async (c) => {
     if (!(await store.delete(c.get('tenant').id))) throw notFound('tenant', c.get('tenant').id);
+    await keys.revokeAll(c.get('tenant').id);
     return c.body(null, 204);
   });
 

@@ -42,7 +42,21 @@ export const tenantKeys = (prefix: string) => ({
   index: `${prefix}tenant:index`,
   sources: `${prefix}tenant:sources`,
   endpoints: (id: string) => `${prefix}tenant:${id}:endpoints`,
+  /** The tenant's operational webhook endpoint (TenantOperationalWebhook JSON), written by the admin. */
+  operational: (id: string) => `${prefix}tenant:${id}:operational`,
 });
+
+/**
+ * Where a tenant is told that one of its endpoints was disabled or keeps failing (the dispatcher
+ * sends it, signed with `secret` like any delivery). Admin writes, dispatcher reads.
+ */
+export interface TenantOperationalWebhook {
+  readonly url: string;
+  readonly enabled: boolean;
+  /** whsec_… Never logged. */
+  readonly secret: string;
+  readonly updatedAt: number;
+}
 
 /** Published on the endpoint change channel ({p}ep:changes) when the source → tenant map changed. */
 export const SOURCE_TENANTS_CHANGED = '~source-tenants';
