@@ -4,16 +4,23 @@
  *
  * An open-loop paced generator posts Stripe-signed payment_intent.succeeded events, one new resource
  * each, to the ingress; a consumer on events.payments and a customer endpoint record when each one
- * arrives. Phases: steady (BENCH_RATE/s for BENCH_STEADY_S), a 10× burst on top (BENCH_BURST_S), then
- * the steady rate again until the backlog is back to its steady level (time to drain).
- * Prints latency from the provider's POST to events.payments and to the endpoint (p50/p95/p99), the
- * backlog ("lag": accepted but not yet on the domain topic), CPU seconds per 1,000 events per
- * service (steady phase) and RSS per service at start and end, and writes an SVG chart of latency
- * and lag over time (BENCH_OUT, default bench/results/pipeline.svg).
- * Soak: BENCH_SOAK_MIN=60 runs the steady rate that long (no burst) and compares RSS start/end.
+ * arrives. "Backlog" (lag) is accepted but not yet on the domain topic. Modes (BENCH_MODE):
  *
- * Defaults are the issue's: 1000/s for 60 s, burst 60 s. On a shared 2-core box use e.g.
- * BENCH_RATE=100 BENCH_STEADY_S=30 BENCH_BURST_S=15.
+ * - issue (default): BENCH_RATE/s for BENCH_STEADY_S, then a 10× burst on top for BENCH_BURST_S, then
+ *   the steady rate again until the backlog is back to its steady level (time to drain; nothing lost).
+ *   Latency POST → events.payments and POST → endpoint p50/p95/p99 (steady), CPU s per 1,000 events
+ *   per service, RSS and V8 heap per service at start and end.
+ * - sustain: the highest rate sustained with the backlog bounded. Steps through BENCH_STEP_RATES
+ *   (default 250,500,750,1000,1250,1500,2000/s), BENCH_STEP_S each (default 300 = the issue's 5
+ *   minutes; e.g. 60 for a quick look), draining between steps. A step holds when the generator
+ *   offered ≥ 95 % of it, nothing was refused, and the backlog over its second half grew by less
+ *   than 2 s worth of traffic. Stops at the first step that does not hold.
+ * - soak (or BENCH_SOAK_MIN=n with `npm run bench:soak`): the steady rate for n minutes; RSS and
+ *   heap of each service at start and end (and charted every 30 s).
+ *
+ * Every mode prints a table and writes an SVG chart of latency and backlog over time (BENCH_OUT,
+ * default bench/results/pipeline[-mode].svg). Defaults are the issue's: 1000/s for 60 s, burst 60 s.
+ * On a shared 2-core box use e.g. BENCH_RATE=100 BENCH_STEADY_S=30 BENCH_BURST_S=15.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -33,7 +40,12 @@ const RATE = num('BENCH_RATE', 1000);
 const STEADY_S = num('BENCH_STEADY_S', 60);
 const BURST_S = num('BENCH_BURST_S', 60);
 const SOAK_MIN = num('BENCH_SOAK_MIN', 0);
-const OUT = process.env.BENCH_OUT ?? 'bench/results/pipeline.svg';
+const MODE = process.env.BENCH_MODE ?? (SOAK_MIN > 0 ? 'soak' : 'issue');
+const STEP_RATES = (process.env.BENCH_STEP_RATES ?? '250,500,750,1000,1250,1500,2000').split(',').map(Number);
+const STEP_S = num('BENCH_STEP_S', 300);
+const OUT = process.env.BENCH_OUT ?? `bench/results/pipeline${MODE === 'issue' ? '' : `-${MODE}`}.svg`;
+if (!['issue', 'sustain', 'soak'].includes(MODE)) throw new Error(`BENCH_MODE must be issue, sustain or soak`);
+if (MODE === 'soak' && SOAK_MIN <= 0) throw new Error('BENCH_MODE=soak needs BENCH_SOAK_MIN (minutes)');
 const SERVICES = ['ingress', 'admin', 'validator', 'sequencer', 'processors', 'dispatcher'] as const;
 const SECRET = 'whsec_bench_local_only';
 const ADMIN_KEY = 'bench-admin-key-0123456789';
@@ -55,24 +67,52 @@ const env = {
   LOG_LEVEL: 'warn',
 };
 
-/** utime+stime of a process in seconds, and its RSS in MB. */
-function procStats(pid: number): { cpu: number; rssMb: number } {
+/** utime+stime of a process in seconds. */
+function cpuOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return { cpu: (Number(f[11]) + Number(f[12])) / 100, rssMb: Math.round(rss / 1024) };
+  return (Number(f[11]) + Number(f[12])) / 100;
 }
 
 const pct = (a: number[], p: number) => (a.length ? [...a].sort((x, y) => x - y)[Math.floor((a.length - 1) * p)]! : 0);
+const mb = (bytes: number) => Math.round(bytes / 1048576);
 
 const svc = new Map<string, ServiceProcess>();
 const sentAt = new Map<string, number>();
-const domainLat: { at: number; ms: number }[] = [];
-const endpointLat: { at: number; ms: number }[] = [];
+const domainLat: number[] = [];
+const endpointLat: number[] = [];
+let domainSec: number[] = [];
+let endpointSec: number[] = [];
 let accepted = 0;
 let refused = 0;
+/** Answers other than 2xx by status, and requests that got no answer ('network'). */
+const refusals = new Map<string, number>();
+const refuse = (why: string) => {
+  refused++;
+  refusals.set(why, (refusals.get(why) ?? 0) + 1);
+};
 let onDomain = 0;
+const acceptedIds = new Set<string>();
+const onDomainIds = new Set<string>();
+let delivered = 0;
+const backlog = () => Math.max(0, sentAt.size - refused - onDomain);
+
+/** RSS and V8 heap of a service, from its /metrics (hookline_process_memory_bytes). */
+async function memoryOf(name: string): Promise<{ rss: number; heap: number }> {
+  // A loaded box may reset or stall a scrape: try a few times, never fail the run over it.
+  let text = '';
+  for (let i = 0; i < 5 && !text; i++)
+    text = await fetch(`http://127.0.0.1:${svc.get(name)!.port}/metrics`, { signal: AbortSignal.timeout(10_000) })
+      .then((r) => r.text())
+      .catch(() => sleep(500).then(() => ''));
+  const get = (kind: string) =>
+    Number(new RegExp(`^hookline_process_memory_bytes\\{kind="${kind}"[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  return { rss: get('rss'), heap: get('heap_used') };
+}
+const memoryAll = async () => new Map(await Promise.all(SERVICES.map(async (n) => [n, await memoryOf(n)] as const)));
+const cpuAll = () => new Map(SERVICES.map((n) => [n, cpuOf(svc.get(n)!.child.pid!)]));
+const cpuRows = (c0: Map<string, number>, c1: Map<string, number>, events: number) =>
+  SERVICES.map((n) => `${n} ${((c1.get(n)! - c0.get(n)!) / Math.max(1, events / 1000)).toFixed(2)}`).join(', ');
 
 try {
   await provision(prefix);
@@ -81,11 +121,18 @@ try {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const key = (JSON.parse(Buffer.concat(chunks).toString()) as { data?: { resourceKey?: string } }).data
-        ?.resourceKey;
-      const pi = key?.split(':').pop() ?? '';
+      // Outbound data is the canonical record (its id is the payment intent) or the resource view.
+      const data = (JSON.parse(Buffer.concat(chunks).toString()) as { data?: { resourceKey?: string; id?: string } })
+        .data;
+      const pi = String(data?.resourceKey ?? data?.id ?? '')
+        .split(':')
+        .pop()!;
       const t = sentAt.get(pi);
-      if (t !== undefined) endpointLat.push({ at: Date.now(), ms: Date.now() - t });
+      if (t !== undefined) {
+        delivered++;
+        endpointLat.push(Date.now() - t);
+        endpointSec.push(Date.now() - t);
+      }
       res.writeHead(204).end();
     });
   });
@@ -104,15 +151,16 @@ try {
 
   const avro = new AvroCodec(createRegistry(stackConfig.SCHEMA_REGISTRY_URL));
   const domain = await collect(testKafka('bench-domain'), `${prefix}events.payments`);
-  let decoded = 0;
   const decodeLoop = setInterval(() => {
-    const batch = domain.messages.slice(decoded);
-    decoded += batch.length;
-    for (const m of batch) {
+    for (const m of domain.messages.splice(0)) {
       void avro.decode<{ resourceId: string }>(m.value!).then((v) => {
         const t = sentAt.get(v.resourceId);
         onDomain++;
-        if (t !== undefined) domainLat.push({ at: m.timestamp, ms: m.timestamp - t });
+        onDomainIds.add(v.resourceId);
+        if (t !== undefined) {
+          domainLat.push(m.timestamp - t);
+          domainSec.push(m.timestamp - t);
+        }
       });
     }
   }, 50);
@@ -140,14 +188,16 @@ try {
         body,
       });
       await res.body?.cancel();
-      if (res.ok) accepted++;
-      else refused++;
+      if (res.ok) {
+        accepted++;
+        acceptedIds.add(pi);
+      } else refuse(String(res.status));
     } catch {
-      refused++;
+      refuse('network');
     }
   };
 
-  let rate = RATE;
+  let rate = 0;
   let credit = 0;
   let lastTick = Date.now();
   // Open loop on wall time: a late timer tick sends what it owes, so a busy box still offers the rate.
@@ -159,83 +209,156 @@ try {
   }, 10);
 
   const t0 = Date.now();
+  const elapsed = () => (Date.now() - t0) / 1000;
   const samples: { s: number; lag: number; domainP99: number; endpointP99: number }[] = [];
   const sampler = setInterval(() => {
-    const now = Date.now();
-    const lastSec = (a: { at: number; ms: number }[]) => a.filter((x) => x.at > now - 1000).map((x) => x.ms);
     samples.push({
-      s: (now - t0) / 1000,
-      lag: Math.max(0, sentAt.size - refused - onDomain),
-      domainP99: pct(lastSec(domainLat), 0.99),
-      endpointP99: pct(lastSec(endpointLat), 0.99),
+      s: elapsed(),
+      lag: backlog(),
+      domainP99: pct(domainSec, 0.99),
+      endpointP99: pct(endpointSec, 0.99),
     });
+    domainSec = [];
+    endpointSec = [];
   }, 1000);
+  const memorySamples: { s: number; heap: Map<string, number> }[] = [];
+  const bands: { from: number; to: number; label: string }[] = [];
+  const drain = async (target: number, maxMs: number) => {
+    const start = Date.now();
+    while (backlog() > target && Date.now() - start < maxMs) await sleep(250);
+    return (Date.now() - start) / 1000;
+  };
+  const mem0 = await memoryAll();
+  const lines: string[] = [];
+  let title = '';
 
-  const cpu0 = new Map([...svc].map(([n, s]) => [n, procStats(s.child.pid!)]));
-  const steadyS = SOAK_MIN > 0 ? SOAK_MIN * 60 : STEADY_S;
-  print(`steady: ${RATE}/s for ${steadyS} s`);
-  await sleep(steadyS * 1000);
-  const steadyEnd = (Date.now() - t0) / 1000;
-  const cpu1 = new Map([...svc].map(([n, s]) => [n, procStats(s.child.pid!)]));
-  const steadyEvents = accepted;
-  const steadySent = sentAt.size;
-  let burstSent = 0;
-  const steadyDomain = domainLat.map((x) => x.ms);
-  const steadyEndpoint = endpointLat.map((x) => x.ms);
-  const steadyLagMax = Math.max(0, ...samples.map((x) => x.lag));
-
-  let burstEnd = steadyEnd;
-  let drainS = 0;
-  const acceptedBeforeBurst = accepted;
-  if (SOAK_MIN === 0) {
-    print(`burst: ${RATE * 10}/s for ${BURST_S} s`);
-    rate = RATE * 10;
-    await sleep(BURST_S * 1000);
+  if (MODE === 'sustain') {
+    title = `hookline pipeline: highest sustained rate, ${STEP_S} s steps`;
+    lines.push(
+      `== bench:pipeline sustain (steps ${STEP_RATES.join(', ')}/s, ${STEP_S} s each)`,
+      'offered/s  achieved/s  refused  domain p50/p99 ms  endpoint p99 ms  backlog mid → end   holds',
+    );
+    let best = 0;
+    for (const target of STEP_RATES) {
+      const from = elapsed();
+      const stepFrom = Date.now();
+      const sent0 = sentAt.size;
+      const refused0 = refused;
+      const lat0 = domainLat.length;
+      const elat0 = endpointLat.length;
+      const c0 = cpuAll();
+      const acc0 = accepted;
+      rate = target;
+      await sleep((STEP_S * 1000) / 2);
+      const mid = backlog();
+      await sleep((STEP_S * 1000) / 2);
+      const end = backlog();
+      rate = 0;
+      const achieved = (sentAt.size - sent0) / ((Date.now() - stepFrom) / 1000);
+      const c1 = cpuAll();
+      const d = domainLat.slice(lat0);
+      const e = endpointLat.slice(elat0);
+      const holds = achieved >= 0.95 * target && refused === refused0 && end - mid < 2 * target;
+      bands.push({ from, to: elapsed(), label: `${target}/s` });
+      lines.push(
+        `${String(target).padStart(9)}  ${achieved.toFixed(0).padStart(10)}  ${String(refused - refused0).padStart(7)}  ` +
+          `${`${pct(d, 0.5)} / ${pct(d, 0.99)}`.padStart(17)}  ${String(pct(e, 0.99)).padStart(15)}  ` +
+          `${`${mid} → ${end}`.padStart(16)}   ${holds ? 'yes' : 'no'}`,
+        `           CPU s / 1,000 events: ${cpuRows(c0, c1, accepted - acc0)}`,
+      );
+      print(lines[lines.length - 2]!);
+      if (!holds) break;
+      best = target;
+      const drained = await drain(0, 180_000);
+      print(`  drained in ${drained.toFixed(1)} s`);
+    }
+    lines.push(
+      `highest rate sustained for ${STEP_S} s with the backlog bounded: ${best ? `${best}/s` : 'none of the steps'}`,
+    );
+  } else {
+    const steadyS = MODE === 'soak' ? SOAK_MIN * 60 : STEADY_S;
+    title = `hookline pipeline: ${RATE}/s${MODE === 'soak' ? `, soak ${SOAK_MIN} min` : ', 10× burst'} (measured on this machine)`;
+    print(`steady: ${RATE}/s for ${steadyS} s`);
+    const c0 = cpuAll();
+    const steadyFrom = Date.now();
     rate = RATE;
-    burstSent = sentAt.size - steadySent;
-    burstEnd = (Date.now() - t0) / 1000;
-    const drainStart = Date.now();
-    const target = Math.max(steadyLagMax * 1.5, RATE);
-    while (sentAt.size - refused - onDomain > target && Date.now() - drainStart < 600_000) await sleep(250);
-    drainS = (Date.now() - drainStart) / 1000;
+    const memTimer = setInterval(() => {
+      void memoryAll()
+        .then((m) => memorySamples.push({ s: elapsed(), heap: new Map([...m].map(([n, x]) => [n, mb(x.heap)])) }))
+        .catch(() => undefined);
+    }, 30_000);
+    await sleep(steadyS * 1000);
+    clearInterval(memTimer);
+    const steadyEnd = elapsed();
+    const steadyTook = (Date.now() - steadyFrom) / 1000;
+    const c1 = cpuAll();
+    const steadyEvents = accepted;
+    const steadySent = sentAt.size;
+    const steadyDomain = [...domainLat];
+    const steadyEndpoint = [...endpointLat];
+    const steadyLagMax = Math.max(0, ...samples.map((x) => x.lag));
+    let burstLine = '';
+    if (MODE === 'issue') {
+      print(`burst: ${RATE * 10}/s for ${BURST_S} s`);
+      const acceptedBefore = accepted;
+      const burstFrom = Date.now();
+      rate = RATE * 10;
+      await sleep(BURST_S * 1000);
+      rate = RATE;
+      const burstSent = sentAt.size - steadySent;
+      const burstTook = (Date.now() - burstFrom) / 1000;
+      const burstEnd = elapsed();
+      bands.push({ from: steadyEnd, to: burstEnd, label: '10× burst' });
+      const peak = Math.max(0, ...samples.filter((x) => x.s >= steadyEnd).map((x) => x.lag));
+      const drainS = await drain(Math.max(steadyLagMax * 1.5, RATE), 600_000);
+      burstLine =
+        `burst: offered ${(burstSent / burstTook).toFixed(0)}/s for ${burstTook.toFixed(0)} s, backlog peak ${peak}; ` +
+        `back to the steady level ${drainS.toFixed(1)} s after it (goal ≤ 120 s); accepted since: ${accepted - acceptedBefore}`;
+    }
+    rate = 0;
+    lines.push(
+      `== bench:pipeline ${MODE} (${RATE}/s steady ${steadyS} s${MODE === 'issue' ? `, burst ${RATE * 10}/s ${BURST_S} s` : ''})`,
+      `steady: offered ${(steadySent / steadyTook).toFixed(0)}/s for ${steadyTook.toFixed(0)} s; backlog max ${steadyLagMax}`,
+      'latency (steady)            p50      p95      p99',
+      ...(
+        [
+          ['POST → events.payments', steadyDomain],
+          ['POST → customer endpoint', steadyEndpoint],
+        ] as const
+      ).map(
+        ([label, a]) =>
+          `${label.padEnd(26)}${[0.5, 0.95, 0.99].map((p) => `${pct(a, p)} ms`.padStart(9)).join('')}  (n=${a.length})`,
+      ),
+      ...(burstLine ? [burstLine] : []),
+      `CPU s / 1,000 events (steady): ${cpuRows(c0, c1, steadyEvents)}`,
+    );
   }
-  clearInterval(pacer);
-  const sent = sentAt.size;
   // Let what is in flight finish: every POST answered, everything accepted on the domain topic.
-  for (let i = 0; i < 240 && (accepted + refused < sent || onDomain < accepted); i++) await sleep(250);
+  for (let i = 0; i < 480 && (accepted + refused < sentAt.size || onDomain < accepted); i++) await sleep(250);
+  for (let i = 0; i < 240 && delivered < onDomain; i++) await sleep(250);
+  clearInterval(pacer);
   clearInterval(sampler);
   clearInterval(decodeLoop);
   await domain.stop();
-  const end = new Map([...svc].map(([n, s]) => [n, procStats(s.child.pid!)]));
+  const mem1 = await memoryAll();
 
   print('');
-  print(`== bench:pipeline (${RATE}/s steady ${steadyS} s${SOAK_MIN ? '' : `, burst ${RATE * 10}/s ${BURST_S} s`})`);
-  const achieved = `${(steadySent / steadyS).toFixed(0)}/s steady${SOAK_MIN ? '' : `, ${(burstSent / BURST_S).toFixed(0)}/s burst`}`;
+  for (const l of lines) print(l);
   print(
-    `sent ${sent} (achieved ${achieved}), accepted ${accepted}, refused ${refused}, on events.payments ${onDomain}, delivered ${endpointLat.length}`,
+    `sent ${sentAt.size}, accepted ${accepted}, not accepted ${refused} ` +
+      `(${[...refusals].map(([k, v]) => `${k}×${v}`).join(' ') || 'none'}), on events.payments ${onDomain}, ` +
+      `delivered ${delivered}; lost (answered 2xx, not on the domain topic): ` +
+      `${[...acceptedIds].filter((id) => !onDomainIds.has(id)).length}`,
   );
-  print('latency (steady)            p50      p95      p99');
-  for (const [label, a] of [
-    ['POST → events.payments', steadyDomain],
-    ['POST → customer endpoint', steadyEndpoint],
-  ] as const)
+  print('service       RSS start → end     heap start → end');
+  for (const n of SERVICES)
     print(
-      `${label.padEnd(26)}${[0.5, 0.95, 0.99].map((p) => `${pct(a, p)} ms`.padStart(9)).join('')}  (n=${a.length})`,
+      `${n.padEnd(14)}${`${mb(mem0.get(n)!.rss)} → ${mb(mem1.get(n)!.rss)} MB`.padEnd(20)}` +
+        `${mb(mem0.get(n)!.heap)} → ${mb(mem1.get(n)!.heap)} MB`,
     );
-  print(`backlog (sent, not yet on the domain topic): steady max ${steadyLagMax}`);
-  if (!SOAK_MIN)
-    print(
-      `burst: ${accepted - acceptedBeforeBurst} accepted during and after it; drained to the steady level ${drainS.toFixed(1)} s after the burst (goal ≤ 120 s); lost: ${accepted - onDomain}`,
-    );
-  print('service       CPU s / 1,000 events (steady)   RSS start → end');
-  for (const name of SERVICES) {
-    const c = (cpu1.get(name)!.cpu - cpu0.get(name)!.cpu) / Math.max(1, steadyEvents / 1000);
-    print(
-      `${name.padEnd(14)}${c.toFixed(3).padStart(10)}                  ${cpu0.get(name)!.rssMb} MB → ${end.get(name)!.rssMb} MB`,
-    );
-  }
+  const colors = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'];
   const svg = lineChart(
-    `hookline pipeline: ${RATE}/s, 10× burst (measured on this machine)`,
+    title,
     [
       {
         title: 'p99 latency per second',
@@ -250,8 +373,21 @@ try {
         unit: '',
         series: [{ name: 'backlog', color: '#2ca02c', points: samples.map((x) => [x.s, x.lag]) }],
       },
+      ...(memorySamples.length > 1
+        ? [
+            {
+              title: 'V8 heap used per service',
+              unit: 'MB',
+              series: SERVICES.map((n, i) => ({
+                name: n,
+                color: colors[i]!,
+                points: memorySamples.map((x) => [x.s, x.heap.get(n) ?? 0] as const),
+              })),
+            },
+          ]
+        : []),
     ],
-    SOAK_MIN ? [] : [{ from: steadyEnd, to: burstEnd, label: '10× burst' }],
+    bands,
   );
   mkdirSync(dirname(OUT), { recursive: true });
   writeFileSync(OUT, svg);

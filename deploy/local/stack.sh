@@ -852,10 +852,11 @@ cmd_down() {
 cmd_reset() {
   cmd_down
   local d
-  for d in "$KAFKA_DATA" "$STACK_DIR/kafka" "$REGISTRY_DIR" "$REDIS_DIR" "$PROMETHEUS_DIR" "$ALERTMANAGER_DIR" "$LOG_DIR" "$RUN_DIR"; do
-    case $d in "$STACK_DIR"/*) rm -rf -- "$d" ;; esac
+  # Extra brokers of a `--brokers N` cluster keep their data in kafka-2, kafka-3, … (whatever N was).
+  for d in "$KAFKA_DATA" "$STACK_DIR/kafka" "$STACK_DIR"/kafka-[0-9]* "$REGISTRY_DIR" "$REDIS_DIR" "$PROMETHEUS_DIR" "$ALERTMANAGER_DIR" "$LOG_DIR" "$RUN_DIR"; do
+    case $d in "$STACK_DIR"/*) [[ -e $d ]] && rm -rf -- "$d" ;; esac
   done
-  say "  wiped Kafka, registry, Redis, Prometheus and Alertmanager data in $STACK_DIR"
+  say "  wiped Kafka (every broker), registry, Redis, Prometheus and Alertmanager data in $STACK_DIR"
   if redis_ping; then warn "a Redis not managed by this stack answers on port $REDIS_PORT; its data was not touched"; fi
 }
 

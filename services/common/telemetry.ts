@@ -58,6 +58,16 @@ export function startTelemetry(o: TelemetryOptions): Telemetry {
     autoDetectResources: false,
   });
   sdk.start();
+  // This process's memory (RSS, V8 heap used and total), e.g. for the soak in bench/pipeline.ts.
+  metrics
+    .getMeter('hookline')
+    .createObservableGauge('hookline_process_memory_bytes', { description: 'Memory of this process by kind' })
+    .addCallback((r) => {
+      const m = process.memoryUsage();
+      r.observe(m.rss, { kind: 'rss' });
+      r.observe(m.heapUsed, { kind: 'heap_used' });
+      r.observe(m.heapTotal, { kind: 'heap_total' });
+    });
   const serializer = new PrometheusSerializer();
   active = {
     tracer: trace.getTracer('hookline'),

@@ -97,13 +97,17 @@ describe(`chaos: the pipeline under faults (${BROKERS} broker${BROKERS > 1 ? 's'
     const pi = await traffic.probe();
     const deadline = Date.now() + 240_000;
     while (!receiver.acked.some((a) => a.resourceKey.includes(pi))) {
-      if (Date.now() > deadline) throw new Error(`no delivery 240 s after ${fault}`);
+      if (Date.now() > deadline) throw new Error(`no delivery 240 s after ${fault}\n${outputTails()}`);
       await sleep(100);
     }
     const r = { fault, outageMs: restoredAt - injectedAt, recoverMs: Date.now() - restoredAt };
     recoveries.push(r);
     log(`${fault}: outage ${r.outageMs} ms, recovered ${r.recoverMs} ms after`);
   };
+
+  /** The last lines each service wrote: why the pipeline stalled, printed with the failure. */
+  const outputTails = () =>
+    [...svc.values()].map((s) => `--- ${s.name}\n${s.output.join('').split('\n').slice(-12).join('\n')}`).join('\n');
 
   before(async () => {
     mkdirSync(stack.dir, { recursive: true });

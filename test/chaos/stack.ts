@@ -41,6 +41,10 @@ export function chaosStack(dir: string, base: number, brokerCount: number): Chao
     KAFKA_HEAP: '512m',
     REGISTRY_HEAP: '384m',
     STOP_TIMEOUT: '15',
+    // A broker restarted after SIGKILL recovers its logs first; on a loaded 2-core box that took
+    // more than stack.sh's default 90 s (the suite failed on the restart, not on hookline).
+    KAFKA_START_TIMEOUT: '240',
+    REGISTRY_START_TIMEOUT: '240',
     STACK_MONITORING: '0',
   };
   const stack = async (...args: string[]) =>

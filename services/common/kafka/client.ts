@@ -82,6 +82,44 @@ export function toInMessage(
 }
 
 /**
+ * The group no longer knows this member's generation (session expired, rebalance under way):
+ * only kafkajs's runner can fix that, by re-joining, and it does so when such an error leaves the
+ * eachBatch callback. Retrying the chunk in place instead keeps the member out of the group forever
+ * (every heartbeat and offset commit refused), which is how a restarted dispatcher got stuck.
+ */
+export function isMembershipError(err: unknown): boolean {
+  const type = (err as { type?: unknown } | null)?.type;
+  return (
+    type === 'UNKNOWN_MEMBER_ID' ||
+    type === 'REBALANCE_IN_PROGRESS' ||
+    type === 'ILLEGAL_GENERATION' ||
+    type === 'NOT_COORDINATOR_FOR_GROUP'
+  );
+}
+
+/**
+ * Runs `work` inside an eachBatch callback and heartbeats every second while it runs (kafkajs only
+ * sends one per heartbeatInterval), as the Java client's heartbeat thread does: a handler slowed by
+ * a dependency (a registry starved of CPU, a Redis round trip under load) no longer lets the session
+ * expire. A membership error seen by a heartbeat is thrown once `work` has settled.
+ */
+export async function withHeartbeats<T>(work: Promise<T>, heartbeat: () => Promise<void>): Promise<T> {
+  let lost: Error | undefined;
+  const timer = setInterval(() => {
+    if (lost === undefined)
+      heartbeat().catch((err: unknown) => {
+        if (isMembershipError(err)) lost = err as Error;
+      });
+  }, 1000);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+    if (lost !== undefined) throw lost;
+  }
+}
+
+/**
  * Waits `ms` inside an eachBatch callback without losing the group: sleeps in 1 s slices and
  * heartbeats between them, returning early when the consumer stops or the batch goes stale.
  */

@@ -12,7 +12,7 @@ import type { Consumer } from 'kafkajs';
 import { messageOf, reasonOf } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { backoffDelay } from '../retry.ts';
-import { toInMessage, waitInBatch, type KafkaClient } from './client.ts';
+import { isMembershipError, toInMessage, waitInBatch, withHeartbeats, type KafkaClient } from './client.ts';
 import type { InMessage } from './types.ts';
 
 export interface ChunkControl {
@@ -92,19 +92,23 @@ export async function runConsumer(o: ConsumerOptions): Promise<RunningConsumer> 
         for (let attempt = 0; ; attempt++) {
           if (!isActive()) return;
           try {
-            await o.handle(chunk, ctx);
-            resolveOffset(chunk[chunk.length - 1]!.offset);
-            if (autoCommit) await commitOffsetsIfNecessary();
-            await heartbeat();
-            break;
+            await withHeartbeats(o.handle(chunk, ctx), heartbeat);
           } catch (err) {
+            // Out of the group: leave the batch so kafkajs re-joins (a retry here never would).
+            if (isMembershipError(err)) throw err;
             const delay = backoffDelay(attempt, { ...retryOpts, jitter: 0.5 });
             log.warn(
               { topic, partition, attempt, delayMs: delay, reason: reasonOf(err), err: messageOf(err) },
               'chunk failed, will retry',
             );
             await waitInBatch(delay, { heartbeat, isRunning, isStale });
+            continue;
           }
+          resolveOffset(chunk[chunk.length - 1]!.offset);
+          // Errors here (membership lost, rebalance) are kafkajs's to handle: it re-joins.
+          if (autoCommit) await commitOffsetsIfNecessary();
+          await heartbeat();
+          break;
         }
       }
     },

@@ -229,8 +229,6 @@ export async function runStage(o: StageOptions): Promise<RunningStage> {
         m?.records.add(chunk.length, { group: o.groupId });
         m?.transactions.add(1, { group: o.groupId });
         m?.chunkMs.record(performance.now() - started, { group: o.groupId });
-        await b.heartbeat();
-        return true;
       } catch (err) {
         m?.aborts.add(1, { group: o.groupId, reason: reasonOf(err) });
         release(topic, partition);
@@ -246,7 +244,12 @@ export async function runStage(o: StageOptions): Promise<RunningStage> {
         );
         // Keep the group membership alive while a dependency is down.
         await waitInBatch(delay, b);
+        continue;
       }
+      // After the commit, not inside the retried block: a failed heartbeat (session expired,
+      // coordinator moved) must reach kafkajs so it re-joins, and the committed chunk must not run again.
+      await b.heartbeat();
+      return true;
     }
   }
 
