@@ -22,7 +22,7 @@
  * Retry window: 6 retries (schedule not documented) → 1 day default.
  */
 import type { KeyObject } from 'node:crypto';
-import { bodyDigest, compositeKey, isRecord, parseJsonLossless, pick } from '../core/parse.ts';
+import { bodyDigest, compositeKey, isRecord, parseJsonLossless, pick, tryParseJsonLossless } from '../core/parse.ts';
 import { decodeBase64Strict, parsePublicKey, rsaSha256VerifyAny } from '../core/rsa.ts';
 import { checkTimestamp, DAY, strictInt } from '../core/timestamp.ts';
 import { fail, header } from '../core/verdict.ts';
@@ -113,12 +113,7 @@ function factsOf(body: unknown): Facts {
 }
 
 function interpret(req: RawRequest): Interpretation {
-  let body: unknown;
-  try {
-    body = parseJsonLossless(req.body);
-  } catch {
-    body = undefined;
-  }
+  const body = tryParseJsonLossless(req.body);
   const f = factsOf(body);
   const complete = f.bizType !== undefined && f.bizId !== undefined && f.bizStatus !== undefined;
   return {

@@ -17,7 +17,7 @@
  * Retry window: Coinbase retries "with an exponential backoff for up to three days" → 4 days.
  */
 import { verifyHmac, type HmacPreset } from '../core/hmac.ts';
-import { bodyDigest, isRecord, parseJsonLossless, pick, toEpochMs } from '../core/parse.ts';
+import { bodyDigest, isRecord, parseJsonLossless, pick, toEpochMs, tryParseJsonLossless } from '../core/parse.ts';
 import { rankOf, statusRanksProblems } from '../core/status.ts';
 import { DAY } from '../core/timestamp.ts';
 import {
@@ -60,12 +60,7 @@ function facts(body: unknown) {
 }
 
 function interpret(req: RawRequest): Interpretation {
-  let body: unknown;
-  try {
-    body = parseJsonLossless(req.body);
-  } catch {
-    body = undefined;
-  }
+  const body = tryParseJsonLossless(req.body);
   const f = facts(body);
   return {
     items: [

@@ -101,3 +101,12 @@ export function mediaType(contentType: string | undefined): string {
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
+
+/** parseJsonLossless without throwing: undefined for a body that is not JSON (cheap extraction at ingress). */
+export function tryParseJsonLossless(body: Buffer): unknown {
+  try {
+    return parseJsonLossless(body);
+  } catch {
+    return undefined;
+  }
+}
