@@ -12,6 +12,15 @@
  * the transaction is aborted, the handler's in-memory state for the partition is released and
  * prepared again, and the chunk is retried with backoff: order is kept, nothing is skipped.
  *
+ * Handover after a rebalance (KIP-447's "unstable offset" problem): kafkajs reads a partition's committed
+ * offset right after joining, with an OffsetFetch that cannot ask for stable offsets, and a transaction that
+ * committed just before (its EndTxn answered, its markers still being written, e.g. while a broker's
+ * partitions elect new leaders) is not in that offset yet. The new owner would process that chunk a second
+ * time: duplicates on the output. So before the first chunk of a partition after every (re)assignment the
+ * stage SETTLES it: it initialises the partition's transactional id anew (InitProducerId fences older
+ * holders and answers only once their open transaction has completed), then reads the group's committed
+ * offset again and skips the records below it (committed by the previous transaction).
+ *
  * Records not yet due (option dueAt, e.g. the processors' retry topics, one delay per topic, so
  * due-time order per partition): when the first unhandled record of a partition is not due, that
  * partition alone is PAUSED and a timer resumes it at the due time; the batch returns without
@@ -23,6 +32,7 @@ import type { Counter, Histogram, Meter } from '@opentelemetry/api';
 import { messageOf, reasonOf } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { backoffDelay } from '../retry.ts';
+import { createAdmin } from './admin.ts';
 import { toInMessage, waitInBatch, type KafkaClient } from './client.ts';
 import { toKafkaMessages } from './producer.ts';
 import { splitBySize } from './split.ts';
@@ -124,6 +134,9 @@ export async function runStage(o: StageOptions): Promise<RunningStage> {
   const producers = new Map<string, Promise<Producer>>();
   const prepared = new Set<string>();
   const timers = new Map<string, NodeJS.Timeout>();
+  /** Partitions settled (see the header) since the last (re)assignment. */
+  const settled = new Set<string>();
+  const admin = createAdmin(o.kafka);
   let joined = false;
   let stopped = false;
 
@@ -165,6 +178,7 @@ export async function runStage(o: StageOptions): Promise<RunningStage> {
 
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     joined = true;
+    settled.clear();
     const assigned = e.payload.memberAssignment;
     const keep = new Set(Object.entries(assigned).flatMap(([t, ps]) => ps.map((p) => `${t}:${p}`)));
     for (const key of [...prepared, ...producers.keys()]) {
@@ -205,6 +219,48 @@ export async function runStage(o: StageOptions): Promise<RunningStage> {
       await txn.abort().catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * Fences older holders of the partition's transactional id, waits for their open transaction to
+   * complete, then reads the group's committed offset: the first offset still to process.
+   */
+  async function settledStart(topic: string, partition: number): Promise<bigint | undefined> {
+    await dropProducer(topic, partition);
+    const producer = await producerFor(topic, partition);
+    // kafkajs sends InitProducerId for the transactional id on the first transaction() (retrying
+    // CONCURRENT_TRANSACTIONS until the previous one completed); an empty one ends without a request.
+    await (await producer.transaction()).abort();
+    const [offsets] = await admin.fetchOffsets({ groupId: o.groupId, topics: [topic] });
+    const committed = offsets?.partitions.find((p) => p.partition === partition)?.offset;
+    return committed !== undefined && BigInt(committed) >= 0n ? BigInt(committed) : undefined;
+  }
+
+  /** The batch's records from the settled start on; undefined when the batch must be left (stopped, stale). */
+  async function settle(topic: string, partition: number, messages: InMessage[], b: BatchControl) {
+    const key = `${topic}:${partition}`;
+    for (let attempt = 0; !settled.has(key); attempt++) {
+      if (!b.isRunning() || b.isStale()) return undefined;
+      try {
+        const start = await settledStart(topic, partition);
+        settled.add(key);
+        const first = messages[0];
+        if (start === undefined || first === undefined || BigInt(first.offset) >= start) return messages;
+        const rest = messages.filter((msg) => BigInt(msg.offset) >= start);
+        log.warn(
+          { topic, partition, from: first.offset, committed: start.toString(), skipped: messages.length - rest.length },
+          'records below the committed offset skipped: a transaction committed them just before this assignment',
+        );
+        b.resolveOffset((start - 1n).toString());
+        return rest;
+      } catch (err) {
+        await dropProducer(topic, partition);
+        const delay = backoffDelay(attempt, { ...retryOpts, jitter: 0.5 });
+        log.warn({ topic, partition, attempt, delayMs: delay, err: messageOf(err) }, 'settling partition, will retry');
+        await waitInBatch(delay, b);
+      }
+    }
+    return messages;
   }
 
   function pauseUntil(topic: string, partition: number, due: number, pause: () => () => void): void {
@@ -263,6 +319,7 @@ export async function runStage(o: StageOptions): Promise<RunningStage> {
     return j > i ? j : undefined;
   }
 
+  await admin.connect();
   await consumer.connect();
   await consumer.subscribe({ topics: [...o.topics], fromBeginning: o.fromBeginning ?? true });
   await consumer.run({
@@ -271,7 +328,13 @@ export async function runStage(o: StageOptions): Promise<RunningStage> {
     partitionsConsumedConcurrently: o.partitionsConsumedConcurrently ?? 3,
     eachBatch: async (b) => {
       const { topic, partition } = b.batch;
-      const messages = b.batch.messages.map((msg) => toInMessage(topic, partition, msg));
+      const messages = await settle(
+        topic,
+        partition,
+        b.batch.messages.map((msg) => toInMessage(topic, partition, msg)),
+        b,
+      );
+      if (messages === undefined) return;
       for (let i = 0; i < messages.length;) {
         if (!b.isRunning() || b.isStale()) return;
         const j = chunkEnd(messages, i);
@@ -293,6 +356,7 @@ export async function runStage(o: StageOptions): Promise<RunningStage> {
       stopped = true;
       for (const t of timers.values()) clearTimeout(t);
       await consumer.disconnect();
+      await admin.disconnect();
       await Promise.all(
         [...producers.keys()].map((k) => {
           const idx = k.lastIndexOf(':');
