@@ -6,6 +6,7 @@
  * Partition counts: input and changelog topics of one stage must have the same count (the
  * sequencer's changelog is co-partitioned with webhooks.normalized), so they share a constant.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KafkaAdmin, TopicConfig } from './kafka/admin.ts';
 import { DOMAINS, RETRY_TOPICS, TOPIC, domainTopic, type TopicName } from './contracts/topics.ts';
 import { ConfigError } from './errors.ts';
@@ -144,7 +145,23 @@ export function configEntries(t: TopicSpec, o: ApplyOptions): { name: string; va
   ];
 }
 
+/**
+ * Applies the declarations. A retriable broker error (a topic just created whose metadata has not
+ * reached every node yet: UNKNOWN_TOPIC_OR_PARTITION while waiting for leaders) is retried: the
+ * next pass lists the topics again and checks what the failed pass created.
+ */
 export async function applyTopics(admin: KafkaAdmin, o: ApplyOptions): Promise<ApplyResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await applyOnce(admin, o);
+    } catch (err) {
+      if (attempt >= 4 || (err as { retriable?: unknown } | null)?.retriable !== true) throw err;
+      await sleep(500 * attempt);
+    }
+  }
+}
+
+async function applyOnce(admin: KafkaAdmin, o: ApplyOptions): Promise<ApplyResult> {
   const specs = o.topics ?? TOPICS;
   const result: ApplyResult = { created: [], partitionsRaised: [], configsAltered: [] };
   const existing = new Set(await admin.listTopics());
