@@ -5,14 +5,18 @@
  * retries and poison payloads, to a local receiver. While it flows, one fault at a time:
  *   SIGKILL + restart of each service · SIGKILL + restart of Redis (SIGTERM of ingress and
  *   dispatcher during the outage) · SIGKILL + restart of a Kafka broker (SIGTERM of validator and
- *   sequencer during the outage) · registry unreachable (SIGSTOP) · receiver 500 then silent ·
- *   SIGTERM of sequencer and processors mid-transaction under load.
+ *   sequencer during the outage) · Kafka's disk full (single broker: its data dir is a tmpfs of
+ *   CHAOS_KAFKA_DISK_MB, filled by a ballast file until 1 MB is left; the broker fails its log dir,
+ *   the ballast is removed and the broker restarted) · registry unreachable (SIGSTOP) · receiver
+ *   500 then silent · SIGTERM of sequencer and processors mid-transaction under load.
  * Afterwards it prints and asserts: nothing lost, no duplicates, provider order, every outbound
  * message delivered (re-deliveries counted and bounded), time to recover per fault, no 2xx for an
  * event that is not stored, and every SIGTERM answered within 30 s.
  *
  * Settings: CHAOS_BROKERS (1 | 3), CHAOS_RATE (webhooks/s, default 20), CHAOS_PORT_BASE (19600),
- * CHAOS_RECEIVER_DOWN_S (default 120: half 500, half silence), CHAOS_KEEP_STACK=1.
+ * CHAOS_RECEIVER_DOWN_S (default 120: half 500, half silence), CHAOS_KEEP_STACK=1, CHAOS_DISK_FULL=0 (no
+ * disk fault), CHAOS_KAFKA_DISK_MB (default 1024). Mounting the tmpfs needs root; where it is refused
+ * the report says the disk fault was not simulated.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -35,6 +39,8 @@ const SERVICES = ['ingress', 'admin', 'validator', 'sequencer', 'processors', 'd
 type Name = (typeof SERVICES)[number];
 const ADMIN_KEY = 'chaos-admin-key-0123456789';
 const SIGTERM_LIMIT_MS = 30_000;
+const DISK_MB = Number(process.env.CHAOS_KAFKA_DISK_MB ?? 1024);
+const DISK_FAULT = BROKERS === 1 && process.env.CHAOS_DISK_FULL !== '0';
 
 const stack = chaosStack(process.env.CHAOS_STACK_DIR ?? `/tmp/hookline-chaos-${BROKERS}b`, BASE, BROKERS);
 const prefix = uniquePrefix('chaos');
@@ -81,6 +87,8 @@ describe(`chaos: the pipeline under faults (${BROKERS} broker${BROKERS > 1 ? 's'
   let finalExit: Termination[] = [];
   let maxIngressGapMs = 0;
   let maxDeliveryGapMs = 0;
+  let diskLimited = false;
+  let diskReport = DISK_FAULT ? 'not simulated: mounting a tmpfs was refused (needs root)' : 'not simulated (off)';
 
   const start = async (name: Name) => {
     svc.set(name, await startServiceProcess(name, prefix, env, ports.get(name), 180_000));
@@ -111,7 +119,13 @@ describe(`chaos: the pipeline under faults (${BROKERS} broker${BROKERS > 1 ? 's'
 
   before(async () => {
     mkdirSync(stack.dir, { recursive: true });
-    log(`private stack in ${stack.dir}: ${stack.brokers.join(',')}`);
+    if (DISK_FAULT) {
+      await stack.down();
+      diskLimited = stack.limitDisk('kafka', DISK_MB);
+    }
+    log(
+      `private stack in ${stack.dir}: ${stack.brokers.join(',')}${diskLimited ? `, Kafka data on a ${DISK_MB} MB tmpfs` : ''}`,
+    );
     log((await stack.up()).trim().split('\n').pop() ?? '');
     const kafka = createKafka({ brokers: stack.brokers, clientId: 'chaos-admin', logger: testLogger });
     const admin = kafka.admin();
@@ -147,7 +161,10 @@ describe(`chaos: the pipeline under faults (${BROKERS} broker${BROKERS > 1 ? 's'
     await traffic?.stop().catch(() => undefined);
     for (const s of svc.values()) await s.stop(5000).catch(() => undefined);
     await receiver?.close().catch(() => undefined);
-    if (process.env.CHAOS_KEEP_STACK !== '1') await stack.down();
+    if (process.env.CHAOS_KEEP_STACK !== '1') {
+      await stack.down();
+      if (diskLimited) stack.releaseDisk('kafka');
+    }
   });
 
   it('survives every fault, one after another, while traffic flows', { timeout: 1_500_000 }, async () => {
@@ -210,6 +227,29 @@ describe(`chaos: the pipeline under faults (${BROKERS} broker${BROKERS > 1 ? 's'
       maxIngressGapMs = gap([...traffic.sent.values()].map((x) => x.acceptedAt ?? 0));
       maxDeliveryGapMs = gap(receiver.acked.map((a) => a.at));
       log(`accepted during the broker fault: ${traffic.ackLatencies.length - acceptedBefore}`);
+    }
+
+    // 4b. Kafka's disk full: a write that cannot be stored must never be acknowledged, and the
+    // pipeline must resume once the disk has room and the broker is back.
+    if (diskLimited) {
+      const before = new Map(traffic.stats.statuses);
+      const t0 = Date.now();
+      const size = stack.fill('kafka', 1 << 20);
+      log(`Kafka's disk filled: ballast ${Math.round(size / 2 ** 20)} MB, 1 MB left`);
+      while (stack.pid('kafka') !== undefined && Date.now() - t0 < 90_000) await sleep(500);
+      const halted = stack.pid('kafka') === undefined;
+      const haltedMs = Date.now() - t0;
+      stack.unfill('kafka');
+      // A log dir that failed stays offline until the broker restarts: restart it if it did not halt.
+      if (!halted) stack.signal('kafka', 'SIGKILL');
+      await stack.up();
+      const restored = Date.now();
+      await recovered('Kafka disk full', t0, restored);
+      const during = [...traffic.stats.statuses]
+        .map(([s, n]) => [s, n - (before.get(s) ?? 0)] as const)
+        .filter(([, n]) => n > 0);
+      diskReport = `${halted ? `broker halted ${haltedMs} ms after the disk filled` : 'broker still up 90 s after the disk filled (restarted)'}; ingress answers while full or restarting: ${during.map(([s, n]) => `${s}×${n}`).join(' ')}`;
+      log(diskReport);
     }
 
     // 5. Registry unreachable for 60 s (process stopped: connections open, no answers).
@@ -301,6 +341,7 @@ describe(`chaos: the pipeline under faults (${BROKERS} broker${BROKERS > 1 ? 's'
       `outbound messages ${f.outbound}: undelivered ${f.undelivered.length}, outbound.dlq ${f.outboundDlq}; re-deliveries ${f.redeliveries} (of ${f.redeliveredIds} webhook-ids; bound ${redeliveryBound()})`,
       `receiver: 500 answered ${receiver.failedAnswers}, requests left unanswered ${receiver.hungRequests}`,
       `broker fault: longest stall without an accepted webhook ${maxIngressGapMs} ms, without a delivery ${maxDeliveryGapMs} ms`,
+      `disk-full fault: ${diskReport}`,
       '',
       'fault                                   outage ms   recovered after ms',
       ...recoveries.map(

@@ -3,10 +3,11 @@
  * the faults it injects: SIGKILL of a part (pid from the stack's pidfile, checked against the
  * process start time exactly as stack.sh does, so nothing but our own process is ever signalled),
  * SIGSTOP/SIGCONT of the registry (unreachable: connections open, nothing answers), and `up` again
- * to restart what is missing. Never touches the shared stack on the default ports.
+ * to restart what is missing; a broker's disk made small (a tmpfs of its own at its data dir, root
+ * only) and filled with a ballast file. Never touches the shared stack on the default ports.
  */
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, statfsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { ROOT } from '../helpers/services.ts';
 
@@ -24,7 +25,16 @@ export interface ChaosStack {
   down(): Promise<void>;
   pid(part: Part): number | undefined;
   signal(part: Part, sig: NodeJS.Signals): void;
+  /** Before the first `up`: a fresh tmpfs of `mb` at the broker's data dir; false when mounting is refused. */
+  limitDisk(part: BrokerPart, mb: number): boolean;
+  /** Fills the broker's disk with a ballast file until `leaveBytes` are free; returns the ballast's size. */
+  fill(part: BrokerPart, leaveBytes: number): number;
+  unfill(part: BrokerPart): void;
+  /** Unmounts what limitDisk mounted (after `down`). */
+  releaseDisk(part: BrokerPart): void;
 }
+
+export type BrokerPart = 'kafka' | `kafka-${number}`;
 
 /** Ports from CHAOS_PORT_BASE (default 19600): +1 Kafka, +2 controller, +3 registry, +4 Redis, +10.. extra brokers. */
 export function chaosStack(dir: string, base: number, brokerCount: number): ChaosStack {
@@ -60,6 +70,17 @@ export function chaosStack(dir: string, base: number, brokerCount: number): Chao
       return undefined;
     }
   };
+  // stack.sh: node 1's data in <dir>/kafka/data, node n's in <dir>/kafka-n/data.
+  const dataDir = (part: BrokerPart) => `${dir}/${part}/data`;
+  const ballast = (part: BrokerPart) => `${dataDir(part)}/chaos-ballast`;
+  const mounted = (path: string) => {
+    try {
+      execFileSync('mountpoint', ['-q', path]);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   return {
     dir,
     brokerCount,
@@ -75,6 +96,32 @@ export function chaosStack(dir: string, base: number, brokerCount: number): Chao
       const p = pid(part);
       if (p === undefined) throw new Error(`${part} is not running in ${dir}`);
       process.kill(p, sig);
+    },
+    limitDisk(part, mb) {
+      const path = dataDir(part);
+      try {
+        if (mounted(path)) execFileSync('umount', [path]);
+        // A fresh data dir: the broker formats it on `up` (the private stack holds nothing to keep).
+        rmSync(path, { recursive: true, force: true });
+        mkdirSync(path, { recursive: true });
+        execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${mb}m,mode=0755`, 'tmpfs', path], { stdio: 'ignore' });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    fill(part, leaveBytes) {
+      const { bavail, bsize } = statfsSync(dataDir(part));
+      const size = Math.max(0, bavail * bsize - leaveBytes);
+      execFileSync('fallocate', ['-l', String(size), ballast(part)]);
+      return size;
+    },
+    unfill(part) {
+      rmSync(ballast(part), { force: true });
+    },
+    releaseDisk(part) {
+      const path = dataDir(part);
+      if (mounted(path)) execFileSync('umount', [path]);
     },
   };
 }
