@@ -19,7 +19,8 @@
  * time: duplicates on the output. So before the first chunk of a partition after every (re)assignment the
  * stage SETTLES it: it initialises the partition's transactional id anew (InitProducerId fences older
  * holders and answers only once their open transaction has completed), then reads the group's committed
- * offset again and skips the records below it (committed by the previous transaction).
+ * offset again and skips the records below it (committed by the previous transaction). The same after a
+ * failed attempt: a commit whose answer was lost may have landed, so the retry settles first too.
  *
  * Records not yet due (option dueAt, e.g. the processors' retry topics, one delay per topic, so
  * due-time order per partition): when the first unhandled record of a partition is not due, that
@@ -276,13 +277,28 @@ export async function runStage(o: StageOptions): Promise<RunningStage> {
 
   /** Commits one chunk, retrying it in place; false when the batch must be left (stopped, stale, fenced). */
   async function runChunk(topic: string, partition: number, chunk: readonly InMessage[], b: BatchControl) {
+    const last = chunk[chunk.length - 1]!.offset;
+    let todo = chunk;
     for (let attempt = 0; ; attempt++) {
       if (!b.isRunning() || b.isStale()) return false;
       const started = performance.now();
       try {
-        await commitChunk(topic, partition, chunk, attempt);
-        b.resolveOffset(chunk[chunk.length - 1]!.offset);
-        m?.records.add(chunk.length, { group: o.groupId });
+        if (attempt > 0) {
+          // The failed attempt's commit may have landed all the same (EndTxn taken by the coordinator,
+          // its answer lost or late): settle again and redo only what is still uncommitted.
+          const start = await settledStart(topic, partition);
+          if (start !== undefined && BigInt(todo[0]!.offset) < start) {
+            const rest = todo.filter((msg) => BigInt(msg.offset) >= start);
+            log.warn(
+              { topic, partition, committed: start.toString(), skipped: todo.length - rest.length },
+              'the failed attempt had committed: its records are not processed again',
+            );
+            todo = rest;
+          }
+        }
+        if (todo.length > 0) await commitChunk(topic, partition, todo, attempt);
+        b.resolveOffset(last);
+        m?.records.add(todo.length, { group: o.groupId });
         m?.transactions.add(1, { group: o.groupId });
         m?.chunkMs.record(performance.now() - started, { group: o.groupId });
       } catch (err) {
