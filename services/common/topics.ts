@@ -8,7 +8,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KafkaAdmin, TopicConfig } from './kafka/admin.ts';
-import { DOMAINS, RETRY_TOPICS, TOPIC, domainTopic, type TopicName } from './contracts/topics.ts';
+import { DOMAINS, ENRICH_RETRY_TOPICS, RETRY_TOPICS, TOPIC, domainTopic, type TopicName } from './contracts/topics.ts';
 import { ConfigError } from './errors.ts';
 
 export const DAY_MS = 86_400_000;
@@ -46,7 +46,23 @@ export const TOPICS: readonly TopicSpec[] = [
     'Verified, deduplicated, normalized envelopes (Avro)',
     'webhooks.normalized.avsc',
   ),
-  stream(TOPIC.rawDlq, 3, 30, 'Raw records the validator could not process', 'dlq.avsc'),
+  stream(
+    TOPIC.enrich,
+    PIPELINE_PARTITIONS,
+    7,
+    'Thin normalized envelopes (Mollie classic, Exact Online) whose object the enrichment stage fetches before webhooks.normalized (Avro), keyed by resource',
+    'webhooks.normalized.avsc',
+  ),
+  ...ENRICH_RETRY_TOPICS.map((t, i) =>
+    stream(t, PIPELINE_PARTITIONS, 7, `Enrichment retries after a transient API failure, delay ${i + 1}`),
+  ),
+  stream(
+    TOPIC.rawDlq,
+    3,
+    30,
+    'Records the validator, the enrichment stage or the sequencer could not process',
+    'dlq.avsc',
+  ),
   ...DOMAINS.map((d) =>
     stream(domainTopic(d), PIPELINE_PARTITIONS, 30, `Ordered domain events: ${d}`, 'events.domain.avsc'),
   ),

@@ -1,9 +1,11 @@
 /**
- * Thin webhooks (Mollie classic `id=tr_…`, Exact Online "Key changed") carry no state: the processors'
- * enrichment step (services/processors/builtins/enrich.ts) fetches the object from the provider's REST
- * API before the canonical record is derived. A provider module says HOW (pure: no network here): which
- * GET fetches the event's object, and where the answer goes in the payload so that its canonical
- * mapping reads it. The processors do the I/O.
+ * Thin webhooks (Mollie classic `id=tr_…`, Exact Online "Key changed") carry no state: the validator
+ * sends their envelope to webhooks.enrich instead of webhooks.normalized (needsEnrichment below), and the
+ * enrichment stage (services/processors/enrich/) fetches the object from the provider's REST API, fills
+ * payload, canonical record and ordering, and writes the envelope to webhooks.normalized, before the
+ * sequencer. A provider module says HOW (pure: no network here): which GET fetches the event's object,
+ * where the answer goes in the payload so that its canonical mapping reads it, and, when the object
+ * carries it, the ordering value the sequencer uses. The processors do the I/O.
  *
  * Source options (validated at start with the module's other options):
  * - apiKey: the credential, literal or `env:NAME` (resolved from the process environment by the
@@ -11,7 +13,7 @@
  * - apiBaseUrl: the API's base URL; default the provider's real API. Tests point it at loopback.
  */
 import { isRecord } from './core/parse.ts';
-import type { SourceConfig, SourceOptions } from './types.ts';
+import type { Ordering, ProviderModule, SourceConfig, SourceOptions } from './types.ts';
 
 export interface EnrichmentRequest {
   /** Absolute URL of the GET. Holds ids only, never a secret (it appears in errors). */
@@ -25,6 +27,27 @@ export interface Enrichment {
   request(payload: unknown, source: SourceConfig, apiKey: string): EnrichmentRequest | null;
   /** The payload with the fetched object placed where the provider's canonical mapping reads it. */
   embed(payload: unknown, response: unknown): unknown;
+  /**
+   * The ordering of the event once its object is known (the embedded payload), or null to keep the
+   * notification's own. Mollie classic has none without it: the fetched status and its time make it
+   * orderable at all.
+   */
+  ordering?(embedded: unknown): Ordering | null;
+}
+
+/** True when the source is configured with an API credential (options.apiKey or options.apiKeyFile). */
+export function hasApiCredential(source: SourceConfig): boolean {
+  const { apiKey, apiKeyFile } = source.options;
+  return (typeof apiKey === 'string' && apiKey !== '') || (typeof apiKeyFile === 'string' && apiKeyFile !== '');
+}
+
+/**
+ * True when this event's object must be fetched before it is emitted: the provider has an enrichment,
+ * the source has a credential, and the payload names something to fetch. Pure (request() builds a URL,
+ * it sends nothing; the key passed here is a placeholder that never leaves this call).
+ */
+export function needsEnrichment(p: ProviderModule, payload: unknown, source: SourceConfig): boolean {
+  return p.enrichment !== undefined && hasApiCredential(source) && p.enrichment.request(payload, source, '-') !== null;
 }
 
 /** The payload with `_embedded.entity` = the fetched object (where Mollie's next-gen events carry it too). */

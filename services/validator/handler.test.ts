@@ -43,7 +43,7 @@ function setup(over: Partial<ValidatorDeps> = {}) {
     provider: (n) => (n === 'buggy' ? buggy : getProvider(n)),
     avro,
     dedupe,
-    topics: { normalized: 'webhooks.normalized', dlq: 'webhooks.dlq' },
+    topics: { normalized: 'webhooks.normalized', enrich: 'webhooks.enrich', dlq: 'webhooks.dlq' },
     metrics,
     tracer: telemetry.tracer,
     logger: createLogger('validator-unit', 'silent'),
@@ -281,5 +281,39 @@ describe('validator handler', () => {
     const out = await handler.handle([gh(0), gh(1)], ctx());
     assert.equal(out.length, 1);
     assert.equal(out[0]!.key, 'gh:issue:Codertocat/Hello-World#1');
+  });
+
+  test('thin webhooks: a Mollie classic id of a source with an API key → webhooks.enrich; without one, or an id with nothing to fetch → webhooks.normalized', async () => {
+    const sources = memorySourceStore([
+      { id: 'mollie-key', provider: 'mollie', secrets: ['t'], options: { apiKey: 'env:MOLLIE_KEY' } },
+      { id: 'mollie-plain', provider: 'mollie', secrets: ['t'], options: {} },
+    ]);
+    const { handler, avro } = setup({ sources });
+    const form = (sourceId: string, id: string, offset: number) =>
+      rawMessage(
+        {
+          sourceId,
+          provider: 'mollie',
+          body: Buffer.from(`id=${id}`),
+          deliveryId: `mollie|${id}|${offset}`,
+          contentType: 'application/x-www-form-urlencoded',
+        },
+        { offset },
+      );
+    const out = await handler.handle(
+      [form('mollie-key', 'tr_a1', 0), form('mollie-plain', 'tr_a1', 1), form('mollie-key', 'sub_a1', 2)],
+      ctx(),
+    );
+    assert.deepEqual(
+      out.map((r) => [r.topic, r.key]),
+      [
+        ['webhooks.enrich', 'mollie-key:payment:tr_a1'],
+        ['webhooks.normalized', 'mollie-plain:payment:tr_a1'],
+        ['webhooks.normalized', 'mollie-key:subscription:sub_a1'],
+      ],
+    );
+    const [thin] = await decodeAll(avro, out.slice(0, 1));
+    assert.equal(thin!.value.canonical, null, 'the enrichment stage fills it');
+    assert.equal(thin!.value.payload, '{"id":"tr_a1"}');
   });
 });

@@ -9,6 +9,11 @@
  * poison record never stops its partition. Transient failures (Redis, registry) throw: runStage
  * aborts the transaction and retries the chunk with backoff; nothing is dropped or reordered.
  *
+ * Thin webhooks (an id only: Mollie classic, Exact Online) of a source with an API credential go to
+ * webhooks.enrich instead, same key, same transaction: the enrichment stage (processors/enrich/) fetches
+ * their object and writes them to webhooks.normalized. A source without a credential keeps them thin
+ * (canonical null, ordering as the notification allows) on webhooks.normalized.
+ *
  * Duplicates are claimed last, only for records that will really be emitted (a record that goes to
  * the DLQ must not hold a claim that would suppress a later good copy). See dedupe.ts.
  */
@@ -25,7 +30,8 @@ import { auditHeaders, fromRawMessage } from '../common/raw.ts';
 import type { AvroCodec } from '../common/schemas.ts';
 import { resolveSource, type SourceStore } from '../common/sources.ts';
 import { extractTrace, injectTrace, type HeaderMap } from '../common/telemetry.ts';
-import { canonicalOf } from '../providers/canonical.ts';
+import { canonicalOf, parseExact } from '../providers/canonical.ts';
+import { hasApiCredential, needsEnrichment } from '../providers/enrichment.ts';
 import { NormalizeError, type ProviderModule } from '../providers/types.ts';
 import { positionOf, type DedupeStore } from './dedupe.ts';
 import type { ValidatorMetrics } from './metrics.ts';
@@ -38,7 +44,7 @@ export interface ValidatorDeps {
   readonly avro: AvroCodec;
   readonly dedupe: DedupeStore;
   /** Physical topic names. */
-  readonly topics: { readonly normalized: string; readonly dlq: string };
+  readonly topics: { readonly normalized: string; readonly enrich: string; readonly dlq: string };
   readonly metrics: ValidatorMetrics;
   readonly tracer: Tracer;
   readonly logger: Logger;
@@ -80,10 +86,16 @@ export function createValidatorHandler(deps: ValidatorDeps): StageHandler {
     if (!provider) throw new PermanentError(`provider ${raw.provider} is not known`, 'unknown_provider');
     let fields;
     let canonical;
+    let thin = false;
     try {
       fields = provider.normalize(raw, source);
       // The canonical record (Payment, Order, …) from the provider's mapping; malformed money → DLQ.
       canonical = canonicalOf(provider.canonical, fields, source);
+      // Parsed only for the few providers with an enrichment, on sources with a credential.
+      thin =
+        provider.enrichment !== undefined &&
+        hasApiCredential(source) &&
+        needsEnrichment(provider, parseExact(fields.payload), source);
     } catch (err) {
       if (isPermanent(err)) throw err;
       // normalize() is pure: an unexpected exception is a provider bug that fails the same way on
@@ -112,7 +124,9 @@ export function createValidatorHandler(deps: ValidatorDeps): StageHandler {
       canonical,
     };
     span.setAttributes({ 'hookline.event_id': eventId, 'hookline.event_type': fields.eventType });
-    const value = await deps.avro.encode(deps.topics.normalized, envelope);
+    const topic = thin ? deps.topics.enrich : deps.topics.normalized;
+    span.setAttribute('hookline.enrich', thin);
+    const value = await deps.avro.encode(topic, envelope);
     if (value.length > deps.maxRecordBytes) {
       throw new PermanentError(
         `normalized record is ${value.length} bytes, limit ${deps.maxRecordBytes}`,
@@ -133,7 +147,7 @@ export function createValidatorHandler(deps: ValidatorDeps): StageHandler {
       span,
       envelope,
       windowSeconds,
-      out: { topic: deps.topics.normalized, key: resourceKey, value, headers },
+      out: { topic, key: resourceKey, value, headers },
     };
   }
 

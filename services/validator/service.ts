@@ -28,7 +28,11 @@ export async function startValidator(
     provider: getProvider,
     avro: deps.avro,
     dedupe: redisDedupeStore(deps.redis, `hookline:${config.TOPIC_PREFIX}validator:dedupe:`),
-    topics: { normalized: deps.topic(TOPIC.normalized), dlq: deps.topic(TOPIC.rawDlq) },
+    topics: {
+      normalized: deps.topic(TOPIC.normalized),
+      enrich: deps.topic(TOPIC.enrich),
+      dlq: deps.topic(TOPIC.rawDlq),
+    },
     metrics: otelValidatorMetrics(deps.telemetry.meter),
     tracer: deps.telemetry.tracer,
     logger: deps.logger,

@@ -14,13 +14,14 @@ import type { ValidatorMetrics } from './metrics.ts';
 
 const typeOf = (file: string) => avro.Type.forSchema(JSON.parse(schemaText(file)) as avro.Schema);
 
-/** Subject → schema file; subjects ending in webhooks.normalized-value / webhooks.dlq-value. */
+/** Subject → schema file; subjects ending in webhooks.normalized-value, webhooks.enrich-value (same schema) / webhooks.dlq-value. */
 export function fakeAvro(o: { down?: () => boolean } = {}): AvroCodec {
   const types = [typeOf('webhooks.normalized.avsc'), typeOf('dlq.avsc')];
   const registry = {
     getLatestSchemaId(subject: string): Promise<number> {
       if (o.down?.()) return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:8081'));
-      if (subject.endsWith('webhooks.normalized-value')) return Promise.resolve(1);
+      if (subject.endsWith('webhooks.normalized-value') || subject.endsWith('webhooks.enrich-value'))
+        return Promise.resolve(1);
       if (subject.endsWith('webhooks.dlq-value')) return Promise.resolve(2);
       return Promise.reject(new Error(`no subject ${subject}`));
     },

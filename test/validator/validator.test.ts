@@ -49,7 +49,11 @@ function handlerFor(p: string) {
     provider: getProvider,
     avro: new AvroCodec(createRegistry(stackConfig.SCHEMA_REGISTRY_URL)),
     dedupe: redisDedupeStore(redis, `hookline:${p}validator:dedupe:`),
-    topics: { normalized: topicName(p, 'webhooks.normalized'), dlq: topicName(p, 'webhooks.dlq') },
+    topics: {
+      normalized: topicName(p, 'webhooks.normalized'),
+      enrich: topicName(p, 'webhooks.enrich'),
+      dlq: topicName(p, 'webhooks.dlq'),
+    },
     metrics: otelValidatorMetrics(telemetry.meter),
     tracer: telemetry.tracer,
     logger: testLogger,

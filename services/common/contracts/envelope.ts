@@ -1,4 +1,4 @@
-/** webhooks.normalized: the validator's output, the sequencer's input. */
+/** webhooks.normalized (the validator's and the enrichment stage's output, the sequencer's input) and webhooks.enrich. */
 import type { OrderingKind } from './ordering.ts';
 import type { Canonical } from '../canonical.ts';
 

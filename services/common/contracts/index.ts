@@ -11,4 +11,13 @@ export type { DomainEvent, DomainRoute, ProviderDomains } from './domain-event.t
 export type { OutboundEvent } from './outbound-event.ts';
 export type { DeliveryAttempt } from './delivery-attempt.ts';
 export type { DeadLetter } from './dead-letter.ts';
-export { DOMAINS, RETRY_TOPICS, TOPIC, domainTopic, type Domain, type DomainTopic, type TopicName } from './topics.ts';
+export {
+  DOMAINS,
+  ENRICH_RETRY_TOPICS,
+  RETRY_TOPICS,
+  TOPIC,
+  domainTopic,
+  type Domain,
+  type DomainTopic,
+  type TopicName,
+} from './topics.ts';

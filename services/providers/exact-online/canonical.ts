@@ -1,6 +1,6 @@
 /**
  * Exact Online → Order, after enrichment. Exact's notifications are thin (Topic, Action, Key): the
- * enrichment step (services/processors/builtins/enrich*) fetches the record from the REST API and puts
+ * enrichment stage (services/processors/enrich/, before the sequencer) fetches the record from the REST API and puts
  * it under `_embedded.entity` of the payload; without it there is no record (nothing is guessed from a
  * key). Topic SalesOrders → Order from the SalesOrder entity of the REST API
  * (https://start.exactonline.nl/docs/HlpRestAPIResourcesDetails.aspx?name=SalesOrderSalesOrders):

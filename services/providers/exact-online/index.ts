@@ -9,8 +9,10 @@
  * keep one copy and the scanner could verify the other), and compares in constant time against every
  * source secret. No signed timestamp: replays are stopped by dedupe within the window.
  *
- * The payload is thin ("Key changed"): downstream MUST re-fetch the record from
- * `Content.ExactOnlineEndpoint` with the division's token; hookline never calls external APIs.
+ * The payload is thin ("Key changed"): with options.apiKey/apiKeyFile (the division's access token) a
+ * SalesOrders Create/Update goes through webhooks.enrich, where the processors' enrichment stage fetches
+ * the order (enrich.ts) before the sequencer; without one, downstream MUST re-fetch the record from
+ * `Content.ExactOnlineEndpoint` with the division's token.
  * Dedupe key (no event id): `(Topic, Division, Key, Action, EventCreatedOn)`.
  * resourceType = Topic, resourceId = Key (a GUID), eventType = `<Topic>.<Action>` (Action: Create, Update,
  * Delete — Exact's casing varies, kept as sent).
@@ -128,7 +130,7 @@ export const provider: ProviderModule = {
   name: 'exact-online',
   signs: true,
   verification:
-    'HashCode in the body = HMAC-SHA256 (hex) of the exact raw Content text, raw-string secret, constant time, duplicate keys refused; thin payload — downstream must re-fetch; no timestamp, replays stopped by dedupe.',
+    'HashCode in the body = HMAC-SHA256 (hex) of the exact raw Content text, raw-string secret, constant time, duplicate keys refused; thin payload — fetched before sequencing when the source has an API key (enrichment), else downstream must re-fetch; no timestamp, replays stopped by dedupe.',
   defaultIdempotencyWindowSeconds: 3 * DAY,
   domain: 'other',
   domainRoutes: [

@@ -3,8 +3,10 @@
  *
  * What Mollie sends: `POST` with form body `id=tr_…` and nothing else — no signature, no event id, no
  * status, no time. The body only says "resource <id> changed: fetch it". Mollie's own guidance is to
- * treat the call as untrusted and re-fetch the object from its API; hookline never calls external APIs,
- * so the consumer downstream MUST re-fetch `GET /v2/payments/{id}` (etc.) before acting.
+ * treat the call as untrusted and re-fetch the object from its API: with options.apiKey/apiKeyFile the
+ * validator routes a `tr_…`/`ord_…` to webhooks.enrich, and the processors' enrichment stage fetches it
+ * (enrich.ts) before the sequencer, so events.payments carries its canonical record and a STATUS
+ * ordering. Without a key the event stays thin and the consumer downstream MUST re-fetch it.
  *
  * Verification (strongest the platform allows): a secret token the operator puts in the webhookUrl —
  * query `?token=` (default), header `x-webhook-token`, or last path segment (`tokenInPath: true`) —
@@ -20,7 +22,7 @@
  * Mollie's retries, at the risk of dropping a second change inside the window that arrives after the
  * consumer's fetch — so it is off by default. Re-fetch triggers are idempotent; an extra one is cheap.
  *
- * Ordering: NONE. The body has no version or time; the re-fetched object carries the truth.
+ * Ordering: NONE here (the body has no version or time); once enriched, STATUS from the fetched object.
  * occurredAt: receivedAt (Mollie sends no time).
  * Retry window: not documented in a source we could confirm → 3 days (project default for unknowns).
  */
@@ -89,7 +91,7 @@ export const provider: ProviderModule = {
   name: 'mollie',
   signs: false,
   verification:
-    'Unsigned: secret URL token (query/header/path, constant time) + IP allowlist; payload is only an id, downstream must re-fetch it from Mollie — a leaked token lets anyone trigger re-fetches.',
+    'Unsigned: secret URL token (query/header/path, constant time) + IP allowlist; payload is only an id, fetched from Mollie before sequencing when the source has an API key (enrichment), else downstream must re-fetch it — a leaked token lets anyone trigger re-fetches.',
   defaultIdempotencyWindowSeconds: 3 * DAY,
   domain: 'payments',
   contentTypes: ['application/x-www-form-urlencoded'],

@@ -12,13 +12,12 @@ import { after, before, describe, it } from 'node:test';
 import { PermanentError, TransientError } from '../../common/errors.ts';
 import { createLogger } from '../../common/logger.ts';
 import { memorySourceStore } from '../../common/sources.ts';
-import type { DomainEvent } from '../../common/contracts/index.ts';
+import type { NormalizedEnvelope } from '../../common/contracts/index.ts';
 import { getProvider } from '../../providers/index.ts';
 import type { SourceConfig } from '../../providers/types.ts';
 import type { AvroCodec } from '../../common/schemas.ts';
-import type { Parking } from '../parking.ts';
-import { createProcessor } from '../processor.ts';
-import { createEnricher, withEnrichment } from './enrich.ts';
+import { createFetcher } from './fetch.ts';
+import { createEnrichStage } from './stage.ts';
 
 const fixture = (p: string) => readFileSync(new URL(`../../../test/fixtures/${p}`, import.meta.url), 'utf8');
 const MOLLIE_PAYMENT = fixture('mollie/get-payment-paid.json');
@@ -60,7 +59,7 @@ const source = (id: string, provider: string, options: Record<string, unknown>):
 });
 function enricher(sources: SourceConfig[], timeoutMs = 2000) {
   for (const s of sources) assert.match(String(s.options.apiBaseUrl), /^http:\/\/127\.0\.0\.1:/);
-  return createEnricher({
+  return createFetcher({
     sources: memorySourceStore(sources),
     provider: getProvider,
     env: { MOLLIE_KEY: KEY },
@@ -68,7 +67,12 @@ function enricher(sources: SourceConfig[], timeoutMs = 2000) {
     logger: createLogger('test', 'silent'),
   });
 }
-const event = (sourceId: string, provider: string, payload: string, extra: Partial<DomainEvent> = {}): DomainEvent => ({
+const event = (
+  sourceId: string,
+  provider: string,
+  payload: string,
+  extra: Partial<NormalizedEnvelope> = {},
+): NormalizedEnvelope => ({
   eventId: `ev-${Math.random()}`,
   sourceId,
   provider,
@@ -86,13 +90,6 @@ const event = (sourceId: string, provider: string, payload: string, extra: Parti
   headers: {},
   raw: { topic: 'webhooks.raw', partition: 0, offset: 0 },
   canonical: null,
-  domain: 'payments',
-  position: 1,
-  gap: null,
-  stale: false,
-  sequencedAt: 0,
-  staleReason: null,
-  releasedBy: null,
   ...extra,
 });
 
@@ -100,7 +97,7 @@ const event = (sourceId: string, provider: string, payload: string, extra: Parti
 const mollie = () => source('mollie-classic', 'mollie', { apiKey: 'env:MOLLIE_KEY' });
 const classic = (id: string) => event('mollie-classic', 'mollie', JSON.stringify({ id }));
 
-describe('enrichment of thin webhooks (local API on 127.0.0.1)', () => {
+describe('fetching the object of thin webhooks (local API on 127.0.0.1)', () => {
   it('Mollie classic id=tr_… → GET /v2/payments/{id} with the source key → canonical Payment', async () => {
     routes.set('/v2/payments/tr_WDqYK6vllg', { status: 200, body: MOLLIE_PAYMENT });
     seen.length = 0;
@@ -166,110 +163,110 @@ describe('enrichment of thin webhooks (local API on 127.0.0.1)', () => {
     assert.equal(await enricher([mollie()]).enrich(stripe), stripe);
     assert.equal(seen.length, 0);
   });
-  it('the wrapped handlers (projector, router) see the enriched event, fetched once for both', async () => {
-    routes.set('/v2/payments/tr_WDqYK6vllg', { status: 200, body: MOLLIE_PAYMENT });
-    seen.length = 0;
-    const en = enricher([mollie()]);
-    const got: (string | undefined)[] = [];
-    const handler = (name: string) =>
-      withEnrichment(
-        {
-          name,
-          events: ['*'],
-          handle: async (e) => {
-            got.push(e.canonical?.payment?.status);
-            return [];
-          },
-        },
-        en,
-      );
-    const e = classic('tr_WDqYK6vllg');
-    await handler('state-projector').handle(e, { attempt: 1, topic: 'events.payments' });
-    await handler('outbound-router').handle(e, { attempt: 1, topic: 'events.payments' });
-    assert.deepEqual(got, ['succeeded', 'succeeded']);
-    assert.equal(seen.length, 1);
-  });
 });
 
-/** Parking with the contract of redisParking, in memory (as processor.test.ts), all resolutions committed. */
-function memoryParking(): Parking {
-  const lanes = new Map<string, string[]>();
-  const due = new Map<string, number>();
-  const done = new Set<string>();
-  return {
-    async push(h, r, id) {
-      const l = lanes.get(`${h}|${r}`) ?? [];
-      if (!l.includes(id)) l.push(id);
-      lanes.set(`${h}|${r}`, l);
-      done.delete(id);
-    },
-    async setDue(_h, id, at) {
-      due.set(id, at);
-    },
-    async resolve(_h, id) {
-      done.add(id);
-    },
-    async head(h, r, resolvedHere) {
-      const l = lanes.get(`${h}|${r}`) ?? [];
-      const id = l.find((x) => !resolvedHere.has(x) && !done.has(x));
-      return id === undefined ? undefined : { eventId: id, dueAt: due.get(id) };
-    },
-  };
-}
+const fakeAvro = {
+  decode: async (b: Buffer) => JSON.parse(b.toString()) as unknown,
+  encode: async (_t: string, v: unknown) => Buffer.from(JSON.stringify(v)),
+} as unknown as AvroCodec;
 
-describe('enrichment failures through the processor (retry topics, DLQ)', () => {
-  it('503 → the first retry topic with a due time, later events of the resource wait; 404 → DLQ with the event bytes and reason', async () => {
-    routes.set('/v2/payments/tr_down', { status: 503, body: '{}' });
-    const fakeAvro = {
-      decode: async (b: Buffer) => JSON.parse(b.toString()) as unknown,
-      encode: async (_t: string, v: unknown) => Buffer.from(JSON.stringify(v)),
-    } as unknown as AvroCodec;
-    const effects: string[] = [];
-    const handler = withEnrichment(
-      {
-        name: 'state-projector',
-        events: ['payments/*'],
-        handle: async (e) => {
-          effects.push(e.eventId);
-          return [];
-        },
-      },
-      enricher([mollie()]),
-    );
-    const p = createProcessor({
+describe('the enrichment stage: webhooks.enrich → webhooks.normalized | retry topics | webhooks.dlq', () => {
+  const stage = (now = 1000) =>
+    createEnrichStage({
+      fetcher: enricher([mollie()]),
       avro: fakeAvro,
       logger: createLogger('test', 'silent'),
-      parking: memoryParking(),
-      handlers: [handler],
-      retryTopics: ['r5', 'r1m', 'r10m'],
+      topics: { input: 'enrich', retry: ['r5', 'r1m', 'r10m'], normalized: 'normalized', dlq: 'dlq' },
       delaysMs: [5000, 60000, 600000],
-      dlqTopic: 'dlq',
-      committed: async () => true,
-      now: () => 1000,
+      concurrency: 4,
+      now: () => now,
     });
-    let offset = 0;
-    const msg = (e: DomainEvent) => ({
-      topic: 'events.payments',
-      partition: 0,
-      offset: String(offset++),
-      key: e.resourceKey,
-      value: Buffer.from(JSON.stringify(e)),
-      headers: {},
-      timestamp: 0,
-    });
-    const down = { ...classic('tr_down'), eventType: 'webhook', eventId: 'ev-down' };
-    const later = { ...down, eventId: 'ev-later' };
+  let offset = 0;
+  const msg = (e: NormalizedEnvelope, headers: Record<string, string> = {}, topic = 'enrich') => ({
+    topic,
+    partition: 0,
+    offset: String(offset++),
+    key: e.resourceKey,
+    value: Buffer.from(JSON.stringify(e)),
+    headers: { 'hookline-event-id': e.eventId, ...headers },
+    timestamp: 0,
+  });
+
+  it('fetched → normalized with payload, canonical and the STATUS ordering of the object; order kept', async () => {
+    routes.set('/v2/payments/tr_WDqYK6vllg', { status: 200, body: MOLLIE_PAYMENT });
+    routes.set('/v2/payments/tr_down', { status: 503, body: '{}' });
+    routes.set('/v2/payments/tr_gone', { status: 404, body: '{"status":404}' });
+    const a = { ...classic('tr_WDqYK6vllg'), eventId: 'ev-a' };
+    const b = { ...classic('tr_WDqYK6vllg'), eventId: 'ev-b' };
+    const down = { ...classic('tr_down'), eventId: 'ev-down', resourceKey: 'mollie-classic:payment:tr_down' };
     const gone = { ...classic('tr_gone'), eventId: 'ev-gone', resourceKey: 'mollie-classic:payment:tr_gone' };
-    const out = await p.handleMain([msg(down), msg(later), msg(gone)]);
+    const input = [msg(a), msg(down), msg(b), msg(gone)];
+    const out = await stage().handler.handle(input, { topic: 'enrich', partition: 0, attempt: 0 });
     assert.deepEqual(
       out.map((r) => r.topic),
-      ['r5', 'r5', 'dlq'],
+      ['normalized', 'r5', 'normalized', 'dlq'],
     );
-    assert.equal(out[0]!.headers!['hookline-due-at'], '6000');
-    assert.deepEqual(effects, [], 'nothing derived from an event whose object could not be fetched');
-    const dl = JSON.parse(out[2]!.value!.toString()) as { reason: string; error: string; value?: string };
+    const got = out
+      .filter((r) => r.topic === 'normalized')
+      .map((r) => JSON.parse(r.value!.toString()) as NormalizedEnvelope);
+    assert.deepEqual(
+      got.map((e) => e.eventId),
+      ['ev-a', 'ev-b'],
+    );
+    for (const e of got) {
+      assert.equal(e.canonical?.payment?.status, 'succeeded');
+      assert.equal(e.canonical?.payment?.providerStatus, 'paid');
+      // paidAt 2018-03-20T13:14:02Z, rank of `paid`
+      assert.deepEqual(e.ordering, { kind: 'STATUS', value: Date.parse('2018-03-20T13:14:02Z'), statusRank: 3 });
+      assert.match(e.payload, /"_embedded":\{"entity":\{"resource":"payment"/);
+    }
+    assert.equal(out[1]!.headers!['hookline-due-at'], '6000');
+    assert.equal(out[1]!.headers!['hookline-attempt'], '1');
+    assert.equal(out[1]!.value, input[1]!.value, 'the retry carries the envelope bytes unchanged');
+    const dl = JSON.parse(out[3]!.value!.toString()) as {
+      reason: string;
+      sourceTopic: string;
+      value: { data: number[] };
+    };
     assert.equal(dl.reason, 'enrichment_http_404');
-    assert.ok(JSON.stringify(dl).includes('tr_gone'), 'the dead letter carries the event');
-    assert.ok(!JSON.stringify(dl).includes(KEY), 'and never the key');
+    assert.equal(dl.sourceTopic, 'enrich');
+    assert.deepEqual(Buffer.from(dl.value.data), input[3]!.value, 'the dead letter holds the full envelope bytes');
+    assert.ok(!JSON.stringify(out.map((r) => [r.headers, r.value?.toString()])).includes(KEY), 'never the key');
+  });
+
+  it('a retry is due at its header time; after the last delay a transient failure is exhausted → DLQ naming webhooks.enrich', async () => {
+    const s = stage(2000);
+    const down = { ...classic('tr_down'), eventId: 'ev-down', resourceKey: 'mollie-classic:payment:tr_down' };
+    const origin = 'enrich\u00000\u000042';
+    const retried = msg(
+      down,
+      { 'hookline-attempt': '3', 'hookline-due-at': '1500', 'hookline-origin': origin },
+      'r10m',
+    );
+    assert.equal(s.dueAt(retried), 1500);
+    assert.equal(s.dueAt(msg(down)), 0);
+    const out = await s.handler.handle([retried], { topic: 'r10m', partition: 0, attempt: 0 });
+    assert.deepEqual(
+      out.map((r) => r.topic),
+      ['dlq'],
+    );
+    const dl = JSON.parse(out[0]!.value!.toString()) as {
+      reason: string;
+      attempts: number;
+      sourceTopic: string;
+      sourceOffset: number;
+      headers: Record<string, string>;
+    };
+    assert.deepEqual([dl.reason, dl.attempts, dl.sourceTopic, dl.sourceOffset], ['exhausted_retries', 4, 'enrich', 42]);
+    assert.equal(dl.headers['hookline-origin'], undefined);
+    const second = await s.handler.handle([msg(down, { 'hookline-attempt': '1', 'hookline-origin': origin }, 'r5')], {
+      topic: 'r5',
+      partition: 0,
+      attempt: 0,
+    });
+    assert.deepEqual(
+      second.map((r) => [r.topic, r.headers!['hookline-attempt'], r.headers!['hookline-origin']]),
+      [['r1m', '2', origin]],
+    );
   });
 });
