@@ -12,3 +12,13 @@ export type { OutboundEvent } from './outbound-event.ts';
 export type { DeliveryAttempt } from './delivery-attempt.ts';
 export type { DeadLetter } from './dead-letter.ts';
 export { DOMAINS, RETRY_TOPICS, TOPIC, domainTopic, type Domain, type DomainTopic, type TopicName } from './topics.ts';
+export { TEST_EVENT_TYPE, addressedTrigger, testMessage } from './test-message.ts';
+export {
+  CLOSED,
+  HALF_OPEN_VISIBLE_MS,
+  breakerKey,
+  combineBreakers,
+  type BreakerRecord,
+  type BreakerStateName,
+  type BreakerView,
+} from './breaker-state.ts';
