@@ -25,6 +25,8 @@ const env = {
   DISPATCHER_ALLOWED_NETWORKS: '127.0.0.1/32,::1/128',
   // Two attempts, then DEAD: a manual retry is then not queued behind a pending automatic one.
   DISPATCHER_RETRY_SCHEDULE: '0,1s',
+  // Long enough for the open breaker to be seen (and a test message deferred) before it half-opens.
+  DISPATCHER_BREAKER_OPEN_MS: '120000',
   REDIS_KEY_PREFIX: `hookline-test:${prefix}`,
 };
 const ORDER = ['ingress', 'admin', 'validator', 'sequencer', 'processors', 'dispatcher'];
@@ -360,6 +362,114 @@ describe('console: operator and tenant views in a real browser', () => {
     ])
       assert.equal((await page.goto(`${base}${p}`))?.status(), 404, p);
     assert.equal((await page.goto(`${base}/console`))?.url(), `${base}/console/endpoints`, 'no pipeline overview');
+    await ctx.close();
+  });
+
+  it('endpoint page: a test message to that endpoint only, its result, and the breaker opening', async () => {
+    // A broken endpoint no publish reaches (its event types match nothing published here).
+    const brokenRx = await receiver(() => ({ status: 500, body: 'test receiver down' }));
+    receivers.push(brokenRx);
+    const made = await api('POST', '/v1/tenants/acme/endpoints', { url: brokenRx.url, eventTypes: ['never.*'] });
+    assert.equal(made.status, 201);
+    const broken = made.body.id as string;
+    assert.deepEqual(made.body.breaker, { state: 'closed', since: null, until: null, instances: 0 });
+    const okRx = receivers[0]!;
+    await new Promise((r) => setTimeout(r, 500)); // the dispatcher's endpoint cache hears of it
+
+    const { ctx, page, dialogs } = await session();
+    await login(page, ADMIN_KEY);
+    await page.goto(`${base}/console/endpoints/${ids.acmeOk}`);
+    await page.click('text=Send test message');
+    await page.waitForSelector('#ep-test');
+    assert.match(await page.locator('#ep-test + p').innerText(), /SUCCEEDED attempt 1: HTTP 200/);
+    await assertAccessible(page, 'operator-endpoint-test');
+    await shot(page, 'operator-endpoint-test');
+    // Delivered to that endpoint only, signed like any other message.
+    const got = okRx.got.at(-1)!;
+    assert.equal(got.json.type, 'hookline.test');
+    assert.ok(got.verifiedBy.length > 0, 'signed with the endpoint secret');
+    const testId = got.id;
+    for (const r of receivers)
+      if (r !== okRx) assert.ok(!r.got.some((m) => m.id === testId), 'no other endpoint got the test message');
+    const logged = await delivered(ids.acmeOk, testId, 'SUCCEEDED');
+    assert.equal((logged.attemptLog as Json[])[0]?.trigger, 'test');
+    // Another tenant's endpoint answers 404, a paused one 409.
+    const acmeKey = await api('POST', '/v1/tenants/acme/api-keys', { scopes: ['endpoints:write'], name: 't' });
+    const key = acmeKey.body.key as string;
+    assert.equal((await api('POST', `/v1/tenants/acme/endpoints/${ids.globex}/test`, undefined, key)).status, 404);
+    assert.equal((await api('POST', `/v1/tenants/globex/endpoints/${ids.globex}/test`, undefined, key)).status, 404);
+    assert.equal((await api('POST', `/v1/tenants/acme/endpoints/${ids.acmePaused}/pause`)).status, 200);
+    assert.equal((await api('POST', `/v1/tenants/acme/endpoints/${ids.acmePaused}/test`)).status, 409);
+
+    // The broken endpoint: the button shows the failure; more test messages open its breaker
+    // (5 consecutive failures; each test message gets two attempts here).
+    await page.goto(`${base}/console/endpoints/${broken}`);
+    await page.click('text=Send test message');
+    await page.waitForSelector('#ep-test');
+    assert.match(await page.locator('#ep-test + p').innerText(), /(FAILED|DEAD) attempt \d: HTTP 500/);
+    await shot(page, 'operator-endpoint-test-failed');
+    for (let i = 0; i < 2; i++)
+      assert.equal((await api('POST', `/v1/tenants/acme/endpoints/${broken}/test`)).status, 202);
+    const open = await eventually(
+      async () => {
+        const r = await api('GET', `/v1/tenants/acme/endpoints/${broken}`);
+        const b = r.body.breaker as { state: string; until: string; instances: number };
+        return b.state === 'open' ? b : undefined;
+      },
+      60_000,
+      'the breaker of the broken endpoint reported open',
+    );
+    assert.equal(open.instances, 1);
+    assert.ok(Date.parse(open.until) > Date.now(), 'open until a time to come');
+    const listed = (await api('GET', '/v1/endpoints?limit=250')).body.data as Json[];
+    assert.equal((listed.find((e) => e.id === broken)?.breaker as Json).state, 'open', 'the list shows it too');
+    await visit(page, `${base}/console/endpoints/${broken}`, 'operator-endpoint-breaker-open');
+    assert.match(await page.locator('#ep-facts + dl').innerText(), /Breaker\s+open\s+until/);
+    // While it is open a test message is deferred, not attempted: the page says so.
+    await page.click('text=Send test message');
+    await page.waitForSelector('#ep-test');
+    assert.match(await page.locator('#ep-test + p').innerText(), /no attempt logged/);
+    await shot(page, 'operator-endpoint-test-deferred');
+    await visit(page, `${base}/console/endpoints`, 'operator-endpoints-breaker');
+    const row = await page.locator('tr', { has: page.locator(`a[href$="${broken}"]`) }).innerText();
+    assert.match(row, /open/);
+    // The delivery log fits a 1,280 px window: its last column is not behind a horizontal scroll.
+    for (const [url, name] of [
+      [`/console/deliveries`, 'operator-deliveries-all'],
+      [`/console/deliveries?endpointId=${broken}`, 'operator-deliveries-failing'],
+    ] as const) {
+      await visit(page, `${base}${url}`, name);
+      const overflow = await page.evaluate<number>(
+        "(() => { const w = document.querySelector('.table-wrap'); return w.scrollWidth - w.clientWidth; })()",
+      );
+      assert.ok(overflow <= 0, `${name}: the table scrolls sideways by ${overflow} px`);
+      assert.ok(await page.getByRole('columnheader', { name: 'Last result' }).isVisible());
+    }
+    assert.deepEqual(dialogs, []);
+    await ctx.close();
+    assert.equal((await api('POST', `/v1/tenants/acme/endpoints/${ids.acmePaused}/resume`)).status, 200);
+  });
+
+  it('tenant key from /v1/tenants/{id}/api-keys logs in to its tenant view', async () => {
+    const made = await api('POST', '/v1/tenants/acme/api-keys', {
+      scopes: ['endpoints:read', 'endpoints:write', 'deliveries:read', 'deliveries:retry'],
+      name: 'console',
+    });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const { ctx, page } = await session();
+    await login(page, made.body.key as string);
+    assert.match(page.url(), /\/console\/endpoints$/);
+    assert.match(await page.locator('.who').innerText(), /Tenant acme/);
+    await assertAccessible(page, 'tenant-key-endpoints');
+    await shot(page, 'tenant-key-endpoints');
+    const text = await page.locator('main').innerText();
+    assert.match(text, new RegExp(ids.acmeOk));
+    assert.doesNotMatch(text, new RegExp(ids.globex));
+    assert.equal((await page.goto(`${base}/console/endpoints/${ids.globex}`))?.status(), 404);
+    assert.equal((await page.goto(`${base}/console/sources`))?.status(), 404);
+    // Revoked: the next page is refused (the session calls the API with the key).
+    assert.equal((await api('DELETE', `/v1/tenants/acme/api-keys/${made.body.id as string}`)).status, 204);
+    assert.equal((await page.goto(`${base}/console/endpoints`))?.status(), 401);
     await ctx.close();
   });
 
