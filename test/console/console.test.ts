@@ -7,12 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { runDemo, type DemoResult } from '../../scripts/demo.ts';
 import { receiver, type Receiver } from '../dispatcher/helpers.ts';
 import { eventually, provision, uniquePrefix } from '../helpers/env.ts';
 import { freePort, ROOT, startServiceProcess, type ServiceProcess } from '../helpers/services.ts';
-import { assertAccessible, launch, shot, visit } from './browser.ts';
+import { assertAccessible, assertNoSideScroll, launch, login, session, shot, visit } from './browser.ts';
 
 const prefix = uniquePrefix('console');
 const ADMIN_KEY = 'console-admin-key-0123456789';
@@ -25,8 +25,6 @@ const env = {
   DISPATCHER_ALLOWED_NETWORKS: '127.0.0.1/32,::1/128',
   // Two attempts, then DEAD: a manual retry is then not queued behind a pending automatic one.
   DISPATCHER_RETRY_SCHEDULE: '0,1s',
-  // Long enough for the open breaker to be seen (and a test message deferred) before it half-opens.
-  DISPATCHER_BREAKER_OPEN_MS: '120000',
   REDIS_KEY_PREFIX: `hookline-test:${prefix}`,
 };
 const ORDER = ['ingress', 'admin', 'validator', 'sequencer', 'processors', 'dispatcher'];
@@ -81,27 +79,6 @@ async function delivered(endpointId: string, messageId: string, status?: string)
     60_000,
     `message ${messageId} logged at ${endpointId}${status ? ` as ${status}` : ''}`,
   );
-}
-
-/** A fresh context (own cookies) and page; bypassCSP lets axe be injected (escaping is tested without CSP's help). */
-async function session(): Promise<{ ctx: BrowserContext; page: Page; dialogs: string[]; confirmNext: () => void }> {
-  const ctx = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 800 } });
-  const page = await ctx.newPage();
-  const dialogs: string[] = [];
-  let accept = false;
-  // Every dialog is recorded; only a confirmation the test asked for is accepted.
-  page.on('dialog', (d) => {
-    dialogs.push(d.message());
-    void (accept && d.type() === 'confirm' ? d.accept() : d.dismiss());
-    accept = false;
-  });
-  return { ctx, page, dialogs, confirmNext: () => (accept = true) };
-}
-
-async function login(page: Page, credential: string): Promise<void> {
-  await page.goto(`${base}/console/login`);
-  await page.fill('#credential', credential);
-  await Promise.all([page.waitForURL(/\/console(\/endpoints)?$/), page.click('button[type=submit]')]);
 }
 
 describe('console: operator and tenant views in a real browser', () => {
@@ -162,13 +139,13 @@ describe('console: operator and tenant views in a real browser', () => {
   });
 
   it('refuses a POST without the CSRF token and sets the cookie and security headers', async () => {
-    const { ctx, page } = await session();
+    const { ctx, page } = await session(browser);
     const res = await page.goto(`${base}/console/login`);
     const csp = res!.headers()['content-security-policy'] ?? '';
     assert.match(csp, /default-src 'self'; script-src 'self'; style-src 'self'/);
     assert.match(csp, /frame-ancestors 'none'/);
     assert.doesNotMatch(csp, /unsafe-inline/);
-    await login(page, ADMIN_KEY);
+    await login(page, base, ADMIN_KEY);
     const cookie = (await ctx.cookies()).find((c) => c.name === 'hookline_console');
     assert.ok(cookie, 'session cookie set');
     assert.equal(cookie.httpOnly, true);
@@ -186,8 +163,8 @@ describe('console: operator and tenant views in a real browser', () => {
   });
 
   it('overview: the demo burst shows in the per-stage figures and the delivery success rate', async () => {
-    const { ctx, page } = await session();
-    await login(page, ADMIN_KEY);
+    const { ctx, page } = await session(browser);
+    await login(page, base, ADMIN_KEY);
     // The overview shows the demo burst: webhooks through the ingress and delivered attempts.
     await eventually(
       async () => {
@@ -209,9 +186,9 @@ describe('console: operator and tenant views in a real browser', () => {
   });
 
   it('operator walk: sources, find a message by resource, retry, rotate, explorer, redrive, replay', async () => {
-    const { ctx, page, dialogs, confirmNext } = await session();
+    const { ctx, page, dialogs, confirmNext } = await session(browser);
     await visit(page, `${base}/console/login`, 'operator-login');
-    await login(page, ADMIN_KEY);
+    await login(page, base, ADMIN_KEY);
     await visit(page, `${base}/console/sources`, 'operator-sources');
     assert.ok(await page.getByRole('link', { name: 'stripe-test' }).isVisible());
     await visit(page, `${base}/console/sources/stripe-test`, 'operator-source');
@@ -226,6 +203,7 @@ describe('console: operator and tenant views in a real browser', () => {
     await page.fill('#f-resource', String(paid.resourceKey));
     await Promise.all([page.waitForURL(/resourceKey=/), page.click('form.filters button[type=submit]')]);
     await assertAccessible(page, 'operator-deliveries');
+    await assertNoSideScroll(page, 'operator-deliveries');
     await shot(page, 'operator-deliveries');
     await Promise.all([
       page.waitForURL(/\/console\/deliveries\/ep_/),
@@ -327,6 +305,8 @@ describe('console: operator and tenant views in a real browser', () => {
     await shot(page, 'operator-replay-refused');
 
     // An empty state and an error state, as a person sees them.
+    await visit(page, `${base}/console/deliveries`, 'operator-deliveries-all');
+    await assertNoSideScroll(page, 'operator-deliveries-all');
     await visit(page, `${base}/console/deliveries?eventType=nothing.matches`, 'operator-empty-state');
     assert.ok(await page.locator('.empty').isVisible());
     await visit(page, `${base}/console/deliveries?since=not-a-time`, 'operator-error-state', 400);
@@ -337,7 +317,7 @@ describe('console: operator and tenant views in a real browser', () => {
   it('tenant walk: only its own endpoints and deliveries; another tenant’s typed URL is not found', async () => {
     const issued = await api('POST', '/v1/tenants/acme/portal-token', {});
     assert.equal(issued.status, 201, JSON.stringify(issued.body));
-    const { ctx, page } = await session();
+    const { ctx, page } = await session(browser);
     const res = await page.goto(`${base}/console/login?token=${encodeURIComponent(issued.body.token as string)}`);
     assert.equal(res?.status(), 200);
     assert.match(page.url(), /\/console\/endpoints$/);
@@ -365,117 +345,9 @@ describe('console: operator and tenant views in a real browser', () => {
     await ctx.close();
   });
 
-  it('endpoint page: a test message to that endpoint only, its result, and the breaker opening', async () => {
-    // A broken endpoint no publish reaches (its event types match nothing published here).
-    const brokenRx = await receiver(() => ({ status: 500, body: 'test receiver down' }));
-    receivers.push(brokenRx);
-    const made = await api('POST', '/v1/tenants/acme/endpoints', { url: brokenRx.url, eventTypes: ['never.*'] });
-    assert.equal(made.status, 201);
-    const broken = made.body.id as string;
-    assert.deepEqual(made.body.breaker, { state: 'closed', since: null, until: null, instances: 0 });
-    const okRx = receivers[0]!;
-    await new Promise((r) => setTimeout(r, 500)); // the dispatcher's endpoint cache hears of it
-
-    const { ctx, page, dialogs } = await session();
-    await login(page, ADMIN_KEY);
-    await page.goto(`${base}/console/endpoints/${ids.acmeOk}`);
-    await page.click('text=Send test message');
-    await page.waitForSelector('#ep-test');
-    assert.match(await page.locator('#ep-test + p').innerText(), /SUCCEEDED attempt 1: HTTP 200/);
-    await assertAccessible(page, 'operator-endpoint-test');
-    await shot(page, 'operator-endpoint-test');
-    // Delivered to that endpoint only, signed like any other message.
-    const got = okRx.got.at(-1)!;
-    assert.equal(got.json.type, 'hookline.test');
-    assert.ok(got.verifiedBy.length > 0, 'signed with the endpoint secret');
-    const testId = got.id;
-    for (const r of receivers)
-      if (r !== okRx) assert.ok(!r.got.some((m) => m.id === testId), 'no other endpoint got the test message');
-    const logged = await delivered(ids.acmeOk, testId, 'SUCCEEDED');
-    assert.equal((logged.attemptLog as Json[])[0]?.trigger, 'test');
-    // Another tenant's endpoint answers 404, a paused one 409.
-    const acmeKey = await api('POST', '/v1/tenants/acme/api-keys', { scopes: ['endpoints:write'], name: 't' });
-    const key = acmeKey.body.key as string;
-    assert.equal((await api('POST', `/v1/tenants/acme/endpoints/${ids.globex}/test`, undefined, key)).status, 404);
-    assert.equal((await api('POST', `/v1/tenants/globex/endpoints/${ids.globex}/test`, undefined, key)).status, 404);
-    assert.equal((await api('POST', `/v1/tenants/acme/endpoints/${ids.acmePaused}/pause`)).status, 200);
-    assert.equal((await api('POST', `/v1/tenants/acme/endpoints/${ids.acmePaused}/test`)).status, 409);
-
-    // The broken endpoint: the button shows the failure; more test messages open its breaker
-    // (5 consecutive failures; each test message gets two attempts here).
-    await page.goto(`${base}/console/endpoints/${broken}`);
-    await page.click('text=Send test message');
-    await page.waitForSelector('#ep-test');
-    assert.match(await page.locator('#ep-test + p').innerText(), /(FAILED|DEAD) attempt \d: HTTP 500/);
-    await shot(page, 'operator-endpoint-test-failed');
-    for (let i = 0; i < 2; i++)
-      assert.equal((await api('POST', `/v1/tenants/acme/endpoints/${broken}/test`)).status, 202);
-    const open = await eventually(
-      async () => {
-        const r = await api('GET', `/v1/tenants/acme/endpoints/${broken}`);
-        const b = r.body.breaker as { state: string; until: string; instances: number };
-        return b.state === 'open' ? b : undefined;
-      },
-      60_000,
-      'the breaker of the broken endpoint reported open',
-    );
-    assert.equal(open.instances, 1);
-    assert.ok(Date.parse(open.until) > Date.now(), 'open until a time to come');
-    const listed = (await api('GET', '/v1/endpoints?limit=250')).body.data as Json[];
-    assert.equal((listed.find((e) => e.id === broken)?.breaker as Json).state, 'open', 'the list shows it too');
-    await visit(page, `${base}/console/endpoints/${broken}`, 'operator-endpoint-breaker-open');
-    assert.match(await page.locator('#ep-facts + dl').innerText(), /Breaker\s+open\s+until/);
-    // While it is open a test message is deferred, not attempted: the page says so.
-    await page.click('text=Send test message');
-    await page.waitForSelector('#ep-test');
-    assert.match(await page.locator('#ep-test + p').innerText(), /no attempt logged/);
-    await shot(page, 'operator-endpoint-test-deferred');
-    await visit(page, `${base}/console/endpoints`, 'operator-endpoints-breaker');
-    const row = await page.locator('tr', { has: page.locator(`a[href$="${broken}"]`) }).innerText();
-    assert.match(row, /open/);
-    // The delivery log fits a 1,280 px window: its last column is not behind a horizontal scroll.
-    for (const [url, name] of [
-      [`/console/deliveries`, 'operator-deliveries-all'],
-      [`/console/deliveries?endpointId=${broken}`, 'operator-deliveries-failing'],
-    ] as const) {
-      await visit(page, `${base}${url}`, name);
-      const overflow = await page.evaluate<number>(
-        "(() => { const w = document.querySelector('.table-wrap'); return w.scrollWidth - w.clientWidth; })()",
-      );
-      assert.ok(overflow <= 0, `${name}: the table scrolls sideways by ${overflow} px`);
-      assert.ok(await page.getByRole('columnheader', { name: 'Last result' }).isVisible());
-    }
-    assert.deepEqual(dialogs, []);
-    await ctx.close();
-    assert.equal((await api('POST', `/v1/tenants/acme/endpoints/${ids.acmePaused}/resume`)).status, 200);
-  });
-
-  it('tenant key from /v1/tenants/{id}/api-keys logs in to its tenant view', async () => {
-    const made = await api('POST', '/v1/tenants/acme/api-keys', {
-      scopes: ['endpoints:read', 'endpoints:write', 'deliveries:read', 'deliveries:retry'],
-      name: 'console',
-    });
-    assert.equal(made.status, 201, JSON.stringify(made.body));
-    const { ctx, page } = await session();
-    await login(page, made.body.key as string);
-    assert.match(page.url(), /\/console\/endpoints$/);
-    assert.match(await page.locator('.who').innerText(), /Tenant acme/);
-    await assertAccessible(page, 'tenant-key-endpoints');
-    await shot(page, 'tenant-key-endpoints');
-    const text = await page.locator('main').innerText();
-    assert.match(text, new RegExp(ids.acmeOk));
-    assert.doesNotMatch(text, new RegExp(ids.globex));
-    assert.equal((await page.goto(`${base}/console/endpoints/${ids.globex}`))?.status(), 404);
-    assert.equal((await page.goto(`${base}/console/sources`))?.status(), 404);
-    // Revoked: the next page is refused (the session calls the API with the key).
-    assert.equal((await api('DELETE', `/v1/tenants/acme/api-keys/${made.body.id as string}`)).status, 204);
-    assert.equal((await page.goto(`${base}/console/endpoints`))?.status(), 401);
-    await ctx.close();
-  });
-
   it('shows webhook and receiver values escaped: no dialog, no injected element', async () => {
-    const { ctx, page, dialogs } = await session();
-    await login(page, ADMIN_KEY);
+    const { ctx, page, dialogs } = await session(browser);
+    await login(page, base, ADMIN_KEY);
     const pages = [
       `/console/deliveries/${ids.acmeOk}/${ids.acmeMsg}`,
       `/console/deliveries?endpointId=${ids.acmeOk}`,
