@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { receiver, type Receiver } from '../dispatcher/helpers.ts';
-import { eventually, provision, uniquePrefix } from '../helpers/env.ts';
+import { createRedis } from '../../services/common/redis.ts';
+import { eventually, provision, stackConfig, uniquePrefix } from '../helpers/env.ts';
 import { startServiceProcess, type ServiceProcess } from '../helpers/services.ts';
 import { assertAccessible, assertNoSideScroll, launch, login, session, shot, visit } from './browser.ts';
 
@@ -34,6 +35,8 @@ const receivers: Receiver[] = [];
 let base: string;
 let browser: Browser;
 let okReceiver: Receiver;
+let brokenId = '';
+const redis = createRedis(stackConfig.REDIS_URL);
 const ids = { acmeOk: '', acmePaused: '', globex: '' };
 
 async function api(
@@ -73,6 +76,7 @@ async function delivered(endpointId: string, messageId: string, status: string):
 describe('console: endpoint actions, breaker state, delivery log width, tenant key login', () => {
   before(async () => {
     await provision(prefix);
+    await redis.connect();
     for (const name of ['admin', 'dispatcher']) services.push(await startServiceProcess(name, prefix, env));
     base = `http://127.0.0.1:${services[0]!.port}`;
     for (const id of ['acme', 'globex']) assert.equal((await api('POST', '/v1/tenants', { id })).status, 201);
@@ -96,6 +100,7 @@ describe('console: endpoint actions, breaker state, delivery log width, tenant k
     await browser?.close();
     for (const s of [...services].reverse()) await s.stop();
     await Promise.all(receivers.map((r) => r.close()));
+    redis.disconnect();
   });
 
   it('endpoint page: a test message to that endpoint only, its result, and the breaker opening', async () => {
@@ -154,6 +159,12 @@ describe('console: endpoint actions, breaker state, delivery log width, tenant k
     );
     assert.equal(open.instances, 1);
     assert.ok(Date.parse(open.until) > Date.now(), 'open until a time to come');
+    // The dispatcher's report: one field (this one instance), a key that expires by itself.
+    const breakerKey = `${env.REDIS_KEY_PREFIX}ep:breaker:${broken}`;
+    assert.equal(Object.keys(await redis.hgetall(breakerKey)).length, 1);
+    const ttl = await redis.pttl(breakerKey);
+    assert.ok(ttl > 0 && ttl <= 120_000 + 5 * 60_000, `the key expires (PTTL ${ttl} ms)`);
+    brokenId = broken;
     const listed = (await api('GET', '/v1/endpoints?limit=250')).body.data as Json[];
     assert.equal((listed.find((e) => e.id === broken)?.breaker as Json).state, 'open', 'the list shows it too');
     await visit(page, `${base}/console/endpoints/${broken}`, 'operator-endpoint-breaker-open');
@@ -202,5 +213,13 @@ describe('console: endpoint actions, breaker state, delivery log width, tenant k
     assert.equal((await api('DELETE', `/v1/tenants/acme/api-keys/${made.body.id as string}`)).status, 204);
     assert.equal((await page.goto(`${base}/console/endpoints`))?.status(), 401);
     await ctx.close();
+  });
+
+  it('a dispatcher stopped cleanly takes its breaker reports with it', async () => {
+    assert.ok(brokenId, 'the breaker test ran first');
+    assert.equal(await services[1]!.stop(), 0);
+    assert.equal(await redis.exists(`${env.REDIS_KEY_PREFIX}ep:breaker:${brokenId}`), 0);
+    const r = await api('GET', `/v1/tenants/acme/endpoints/${brokenId}`);
+    assert.equal((r.body.breaker as Json).state, 'closed');
   });
 });
