@@ -99,7 +99,14 @@ export function createAdminApp(d: AdminAppDeps): Hono {
   // Tenant routes: tenantGuard answers 404 for another tenant's id before any scope check.
   v1.route('/tenants', tenantRoutes(d.tenants, d.portal, d.tenantKeys));
   v1.use('/tenants/:tenantId/*', tenantGuard(d.tenants));
-  const endpoints = { store: d.store, allowHttp: d.allowHttp, graceMs: d.graceMs, breakers: d.breakers, send: d.send };
+  const endpoints = {
+    store: d.store,
+    allowHttp: d.allowHttp,
+    graceMs: d.graceMs,
+    breakers: d.breakers,
+    send: d.send,
+    limiter: d.limiter,
+  };
   const deliveries = { log: d.log, store: d.store, retry: d.retry, maxRecover: d.maxRecover };
   v1.route('/tenants/:tenantId/endpoints', endpointRoutes({ ...endpoints, scoped: true }));
   v1.route('/tenants/:tenantId', deliveryRoutes({ ...deliveries, scoped: true }));

@@ -16,6 +16,7 @@ const ERROR_TEXT: Record<number, string> = {
   404: 'Not found',
   409: 'Conflict',
   415: 'Body is not JSON',
+  429: 'Rate limited (Retry-After says when to try again)',
 };
 const idParam = {
   name: 'id',
@@ -328,7 +329,7 @@ const unscoped = {
     '/v1/endpoints/{id}/test': {
       parameters: [idParam],
       post: op(
-        'Send a test message (event type hookline.test) to this endpoint only: signed, delivered and logged like any message (trigger "test"); 409 while the endpoint is paused or disabled',
+        'Send a test message (event type hookline.test) to this endpoint only: signed, delivered and logged like any message (trigger "test"); 409 while the endpoint is paused or disabled; under /v1/tenants it counts in the tenant\'s publish rate (429 + Retry-After)',
         'endpoints:write',
         {},
         {
@@ -346,7 +347,7 @@ const unscoped = {
             }),
           },
         },
-        [404, 409],
+        [404, 409, 429],
       ),
     },
     '/v1/endpoints/{id}/secret': {

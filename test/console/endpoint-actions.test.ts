@@ -138,6 +138,16 @@ describe('console: endpoint actions, breaker state, delivery log width, tenant k
     assert.equal((await api('POST', `/v1/tenants/globex/endpoints/${ids.globex}/test`, undefined, key)).status, 404);
     assert.equal((await api('POST', `/v1/tenants/acme/endpoints/${ids.acmePaused}/pause`)).status, 200);
     assert.equal((await api('POST', `/v1/tenants/acme/endpoints/${ids.acmePaused}/test`)).status, 409);
+    // A tenant's test messages count in its publish rate.
+    const slow = await api('POST', '/v1/tenants', { id: 'slowco', limits: { publishPerSecond: 1 } });
+    assert.equal(slow.status, 201, JSON.stringify(slow.body));
+    const slowEp = await endpoint('slowco', await receiver(() => ({ status: 200 })));
+    const twice = [];
+    for (let i = 0; i < 2; i++) twice.push(await api('POST', `/v1/tenants/slowco/endpoints/${slowEp}/test`));
+    assert.deepEqual(
+      twice.map((r) => r.status),
+      [202, 429],
+    );
 
     // The broken endpoint: the button shows the failure; more test messages open its breaker
     // (5 consecutive failures; each test message gets two attempts here).

@@ -12,6 +12,7 @@ import { Hono } from 'hono';
 import { DEFAULT_TENANT, tenantOf } from '../../common/contracts/tenant.ts';
 import { CLOSED, testMessage, type BreakerView, type OutboundEvent } from '../../common/contracts/index.ts';
 import type { Endpoint, EndpointStore } from '../../common/endpoints.ts';
+import type { RateLimiter } from '../../common/rate-limit.ts';
 import { requireScope, type AuthVariables } from '../auth.ts';
 import type { BreakerReader } from '../breakers.ts';
 import { newMessageId } from '../publisher.ts';
@@ -31,6 +32,8 @@ export interface EndpointRouteDeps {
   readonly breakers: BreakerReader;
   /** Produces OutboundEvents addressed to one endpoint (endpointId set) on outbound.events. */
   readonly send: (events: readonly OutboundEvent[]) => Promise<void>;
+  /** The tenants' publish rate (Tenant.limits.publishPerSecond): a tenant's test messages count in it. */
+  readonly limiter: RateLimiter;
 }
 
 const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/i;
@@ -198,6 +201,14 @@ export function endpointRoutes(d: EndpointRouteDeps) {
         'endpoint_disabled',
         `endpoint ${ep.id} is disabled (${ep.state.reason ?? 'disabled'}); resume it first`,
       );
+    const rate = d.scoped ? c.get('tenant').limits.publishPerSecond : null;
+    if (rate !== null) {
+      const decision = await d.limiter.take(tenantOf(ep), { perSecond: rate, burst: Math.max(1, rate) });
+      if (!decision.allowed) {
+        c.header('Retry-After', String(decision.retryAfterSeconds));
+        throw new ApiError(429, 'rate_limited', `tenant ${tenantOf(ep)} publishes at most ${rate} messages per second`);
+      }
+    }
     const event = testMessage({
       messageId: newMessageId(),
       tenantId: tenantOf(ep),
