@@ -8,6 +8,8 @@ import type { EndpointStore } from '../common/endpoints.ts';
 import type { Logger } from '../common/logger.ts';
 import type { WritableSourceStore } from '../common/source-store-redis.ts';
 import type { RateLimiter } from '../common/rate-limit.ts';
+import type { OutboundEvent } from '../common/contracts/index.ts';
+import type { BreakerReader } from './breakers.ts';
 import { bearerAuth, requireAdmin, type ApiKey, type AuthVariables } from './auth.ts';
 import type { Catalogue } from './catalogue.ts';
 import { ApiError, errorBody, sendError } from './errors.ts';
@@ -41,6 +43,10 @@ export interface AdminAppDeps {
   readonly sources: WritableSourceStore;
   readonly log: DeliveryLog;
   readonly retry: (msgs: readonly StoredMessage[], endpointId: string) => Promise<void>;
+  /** Produces OutboundEvents addressed to one endpoint on outbound.events (test messages). */
+  readonly send: (events: readonly OutboundEvent[]) => Promise<void>;
+  /** The dispatchers' circuit breaker states (breakers.ts). */
+  readonly breakers: BreakerReader;
   readonly allowHttp: boolean;
   readonly graceMs: number;
   readonly maxRecover: number;
@@ -60,7 +66,7 @@ export interface AdminAppDeps {
   readonly portal?: PortalTokens | undefined;
   readonly onRequest?: (route: string, status: number) => void;
   /** The console under /console (console/index.ts); undefined = not served. */
-  readonly console?: Omit<ConsoleDeps, 'fetch' | 'keys' | 'portal'> | undefined;
+  readonly console?: Omit<ConsoleDeps, 'fetch' | 'keys' | 'portal' | 'tenantKeys'> | undefined;
   /** Tenant API keys managed by API (tenant-keys.ts). */
   readonly tenantKeys: TenantKeys;
   /** Where tenants' operational webhook endpoints are kept (routes/operational-webhook.ts). */
@@ -93,7 +99,14 @@ export function createAdminApp(d: AdminAppDeps): Hono {
   // Tenant routes: tenantGuard answers 404 for another tenant's id before any scope check.
   v1.route('/tenants', tenantRoutes(d.tenants, d.portal, d.tenantKeys));
   v1.use('/tenants/:tenantId/*', tenantGuard(d.tenants));
-  const endpoints = { store: d.store, allowHttp: d.allowHttp, graceMs: d.graceMs };
+  const endpoints = {
+    store: d.store,
+    allowHttp: d.allowHttp,
+    graceMs: d.graceMs,
+    breakers: d.breakers,
+    send: d.send,
+    limiter: d.limiter,
+  };
   const deliveries = { log: d.log, store: d.store, retry: d.retry, maxRecover: d.maxRecover };
   v1.route('/tenants/:tenantId/endpoints', endpointRoutes({ ...endpoints, scoped: true }));
   v1.route('/tenants/:tenantId', deliveryRoutes({ ...deliveries, scoped: true }));
@@ -120,7 +133,16 @@ export function createAdminApp(d: AdminAppDeps): Hono {
   app.route('/v1', v1);
   // The console calls this same app in-process with the session's credential (console/api.ts).
   if (d.console)
-    app.route('/console', consoleApp({ ...d.console, keys: d.keys, portal: d.portal, fetch: (r) => app.fetch(r) }));
+    app.route(
+      '/console',
+      consoleApp({
+        ...d.console,
+        keys: d.keys,
+        portal: d.portal,
+        tenantKeys: d.tenantKeys.find,
+        fetch: (r) => app.fetch(r),
+      }),
+    );
 
   app.onError((err, c) => {
     if (err instanceof ApiError) return sendError(c, err);

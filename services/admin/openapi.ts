@@ -16,6 +16,7 @@ const ERROR_TEXT: Record<number, string> = {
   404: 'Not found',
   409: 'Conflict',
   415: 'Body is not JSON',
+  429: 'Rate limited (Retry-After says when to try again)',
 };
 const idParam = {
   name: 'id',
@@ -111,6 +112,7 @@ const unscoped = {
           'rateLimitPerSecond',
           'enabled',
           'disabledReason',
+          'breaker',
           'createdAt',
           'updatedAt',
         ],
@@ -124,8 +126,25 @@ const unscoped = {
           rateLimitPerSecond: nullable({ type: 'integer' }),
           enabled: { type: 'boolean' },
           disabledReason: nullable({ type: 'string', description: 'paused, gone (410), failing' }),
+          breaker: ref('Breaker'),
           createdAt: ts,
           updatedAt: ts,
+        },
+      },
+      Breaker: {
+        type: 'object',
+        description:
+          'The circuit breaker as the dispatcher instances report it (each instance has its own): open if any instance has it open; half_open when every open period has ended and the next delivery probes it; closed otherwise',
+        required: ['state', 'since', 'until', 'instances'],
+        properties: {
+          state: { type: 'string', enum: ['closed', 'open', 'half_open'] },
+          since: nullable({ ...ts, description: 'Earliest opening among the instances reporting it' }),
+          until: nullable({ ...ts, description: 'Latest end of an open period (then one probe is let through)' }),
+          instances: {
+            type: 'integer',
+            minimum: 0,
+            description: 'Dispatcher instances reporting it open or half-open',
+          },
         },
       },
       EndpointWithSecret: {
@@ -222,7 +241,10 @@ const unscoped = {
         properties: {
           attempt: { type: 'integer' },
           outcome: { type: 'string', enum: ['SUCCEEDED', 'FAILED', 'DEAD'] },
-          trigger: nullable({ type: 'string' }),
+          trigger: nullable({
+            type: 'string',
+            description: 'event (fan-out), manual (retry/recover) or test (a test message)',
+          }),
           attemptedAt: ts,
           durationMs: { type: 'integer' },
           statusCode: nullable({ type: 'integer' }),
@@ -302,6 +324,30 @@ const unscoped = {
         {},
         { 200: { description: 'Resumed', ...json(ref('Endpoint')) } },
         [404],
+      ),
+    },
+    '/v1/endpoints/{id}/test': {
+      parameters: [idParam],
+      post: op(
+        'Send a test message (event type hookline.test) to this endpoint only: signed, delivered and logged like any message (trigger "test"); 409 while the endpoint is paused or disabled; under /v1/tenants it counts in the tenant\'s publish rate (429 + Retry-After)',
+        'endpoints:write',
+        {},
+        {
+          202: {
+            description: 'Queued; follow it in the delivery log with its messageId',
+            ...json({
+              type: 'object',
+              required: ['endpointId', 'messageId', 'eventType', 'status'],
+              properties: {
+                endpointId: { type: 'string' },
+                messageId: { type: 'string' },
+                eventType: { type: 'string', const: 'hookline.test' },
+                status: { type: 'string', const: 'queued' },
+              },
+            }),
+          },
+        },
+        [404, 409, 429],
       ),
     },
     '/v1/endpoints/{id}/secret': {

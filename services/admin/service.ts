@@ -16,6 +16,7 @@ import { redisRateLimiter } from '../common/rate-limit.ts';
 import { TOPIC, type DeliveryAttempt, type OutboundEvent } from '../common/contracts/index.ts';
 import { getProvider } from '../providers/index.ts';
 import { createAdminApp } from './app.ts';
+import { breakerReader } from './breakers.ts';
 import { createCatalogue } from './catalogue.ts';
 import type { AdminConfig } from './config.ts';
 import { startLagMonitor } from './lag.ts';
@@ -190,6 +191,13 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
       : undefined;
   const metricsReader = c.ADMIN_PROMETHEUS_URL === undefined ? sampler : prometheusReader(c.ADMIN_PROMETHEUS_URL);
 
+  /** Addressed OutboundEvents (retries, test messages) to outbound.events, keyed by resource. */
+  const send = async (events: readonly OutboundEvent[]) => {
+    const records = [];
+    for (const e of events)
+      records.push({ topic: eventsTopic, key: e.resourceKey, value: await deps.avro.encode(eventsTopic, e) });
+    await producer.send(records);
+  };
   const app = createAdminApp({
     keys: c.ADMIN_API_KEYS,
     store,
@@ -209,11 +217,10 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
     retryAfterSeconds: 2,
     portal: c.ADMIN_PORTAL_SECRET === undefined ? undefined : portalTokens(c.ADMIN_PORTAL_SECRET),
     log,
-    async retry(msgs, endpointId) {
+    retry: async (msgs, endpointId) => {
       const now = Date.now();
-      const records = [];
-      for (const m of msgs) {
-        const event: OutboundEvent = {
+      await send(
+        msgs.map((m) => ({
           messageId: m.messageId,
           eventType: m.eventType,
           resourceKey: m.resourceKey,
@@ -222,12 +229,12 @@ export async function startAdmin(deps: ServiceDeps<AdminConfig & BaseConfig>): P
           createdAt: now,
           payload: m.payload,
           endpointId,
-        };
-        records.push({ topic: eventsTopic, key: m.resourceKey, value: await deps.avro.encode(eventsTopic, event) });
-      }
-      await producer.send(records);
-      metrics.retried(records.length);
+        })),
+      );
+      metrics.retried(msgs.length);
     },
+    send,
+    breakers: breakerReader(redis, prefix),
     allowHttp: c.ADMIN_ALLOW_HTTP,
     graceMs: c.ADMIN_SECRET_GRACE_MS,
     maxRecover: c.ADMIN_MAX_RECOVER,

@@ -9,6 +9,7 @@ import { activeSecrets, type Endpoint, type EndpointStore } from '../common/endp
 import { messageOf } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
 import { extractTrace } from '../common/telemetry.ts';
+import type { BreakerBoard } from './breaker-board.ts';
 import type { EndpointGate, Verdict } from './gate.ts';
 import { DeliveryFailure, type HttpClient } from './http-client.ts';
 import type { DispatcherMetrics } from './metrics.ts';
@@ -32,6 +33,8 @@ export interface AttemptDeps {
   readonly store: EndpointStore;
   readonly records: Records;
   readonly health: Health;
+  /** Where breaker transitions are published for the admin (breaker-board.ts). */
+  readonly breakers: BreakerBoard;
   readonly policy: RetryPolicy;
   readonly timeoutMs: number;
   /** Disable an endpoint that has failed continuously for this long. */
@@ -171,8 +174,14 @@ export function createAttempter(d: AttemptDeps) {
 
     const gone = status === 410;
     const { opened, closed } = entry.release(gone ? 'neutral' : verdict, Date.now());
-    if (opened) void d.records.ops({ type: 'circuit.opened', endpointId: ep.id, error }).catch(() => undefined);
-    if (closed) void d.records.ops({ type: 'circuit.closed', endpointId: ep.id }).catch(() => undefined);
+    if (opened) {
+      d.breakers.opened(ep.id, gate.breaker.openedAt, gate.breaker.openUntil);
+      void d.records.ops({ type: 'circuit.opened', endpointId: ep.id, error }).catch(() => undefined);
+    }
+    if (closed) {
+      d.breakers.closed(ep.id);
+      void d.records.ops({ type: 'circuit.closed', endpointId: ep.id }).catch(() => undefined);
+    }
     const rec = {
       ...baseRecord(job, ep, started),
       attempt: attemptNo,

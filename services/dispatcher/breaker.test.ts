@@ -30,6 +30,21 @@ describe('circuit breaker', () => {
     assert.deepEqual(b.admit(1002), { ok: true });
   });
 
+  it('keeps the time it first opened across re-opens after failed probes', () => {
+    const b = new CircuitBreaker(opts);
+    for (let i = 0; i < 3; i++) b.onFailure(100);
+    assert.equal(b.openedAt, 100);
+    assert.equal(b.openUntil, 1100);
+    assert.ok(b.admit(1100).ok);
+    b.onFailure(1100);
+    assert.equal(b.openedAt, 100, 'a re-open continues the same outage');
+    assert.equal(b.openUntil, 3100);
+    assert.ok(b.admit(3100).ok);
+    b.onSuccess();
+    for (let i = 0; i < 3; i++) b.onFailure(5000);
+    assert.equal(b.openedAt, 5000, 'a new outage after closing');
+  });
+
   it('a failed probe reopens for twice as long, capped', () => {
     const b = new CircuitBreaker(opts);
     for (let i = 0; i < 3; i++) b.onFailure(0);

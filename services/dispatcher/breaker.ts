@@ -18,6 +18,7 @@ export class CircuitBreaker {
   readonly #o: BreakerOptions;
   #failures = 0;
   #openUntil = 0;
+  #openedAt = 0;
   #openFor: number;
   #probing = false;
   #state: BreakerState = 'closed';
@@ -29,6 +30,15 @@ export class CircuitBreaker {
 
   get state(): BreakerState {
     return this.#state;
+  }
+
+  /** While not closed: when the breaker opened (kept across re-opens) and when its open period ends. */
+  get openedAt(): number {
+    return this.#openedAt;
+  }
+
+  get openUntil(): number {
+    return this.#openUntil;
   }
 
   admit(now: number): Admission {
@@ -74,6 +84,7 @@ export class CircuitBreaker {
   }
 
   #open(now: number): void {
+    if (this.#state === 'closed') this.#openedAt = now;
     this.#state = 'open';
     this.#openUntil = now + this.#openFor;
   }

@@ -19,7 +19,7 @@ import type { AvroCodec } from '../common/schemas.ts';
 import type { PartitionLanes } from './partition-lanes.ts';
 import { OffsetTracker } from './offsets.ts';
 import type { EndpointRegistry } from './registry.ts';
-import type { OutboundEvent } from '../common/contracts/index.ts';
+import { addressedTrigger, type OutboundEvent } from '../common/contracts/index.ts';
 import type { Job } from './types.ts';
 
 export interface IntakeOptions {
@@ -146,7 +146,7 @@ export async function startIntake(o: IntakeOptions): Promise<Intake> {
         endpointId: id,
         attempt: 0,
         trace,
-        trigger: endpointId !== null ? 'manual' : 'event',
+        trigger: endpointId !== null ? addressedTrigger(event.eventType) : 'event',
         ticket,
       };
       s.lanes.submit(job);

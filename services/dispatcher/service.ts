@@ -12,6 +12,7 @@ import { throttled } from '../common/logger.ts';
 import { redisRateLimiter } from '../common/rate-limit.ts';
 import type { ServiceDeps, Started } from '../common/service.ts';
 import { createAttempter } from './attempt.ts';
+import { createBreakerBoard } from './breaker-board.ts';
 import type { DispatcherConfig } from './config.ts';
 import { EndpointGate } from './gate.ts';
 import { createHttpClient } from './http-client.ts';
@@ -82,6 +83,8 @@ export async function startDispatcher(deps: ServiceDeps<DispatcherConfig & BaseC
     return g;
   };
 
+  // One field per process in each endpoint's breaker hash (several dispatchers may share a host).
+  const breakers = createBreakerBoard({ redis, prefix, instance: `${c.INSTANCE_ID}:${process.pid}`, logger });
   const attempt = createAttempter({
     endpoint: (id) => registry.load(id),
     onDisabled: (ep, reason) => registry.put({ ...ep, state: { enabled: false, reason, changedAt: Date.now() } }),
@@ -90,6 +93,7 @@ export async function startDispatcher(deps: ServiceDeps<DispatcherConfig & BaseC
     store,
     records,
     health: createHealth(redis, prefix),
+    breakers,
     policy: {
       schedule: c.DISPATCHER_RETRY_SCHEDULE,
       jitter: c.DISPATCHER_RETRY_JITTER,
@@ -164,6 +168,7 @@ export async function startDispatcher(deps: ServiceDeps<DispatcherConfig & BaseC
     async stop() {
       await operational.stop();
       await intake.stop();
+      await breakers.stop();
       await producer.disconnect();
       await registry.stop();
       http.close();

@@ -9,7 +9,7 @@ export interface Job {
   attempt: number;
   /** W3C trace headers of the outbound.events record, continued in the HTTP request. */
   readonly trace: Record<string, string>;
-  /** "event" (fan-out) or "manual" (retry/recover from the admin). */
+  /** "event" (fan-out), "manual" (retry/recover from the admin) or "test" (a test message). */
   readonly trigger: string;
   /** In memory only: the outbound.events offset this job holds back from being committed. */
   ticket?: Ticket;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT } from '../helpers/services.ts';
 
 const require = createRequire(import.meta.url);
@@ -61,4 +61,36 @@ export async function visit(page: Page, url: string, name: string, status = 200)
   assert.equal(res?.status(), status, `${name}: ${url} answered ${res?.status()}`);
   await assertAccessible(page, name);
   await shot(page, name);
+}
+
+/** A fresh context (own cookies) and page; bypassCSP lets axe be injected (escaping is tested without CSP's help). */
+export async function session(
+  browser: Browser,
+): Promise<{ ctx: BrowserContext; page: Page; dialogs: string[]; confirmNext: () => void }> {
+  const ctx = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 800 } });
+  const page = await ctx.newPage();
+  const dialogs: string[] = [];
+  let accept = false;
+  // Every dialog is recorded; only a confirmation the test asked for is accepted.
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void (accept && d.type() === 'confirm' ? d.accept() : d.dismiss());
+    accept = false;
+  });
+  return { ctx, page, dialogs, confirmNext: () => (accept = true) };
+}
+
+/** The login form, as a person fills it in (admin key, tenant key or portal token). */
+export async function login(page: Page, base: string, credential: string): Promise<void> {
+  await page.goto(`${base}/console/login`);
+  await page.fill('#credential', credential);
+  await Promise.all([page.waitForURL(/\/console(\/endpoints)?$/), page.click('button[type=submit]')]);
+}
+
+/** The page's table is not wider than its box: nothing (such as the last column) behind a sideways scroll. */
+export async function assertNoSideScroll(page: Page, name: string): Promise<void> {
+  const overflow = await page.evaluate<number>(
+    "(() => { const w = document.querySelector('.table-wrap'); return w ? w.scrollWidth - w.clientWidth : 0; })()",
+  );
+  assert.ok(overflow <= 0, `${name}: the table scrolls sideways by ${overflow} px`);
 }

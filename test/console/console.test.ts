@@ -7,12 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { runDemo, type DemoResult } from '../../scripts/demo.ts';
 import { receiver, type Receiver } from '../dispatcher/helpers.ts';
 import { eventually, provision, uniquePrefix } from '../helpers/env.ts';
 import { freePort, ROOT, startServiceProcess, type ServiceProcess } from '../helpers/services.ts';
-import { assertAccessible, launch, shot, visit } from './browser.ts';
+import { assertAccessible, assertNoSideScroll, launch, login, session, shot, visit } from './browser.ts';
 
 const prefix = uniquePrefix('console');
 const ADMIN_KEY = 'console-admin-key-0123456789';
@@ -81,27 +81,6 @@ async function delivered(endpointId: string, messageId: string, status?: string)
   );
 }
 
-/** A fresh context (own cookies) and page; bypassCSP lets axe be injected (escaping is tested without CSP's help). */
-async function session(): Promise<{ ctx: BrowserContext; page: Page; dialogs: string[]; confirmNext: () => void }> {
-  const ctx = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 800 } });
-  const page = await ctx.newPage();
-  const dialogs: string[] = [];
-  let accept = false;
-  // Every dialog is recorded; only a confirmation the test asked for is accepted.
-  page.on('dialog', (d) => {
-    dialogs.push(d.message());
-    void (accept && d.type() === 'confirm' ? d.accept() : d.dismiss());
-    accept = false;
-  });
-  return { ctx, page, dialogs, confirmNext: () => (accept = true) };
-}
-
-async function login(page: Page, credential: string): Promise<void> {
-  await page.goto(`${base}/console/login`);
-  await page.fill('#credential', credential);
-  await Promise.all([page.waitForURL(/\/console(\/endpoints)?$/), page.click('button[type=submit]')]);
-}
-
 describe('console: operator and tenant views in a real browser', () => {
   before(async () => {
     await provision(prefix);
@@ -160,13 +139,13 @@ describe('console: operator and tenant views in a real browser', () => {
   });
 
   it('refuses a POST without the CSRF token and sets the cookie and security headers', async () => {
-    const { ctx, page } = await session();
+    const { ctx, page } = await session(browser);
     const res = await page.goto(`${base}/console/login`);
     const csp = res!.headers()['content-security-policy'] ?? '';
     assert.match(csp, /default-src 'self'; script-src 'self'; style-src 'self'/);
     assert.match(csp, /frame-ancestors 'none'/);
     assert.doesNotMatch(csp, /unsafe-inline/);
-    await login(page, ADMIN_KEY);
+    await login(page, base, ADMIN_KEY);
     const cookie = (await ctx.cookies()).find((c) => c.name === 'hookline_console');
     assert.ok(cookie, 'session cookie set');
     assert.equal(cookie.httpOnly, true);
@@ -184,8 +163,8 @@ describe('console: operator and tenant views in a real browser', () => {
   });
 
   it('overview: the demo burst shows in the per-stage figures and the delivery success rate', async () => {
-    const { ctx, page } = await session();
-    await login(page, ADMIN_KEY);
+    const { ctx, page } = await session(browser);
+    await login(page, base, ADMIN_KEY);
     // The overview shows the demo burst: webhooks through the ingress and delivered attempts.
     await eventually(
       async () => {
@@ -207,9 +186,9 @@ describe('console: operator and tenant views in a real browser', () => {
   });
 
   it('operator walk: sources, find a message by resource, retry, rotate, explorer, redrive, replay', async () => {
-    const { ctx, page, dialogs, confirmNext } = await session();
+    const { ctx, page, dialogs, confirmNext } = await session(browser);
     await visit(page, `${base}/console/login`, 'operator-login');
-    await login(page, ADMIN_KEY);
+    await login(page, base, ADMIN_KEY);
     await visit(page, `${base}/console/sources`, 'operator-sources');
     assert.ok(await page.getByRole('link', { name: 'stripe-test' }).isVisible());
     await visit(page, `${base}/console/sources/stripe-test`, 'operator-source');
@@ -224,6 +203,7 @@ describe('console: operator and tenant views in a real browser', () => {
     await page.fill('#f-resource', String(paid.resourceKey));
     await Promise.all([page.waitForURL(/resourceKey=/), page.click('form.filters button[type=submit]')]);
     await assertAccessible(page, 'operator-deliveries');
+    await assertNoSideScroll(page, 'operator-deliveries');
     await shot(page, 'operator-deliveries');
     await Promise.all([
       page.waitForURL(/\/console\/deliveries\/ep_/),
@@ -325,6 +305,8 @@ describe('console: operator and tenant views in a real browser', () => {
     await shot(page, 'operator-replay-refused');
 
     // An empty state and an error state, as a person sees them.
+    await visit(page, `${base}/console/deliveries`, 'operator-deliveries-all');
+    await assertNoSideScroll(page, 'operator-deliveries-all');
     await visit(page, `${base}/console/deliveries?eventType=nothing.matches`, 'operator-empty-state');
     assert.ok(await page.locator('.empty').isVisible());
     await visit(page, `${base}/console/deliveries?since=not-a-time`, 'operator-error-state', 400);
@@ -335,7 +317,7 @@ describe('console: operator and tenant views in a real browser', () => {
   it('tenant walk: only its own endpoints and deliveries; another tenant’s typed URL is not found', async () => {
     const issued = await api('POST', '/v1/tenants/acme/portal-token', {});
     assert.equal(issued.status, 201, JSON.stringify(issued.body));
-    const { ctx, page } = await session();
+    const { ctx, page } = await session(browser);
     const res = await page.goto(`${base}/console/login?token=${encodeURIComponent(issued.body.token as string)}`);
     assert.equal(res?.status(), 200);
     assert.match(page.url(), /\/console\/endpoints$/);
@@ -364,8 +346,8 @@ describe('console: operator and tenant views in a real browser', () => {
   });
 
   it('shows webhook and receiver values escaped: no dialog, no injected element', async () => {
-    const { ctx, page, dialogs } = await session();
-    await login(page, ADMIN_KEY);
+    const { ctx, page, dialogs } = await session(browser);
+    await login(page, base, ADMIN_KEY);
     const pages = [
       `/console/deliveries/${ids.acmeOk}/${ids.acmeMsg}`,
       `/console/deliveries?endpointId=${ids.acmeOk}`,

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Hono } from 'hono';
-import { parseApiKeys } from '../auth.ts';
+import { parseApiKeys, type ApiKey } from '../auth.ts';
 import { portalTokens } from '../portal-token.ts';
 import { consoleApp } from './index.ts';
 import type { Session, SessionStore } from './session.ts';
@@ -14,6 +14,9 @@ import type { Session, SessionStore } from './session.ts';
 const OPERATOR_KEY = 'operator-key-0123456789';
 const keys = parseApiKeys(`${OPERATOR_KEY}:*`);
 const portal = portalTokens('unit-portal-secret-0123456789abcdef0123');
+/** A managed tenant key (POST /v1/tenants/{id}/api-keys), found by the lookup, not in ADMIN_API_KEYS. */
+const TENANT_KEY = 'hlk_unit-tenant-key-0123456789';
+const tenantKey: ApiKey = { digest: Buffer.alloc(32), scopes: new Set(['*']), hint: 'hlk_unit…', tenantId: 'acme' };
 
 function memorySessions(): SessionStore {
   const m = new Map<string, Session>();
@@ -38,6 +41,7 @@ function app(frameAncestors = "'none'") {
       sessions: memorySessions(),
       keys,
       portal,
+      tenantKeys: (k) => Promise.resolve(k === TENANT_KEY ? tenantKey : undefined),
       fetch: (req) => {
         calls.push(`${req.method} ${new URL(req.url).pathname}`);
         return Response.json({ data: [], nextCursor: null });
@@ -54,15 +58,19 @@ function app(frameAncestors = "'none'") {
 
 const cookieOf = (res: Response) => /hookline_console=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1];
 
-async function loginOperator(a: Hono): Promise<string> {
+async function postLogin(a: Hono, credential: string): Promise<Response> {
   const form = await a.request('/console/login');
   const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
   const loginCookie = /hookline_login=([^;]+)/.exec(form.headers.get('set-cookie') ?? '')![1]!;
-  const res = await a.request('/console/login', {
+  return a.request('/console/login', {
     method: 'POST',
     headers: { cookie: `hookline_login=${loginCookie}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: token, credential: OPERATOR_KEY }).toString(),
+    body: new URLSearchParams({ _csrf: token, credential }).toString(),
   });
+}
+
+async function loginOperator(a: Hono): Promise<string> {
+  const res = await postLogin(a, OPERATOR_KEY);
   assert.equal(res.status, 303);
   const setCookie = res.headers.get('set-cookie') ?? '';
   assert.match(setCookie, /HttpOnly/);
@@ -111,6 +119,23 @@ describe('console gatekeeping', () => {
     assert.equal(calls.length, 0, 'the API was never called');
     await post('_csrf=csrf-1');
     assert.ok(calls.includes('POST /v1/endpoints/ep_1/pause'));
+  });
+
+  it('logs a managed tenant key in to its own tenant view, and refuses an unknown one', async () => {
+    const { a, calls } = app();
+    const res = await postLogin(a, TENANT_KEY);
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.get('location'), '/console/endpoints');
+    const cookie = `hookline_console=${cookieOf(res)!}`;
+    assert.equal((await a.request('/console/endpoints', { headers: { cookie } })).status, 200);
+    assert.ok(
+      calls.some((c) => c.startsWith('GET /v1/tenants/acme/endpoints')),
+      calls.join(', '),
+    );
+    assert.equal((await a.request('/console/sources', { headers: { cookie } })).status, 404, 'no operator page');
+    const bad = await postLogin(a, 'hlk_not-a-key-0123456789');
+    assert.equal(bad.status, 401);
+    assert.equal(cookieOf(bad), undefined);
   });
 
   it('gives a tenant its own scope, 404 on operator pages, and the configured frame-ancestors', async () => {

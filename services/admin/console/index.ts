@@ -3,7 +3,7 @@
  *   1. security headers on every answer (CSP without inline script/style, frame-ancestors:
  *      'none' for operators, ADMIN_CONSOLE_FRAME_ANCESTORS for the tenant view), no caching;
  *   2. static assets (our CSS/JS, uPlot from node_modules) — no session needed, nothing remote;
- *   3. login/logout (API key or portal token → Redis session → HttpOnly SameSite=Strict cookie);
+ *   3. login/logout (admin key, tenant key or portal token → Redis session → HttpOnly SameSite=Strict cookie);
  *   4. every other page needs a session (else → /console/login), and every POST a CSRF token
  *      matching the session's, checked before any handler runs;
  *   5. the pages, which read and act only through the API with the session's credential.
@@ -11,7 +11,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { parse } from 'hono/utils/cookie';
-import type { ApiKey } from '../auth.ts';
+import type { ApiKey, KeyLookup } from '../auth.ts';
 import type { PortalTokens } from '../portal-token.ts';
 import { consoleApi, type Fetch } from './api.ts';
 import { assetRoutes } from './assets.ts';
@@ -28,6 +28,8 @@ export interface ConsoleDeps {
   readonly sessions: SessionStore;
   readonly keys: readonly ApiKey[];
   readonly portal: PortalTokens | undefined;
+  /** Tenant keys managed through the API: they log in to the tenant view too. */
+  readonly tenantKeys: KeyLookup;
   /** The admin app itself (in-process API calls). */
   readonly fetch: Fetch;
   /** CSP frame-ancestors of the tenant view, e.g. "'none'" or "https://app.example.com". */

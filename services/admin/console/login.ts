@@ -10,7 +10,7 @@ import { Hono } from 'hono';
 import { html } from 'hono/html';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Context } from 'hono';
-import { findKey, type ApiKey } from '../auth.ts';
+import { findKey, type ApiKey, type KeyLookup } from '../auth.ts';
 import type { PortalTokens } from '../portal-token.ts';
 import type { ConsoleEnv } from './context.ts';
 import { errorBox, page } from './layout.ts';
@@ -23,6 +23,8 @@ export interface LoginDeps {
   readonly sessions: SessionStore;
   readonly keys: readonly ApiKey[];
   readonly portal: PortalTokens | undefined;
+  /** Tenant keys created through /v1/tenants/{id}/api-keys (tenant-keys.ts). */
+  readonly tenantKeys: KeyLookup;
   readonly sessionTtlMs: number;
   readonly secure: boolean;
 }
@@ -40,11 +42,11 @@ export function loginRoutes(d: LoginDeps) {
         html`${problem ? errorBox('Login failed', problem) : ''}
           <form method="post" action="/console/login" class="card narrow">
             <input type="hidden" name="_csrf" value="${token}" />
-            <label for="credential">Admin API key or portal token</label>
+            <label for="credential">API key or portal token</label>
             <input id="credential" name="credential" type="password" autocomplete="current-password" required />
             <p class="hint">
-              Operators log in with an admin API key. A tenant uses the portal token its platform gives it (or a tenant
-              key): it sees only its own endpoints and deliveries.
+              Operators log in with an admin API key. A tenant uses the portal token its platform gives it, or one of
+              its tenant API keys: it sees only its own endpoints and deliveries.
             </p>
             <button type="submit">Log in</button>
           </form>`,
@@ -54,7 +56,9 @@ export function loginRoutes(d: LoginDeps) {
   }
 
   async function open(c: Context<ConsoleEnv>, credential: string) {
-    const key = d.portal?.verify(credential) ?? findKey(d.keys, credential);
+    if (credential === '') return undefined;
+    // The same order as the API's bearerAuth: portal token, configured key, then a managed tenant key.
+    const key = d.portal?.verify(credential) ?? findKey(d.keys, credential) ?? (await d.tenantKeys(credential));
     if (!key) return undefined;
     const tenant = key.tenantId !== null;
     const portalExpiry = tenant && key.hint === 'portal' ? portalExpiresAt(credential) : undefined;

@@ -4,11 +4,18 @@
  * Mounted twice: at /v1/tenants/{tenantId}/endpoints (scoped: only that tenant's endpoints, an
  * id of another tenant's endpoint answers 404, creation within the tenant's maxEndpoints) and at
  * /v1/endpoints for admin keys (every endpoint; creates in the default tenant).
+ * Each endpoint is shown with its circuit breaker as the dispatchers report it (breakers.ts).
+ * POST /{id}/test sends a test message (common/contracts/test-message.ts) to that endpoint only,
+ * through outbound.events like a manual retry: signed, delivered and logged like any message.
  */
 import { Hono } from 'hono';
 import { DEFAULT_TENANT, tenantOf } from '../../common/contracts/tenant.ts';
+import { CLOSED, testMessage, type BreakerView, type OutboundEvent } from '../../common/contracts/index.ts';
 import type { Endpoint, EndpointStore } from '../../common/endpoints.ts';
+import type { RateLimiter } from '../../common/rate-limit.ts';
 import { requireScope, type AuthVariables } from '../auth.ts';
+import type { BreakerReader } from '../breakers.ts';
+import { newMessageId } from '../publisher.ts';
 import { tenantScope } from './scope.ts';
 import { EVENT_FILTER } from '../catalogue.ts';
 import { ApiError, notFound } from '../errors.ts';
@@ -22,6 +29,11 @@ export interface EndpointRouteDeps {
   readonly graceMs: number;
   /** Mounted under /v1/tenants/{tenantId} (c.var.tenant set by tenantGuard). */
   readonly scoped: boolean;
+  readonly breakers: BreakerReader;
+  /** Produces OutboundEvents addressed to one endpoint (endpointId set) on outbound.events. */
+  readonly send: (events: readonly OutboundEvent[]) => Promise<void>;
+  /** The tenants' publish rate (Tenant.limits.publishPerSecond): a tenant's test messages count in it. */
+  readonly limiter: RateLimiter;
 }
 
 const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/i;
@@ -29,7 +41,7 @@ const RESERVED_HEADER =
   /^(webhook-|content-length$|content-type$|host$|connection$|transfer-encoding$|traceparent$|tracestate$|user-agent$)/i;
 const FIELDS = ['url', 'description', 'eventTypes', 'headers', 'rateLimitPerSecond', 'enabled'];
 
-export function endpointView(ep: Endpoint) {
+export function endpointView(ep: Endpoint, breaker: BreakerView = CLOSED) {
   return {
     id: ep.id,
     tenantId: tenantOf(ep),
@@ -40,6 +52,7 @@ export function endpointView(ep: Endpoint) {
     rateLimitPerSecond: ep.rateLimitPerSecond,
     enabled: ep.state.enabled,
     disabledReason: ep.state.enabled ? null : ep.state.reason,
+    breaker,
     createdAt: new Date(ep.createdAt).toISOString(),
     updatedAt: new Date(ep.updatedAt).toISOString(),
   };
@@ -93,6 +106,7 @@ function readHeaders(check: Check, v: unknown): Record<string, string> | undefin
 export function endpointRoutes(d: EndpointRouteDeps) {
   const app = new Hono<{ Variables: AuthVariables }>();
   const { tenantIdOf: scope, loadEndpoint: load } = tenantScope(d.store, d.scoped);
+  const withBreaker = async (ep: Endpoint) => endpointView(ep, (await d.breakers([ep.id])).get(ep.id));
 
   app.post('/', requireScope('endpoints:write'), async (c) => {
     const body = await jsonBody(c);
@@ -126,10 +140,13 @@ export function endpointRoutes(d: EndpointRouteDeps) {
       check.add('cursor', 'is not a cursor returned by this API');
     check.finish();
     const page = await d.store.list({ cursor, limit, tenantId: scope(c) });
-    return c.json({ data: page.data.map(endpointView), nextCursor: page.nextCursor });
+    const breakers = await d.breakers(page.data.map((ep) => ep.id));
+    return c.json({ data: page.data.map((ep) => endpointView(ep, breakers.get(ep.id))), nextCursor: page.nextCursor });
   });
 
-  app.get('/:id', requireScope('endpoints:read'), async (c) => c.json(endpointView(await load(c, c.req.param('id')))));
+  app.get('/:id', requireScope('endpoints:read'), async (c) =>
+    c.json(await withBreaker(await load(c, c.req.param('id')))),
+  );
 
   app.patch('/:id', requireScope('endpoints:write'), async (c) => {
     const id = c.req.param('id');
@@ -154,7 +171,7 @@ export function endpointRoutes(d: EndpointRouteDeps) {
     check.finish();
     const ep = await d.store.updateConfig(id, patch);
     if (!ep) throw notFound('endpoint', id);
-    return c.json(endpointView(ep));
+    return c.json(await withBreaker(ep));
   });
 
   app.delete('/:id', requireScope('endpoints:write'), async (c) => {
@@ -172,9 +189,35 @@ export function endpointRoutes(d: EndpointRouteDeps) {
       const id = c.req.param('id');
       await load(c, id);
       await d.store.setState(id, { enabled, reason: enabled ? null : 'paused', changedAt: Date.now() });
-      return c.json(endpointView(await load(c, id)));
+      return c.json(await withBreaker(await load(c, id)));
     });
   }
+
+  app.post('/:id/test', requireScope('endpoints:write'), async (c) => {
+    const ep = await load(c, c.req.param('id'));
+    if (!ep.state.enabled)
+      throw new ApiError(
+        409,
+        'endpoint_disabled',
+        `endpoint ${ep.id} is disabled (${ep.state.reason ?? 'disabled'}); resume it first`,
+      );
+    const rate = d.scoped ? c.get('tenant').limits.publishPerSecond : null;
+    if (rate !== null) {
+      const decision = await d.limiter.take(tenantOf(ep), { perSecond: rate, burst: Math.max(1, rate) });
+      if (!decision.allowed) {
+        c.header('Retry-After', String(decision.retryAfterSeconds));
+        throw new ApiError(429, 'rate_limited', `tenant ${tenantOf(ep)} publishes at most ${rate} messages per second`);
+      }
+    }
+    const event = testMessage({
+      messageId: newMessageId(),
+      tenantId: tenantOf(ep),
+      endpointId: ep.id,
+      now: Date.now(),
+    });
+    await d.send([event]);
+    return c.json({ endpointId: ep.id, messageId: event.messageId, eventType: event.eventType, status: 'queued' }, 202);
+  });
 
   app.get('/:id/secret', requireScope('endpoints:write'), async (c) => {
     const ep = await load(c, c.req.param('id'));

@@ -21,3 +21,13 @@ export {
   type DomainTopic,
   type TopicName,
 } from './topics.ts';
+export { TEST_EVENT_TYPE, addressedTrigger, testMessage } from './test-message.ts';
+export {
+  CLOSED,
+  HALF_OPEN_VISIBLE_MS,
+  breakerKey,
+  combineBreakers,
+  type BreakerRecord,
+  type BreakerStateName,
+  type BreakerView,
+} from './breaker-state.ts';

@@ -101,7 +101,7 @@ export function deliveryPages(app: Hono<ConsoleEnv>, d: PageDeps): void {
     const rows = r.data.data;
     const table = rows.length
       ? html`<div class="table-wrap">
-            <table>
+            <table class="log">
               <caption>
                 Messages, newest first
               </caption>
@@ -124,16 +124,19 @@ export function deliveryPages(app: Hono<ConsoleEnv>, d: PageDeps): void {
                       <td>
                         <a
                           href="/console/deliveries/${encodeURIComponent(m.endpointId)}/${encodeURIComponent(m.messageId)}"
-                          >${trunc(m.messageId, 30)}</a
+                          >${trunc(m.messageId, 20)}</a
                         >
                       </td>
                       <td>${trunc(m.endpointId, 24)}</td>
-                      <td>${trunc(m.eventType, 32)}</td>
-                      <td>${trunc(m.resourceKey, 40)}</td>
+                      <td class="cell-wrap">${trunc(m.eventType, 64)}</td>
+                      <td class="cell-wrap">${trunc(m.resourceKey, 80)}</td>
                       <td>${statusBadge(m.status)}</td>
                       <td>${m.attempts}</td>
-                      <td>${time(m.lastAttemptAt)}</td>
-                      <td>${m.lastStatusCode ?? ''} ${trunc(m.lastError, 40)}</td>
+                      <td class="when">${time(m.lastAttemptAt)}</td>
+                      <td class="cell-wrap">
+                        ${m.lastStatusCode ?? ''}
+                        ${m.lastError === `HTTP ${m.lastStatusCode}` ? '' : trunc(m.lastError, 80)}
+                      </td>
                     </tr>`,
                 )}
               </tbody>

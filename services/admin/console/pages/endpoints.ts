@@ -1,12 +1,25 @@
 /**
- * /console/endpoints and /console/endpoints/{id}: status, recent success rate, disabled reason;
- * pause/resume, rotate secret (the new secret shown once), show secret, recover since a time.
+ * /console/endpoints and /console/endpoints/{id}: status, recent success rate, breaker state,
+ * disabled reason; pause/resume, rotate secret (the new secret shown once), show secret, recover
+ * since a time, send a test message (its first attempt shown when it lands within a few seconds).
  * Tenants see only their own endpoints: the API (tenant-scoped) answers 404 for any other id.
  */
 import type { Hono } from 'hono';
 import { html } from 'hono/html';
 import { failure, field, render, type ConsoleEnv, type Ctx, type PageDeps } from '../context.ts';
-import { badge, codeBlock, csrfField, empty, errorBox, pct, time, trunc, withQuery, type Html } from '../layout.ts';
+import {
+  badge,
+  codeBlock,
+  csrfField,
+  empty,
+  errorBox,
+  pct,
+  statusBadge,
+  time,
+  trunc,
+  withQuery,
+  type Html,
+} from '../layout.ts';
 import type { Session } from '../session.ts';
 
 export interface EndpointView {
@@ -19,11 +32,16 @@ export interface EndpointView {
   rateLimitPerSecond: number | null;
   enabled: boolean;
   disabledReason: string | null;
+  breaker: { state: 'closed' | 'open' | 'half_open'; since: string | null; until: string | null; instances: number };
   createdAt: string;
   updatedAt: string;
 }
 interface Summary {
   status: string;
+}
+interface TestDelivery {
+  status: string;
+  attemptLog: { outcome: string; statusCode: number | null; durationMs: number; error: string | null }[];
 }
 interface Secrets {
   secret: string;
@@ -34,6 +52,23 @@ export function stateBadge(ep: EndpointView): Html {
   if (ep.enabled) return badge('active', 'ok');
   return ep.disabledReason === 'paused' ? badge('paused', 'warn') : badge('disabled', 'bad');
 }
+
+export function breakerBadge(b: EndpointView['breaker']): Html {
+  if (b.state === 'closed') return badge('closed', 'ok');
+  return b.state === 'open' ? badge('open', 'bad') : badge('half-open', 'warn');
+}
+
+/** The breaker's detail: until when, since when, on how many dispatcher instances. */
+function breakerDetail(b: EndpointView['breaker']): Html {
+  if (b.state === 'closed') return html``;
+  const n = `${b.instances} dispatcher instance${b.instances === 1 ? '' : 's'}`;
+  return b.state === 'open'
+    ? html`<span class="muted">until ${time(b.until)}, open since ${time(b.since)} (${n})</span>`
+    : html`<span class="muted">the next delivery probes it; opened ${time(b.since)} (${n})</span>`;
+}
+
+/** How long the test-message action waits for the first attempt to reach the delivery log. */
+const TEST_WAIT_MS = 8000;
 
 async function successRate(d: PageDeps, s: Session, id: string): Promise<{ rate: number | null; n: number }> {
   const r = await d.api.scoped<{ data: Summary[] }>(
@@ -72,6 +107,7 @@ export function endpointPages(app: Hono<ConsoleEnv>, d: PageDeps): void {
                   <th scope="col">URL</th>
                   <th scope="col">Status</th>
                   <th scope="col">Success</th>
+                  <th scope="col">Breaker</th>
                   <th scope="col">Event types</th>
                 </tr>
               </thead>
@@ -82,8 +118,12 @@ export function endpointPages(app: Hono<ConsoleEnv>, d: PageDeps): void {
                       <td><a href="/console/endpoints/${encodeURIComponent(ep.id)}">${ep.id}</a></td>
                       ${s.kind === 'operator' ? html`<td>${ep.tenantId}</td>` : ''}
                       <td>${trunc(ep.url, 56)}</td>
-                      <td>${stateBadge(ep)} ${ep.enabled ? '' : trunc(ep.disabledReason, 32)}</td>
+                      <td>
+                        ${stateBadge(ep)}
+                        ${ep.enabled || ep.disabledReason === 'paused' ? '' : trunc(ep.disabledReason, 32)}
+                      </td>
                       <td>${pct(rates[i]?.rate)}</td>
+                      <td>${breakerBadge(ep.breaker)}</td>
                       <td>${trunc(ep.eventTypes.join(', ') || '*', 40)}</td>
                     </tr>`,
                 )}
@@ -136,6 +176,27 @@ export function endpointPages(app: Hono<ConsoleEnv>, d: PageDeps): void {
     return show(c, d, undefined, r.data);
   });
 
+  app.post('/endpoints/:id/test', async (c) => {
+    const s = c.get('session');
+    const id = encodeURIComponent(c.req.param('id'));
+    const r = await d.api.scoped<{ messageId: string }>(s, 'POST', `/endpoints/${id}/test`);
+    if (!r.ok) return show(c, d, undefined, undefined, errorBox('Test message not sent', r.message));
+    const { messageId } = r.data;
+    // The dispatcher delivers it and the admin logs the attempt: usually within a second or two.
+    const deadline = Date.now() + TEST_WAIT_MS;
+    let got: TestDelivery | undefined;
+    while (!got && Date.now() < deadline) {
+      await new Promise((res) => setTimeout(res, 250));
+      const q = await d.api.scoped<TestDelivery>(
+        s,
+        'GET',
+        `/endpoints/${id}/messages/${encodeURIComponent(messageId)}`,
+      );
+      if (q.ok && q.data.attemptLog.length > 0) got = q.data;
+    }
+    return show(c, d, undefined, undefined, testResult(c.req.param('id'), messageId, got));
+  });
+
   app.post('/endpoints/:id/recover', async (c) => {
     const id = c.req.param('id');
     const since = new Date(field(c, 'since'));
@@ -151,6 +212,26 @@ export function endpointPages(app: Hono<ConsoleEnv>, d: PageDeps): void {
     const more = r.data.truncated ? ' (more remain: recover again)' : '';
     return show(c, d, `${r.data.queued} failed message(s) queued for redelivery${more}.`);
   });
+}
+
+function testResult(ep: string, messageId: string, got: TestDelivery | undefined): Html {
+  const link = `/console/deliveries/${encodeURIComponent(ep)}/${encodeURIComponent(messageId)}`;
+  const a = got?.attemptLog.at(-1);
+  const what = !a
+    ? html`<p>
+        Queued as <code>${messageId}</code>; no attempt logged within ${TEST_WAIT_MS / 1000} s (an open breaker or a
+        rate limit defers it).
+        <a href="${withQuery('/console/deliveries', { endpointId: ep, messageId })}">Follow it in the delivery log →</a>
+      </p>`
+    : html`<p>
+        ${statusBadge(got?.status ?? a.outcome)} attempt ${got?.attemptLog.length ?? 1}:
+        ${a.statusCode === null ? html`<span class="wrap">${a.error ?? 'no answer'}</span>` : html`HTTP ${a.statusCode}`}
+        in ${a.durationMs} ms. <a href="${link}">Message <code>${messageId}</code> in the delivery log →</a>
+      </p>`;
+  return html`<section class="card" aria-labelledby="ep-test" role="status">
+    <h2 id="ep-test">Test message</h2>
+    ${what}
+  </section>`;
 }
 
 async function show(c: Ctx, d: PageDeps, flash?: string, secrets?: Secrets, problem?: Html) {
@@ -176,6 +257,8 @@ async function show(c: Ctx, d: PageDeps, flash?: string, secrets?: Secrets, prob
         }
         <dt>Status</dt>
         <dd>${stateBadge(ep)} ${ep.enabled ? '' : html`<span class="wrap">${ep.disabledReason ?? ''}</span>`}</dd>
+        <dt>Breaker</dt>
+        <dd>${breakerBadge(ep.breaker)} ${breakerDetail(ep.breaker)}</dd>
         <dt>Success rate</dt>
         <dd>${pct(rate.rate)} <span class="muted">of the last ${rate.n} message(s)</span></dd>
         <dt>Description</dt>
@@ -205,6 +288,9 @@ async function show(c: Ctx, d: PageDeps, flash?: string, secrets?: Secrets, prob
       <h2 id="ep-actions">Actions</h2>
       <form method="post" action="/console/endpoints/${enc}/${ep.enabled ? 'pause' : 'resume'}">
         ${csrfField(s)}<button type="submit">${ep.enabled ? 'Pause' : 'Resume'}</button>
+      </form>
+      <form method="post" action="/console/endpoints/${enc}/test">
+        ${csrfField(s)}<button type="submit" class="secondary">Send test message</button>
       </form>
       <form method="post" action="/console/endpoints/${enc}/secret">
         ${csrfField(s)}<button type="submit" class="secondary">Show secret</button>
