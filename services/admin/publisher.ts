@@ -137,14 +137,17 @@ export function createPublisher(o: {
   async function markDone(key: string, claim: Claim, r: Omit<PublishRequest, 'requestedAt'>, at: number) {
     const index = publishedKey(o.prefix, r.tenantId);
     const { settleBy: _, ...done } = claim;
+    // Plain commands, not a MULTI: with auto-pipelining they leave in the same socket write as other
+    // requests' commands (a MULTI is written on its own). Atomicity is not needed: "done" is the
+    // only state that matters and it goes first; the index entry is written again by the outbound
+    // indexer from the Kafka record itself (outbound-index.ts), so a crash between them loses nothing.
     await redisCall(() =>
-      o.redis
-        .multi()
-        .set(key, JSON.stringify({ ...done, state: 'done', at: now() }), 'PX', IDEMPOTENCY_TTL_MS)
-        .zadd(index, at, `${claim.messageId}|${r.eventType}`)
-        .zremrangebyscore(index, '-inf', at - o.indexRetentionMs)
-        .pexpire(index, o.indexRetentionMs)
-        .exec(),
+      Promise.all([
+        o.redis.set(key, JSON.stringify({ ...done, state: 'done', at: now() }), 'PX', IDEMPOTENCY_TTL_MS),
+        o.redis.zadd(index, at, `${claim.messageId}|${r.eventType}`),
+        o.redis.zremrangebyscore(index, '-inf', at - o.indexRetentionMs),
+        o.redis.pexpire(index, o.indexRetentionMs),
+      ]),
     );
   }
 

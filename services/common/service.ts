@@ -55,6 +55,8 @@ export async function startService<S extends Spec>(opts: {
   env: Readonly<Record<string, string | undefined>>;
   start: (deps: ServiceDeps<ServiceConfig<S>>) => Promise<Started>;
   telemetry?: Telemetry;
+  /** Redis auto-pipelining (redis.ts): only for services whose Redis code awaits every command. */
+  redisAutoPipelining?: boolean;
 }): Promise<RunningService> {
   const config = readConfig({ ...baseSpec, ...connectionSpec, ...opts.spec }, opts.env) as ServiceConfig<S>;
   const conn = connections(config);
@@ -71,7 +73,7 @@ export async function startService<S extends Spec>(opts: {
     sasl: conn.kafka.sasl,
   });
   const admin = createAdmin(kafka);
-  const redis = createRedis(config.REDIS_URL, conn.redis);
+  const redis = createRedis(config.REDIS_URL, conn.redis, { autoPipelining: opts.redisAutoPipelining ?? false });
   // ioredis reports a refused TLS handshake or password only as a connection 'error' event; a
   // PING then fails with "Stream isn't writeable". Keep the last one for the readiness check.
   let redisConnectionError: string | undefined;

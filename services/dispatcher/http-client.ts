@@ -39,11 +39,14 @@ export interface HttpClient {
 }
 
 export function createHttpClient(o: HttpClientOptions): HttpClient {
+  const maxSockets = o.maxSockets ?? 64;
+  // As many idle sockets kept as may be open: with fewer, every burst above that count closes the
+  // extra sockets when it ends and opens new ones at the next (TCP set-up on both sides, per burst).
   const agentOpts = {
     keepAlive: true,
     keepAliveMsecs: 1000,
-    maxSockets: o.maxSockets ?? 64,
-    maxFreeSockets: 16,
+    maxSockets,
+    maxFreeSockets: maxSockets,
     scheduling: 'lifo' as const,
   };
   const httpAgent = new http.Agent(agentOpts);

@@ -1,7 +1,7 @@
 /** Admin test kit: the admin service started in-process on the real stack, and a fetch wrapper. */
 import { startService, type RunningService } from '../../services/common/service.ts';
 import { adminSpec } from '../../services/admin/config.ts';
-import { startAdmin } from '../../services/admin/service.ts';
+import { ADMIN_REDIS_AUTO_PIPELINING, startAdmin } from '../../services/admin/service.ts';
 import { serviceEnv } from '../helpers/env.ts';
 
 export const KEYS = {
@@ -27,6 +27,7 @@ export function startAdminInProcess(
       ...extra,
     }),
     start: startAdmin,
+    redisAutoPipelining: ADMIN_REDIS_AUTO_PIPELINING,
   });
 }
 

@@ -35,6 +35,12 @@ export interface ConsumerOptions {
   readonly retry?: { readonly initialMs: number; readonly maxMs: number };
   readonly sessionTimeoutMs?: number;
   readonly maxWaitTimeInMs?: number;
+  /**
+   * The broker answers a fetch once it has this many bytes (or after maxWaitTimeInMs). Default 1:
+   * at once. A consumer whose latency does not matter (an index, a log) sets more, so it reads a few
+   * large chunks per second instead of one small fetch-and-handle round per record or two.
+   */
+  readonly minBytes?: number;
   /** 'after-handle' (default): commit what the handler returned for; 'manual': the owner calls commitOffsets. */
   readonly commit?: 'after-handle' | 'manual';
   /** Called on every (re)join with this member's partitions per topic. */
@@ -70,6 +76,7 @@ export async function runConsumer(o: ConsumerOptions): Promise<RunningConsumer> 
     sessionTimeout: o.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: 3_000,
     ...(o.maxWaitTimeInMs !== undefined ? { maxWaitTimeInMs: o.maxWaitTimeInMs } : {}),
+    ...(o.minBytes !== undefined ? { minBytes: o.minBytes } : {}),
   });
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     joined = true;
