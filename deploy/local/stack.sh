@@ -127,7 +127,8 @@ our_pid() {
   f=$(pidfile "$1")
   [[ -f $f ]] || return 0
   read -r pid start <"$f" || true
-  if [[ -n ${pid:-} && -n ${start:-} && "$(proc_start_time "$pid" || true)" == "$start" ]]; then
+  # A zombie (exited, not yet reaped: a broker that halted itself a moment ago) is not running.
+  if [[ -n ${pid:-} && -n ${start:-} && "$(proc_start_time "$pid" || true)" == "$start" ]] && alive "$pid"; then
     echo "$pid"
   else
     rm -f "$f"
